@@ -1,0 +1,16 @@
+"""cmltrack entry point: page config, navigation, and the cohort filters shared by every page."""
+
+import streamlit as st
+
+from cmltrack.ui import session, shell, sidebar
+
+shell.disable_pages_folder_mode()
+st.set_page_config(page_title="cmltrack", page_icon=":material/monitor_heart:", layout="wide")
+
+navigation = st.navigation([
+    st.Page("pages/cohort.py", title="Cohort", icon=":material/view_timeline:", default=True),
+    st.Page("pages/patients.py", title="Patients", icon=":material/table_rows:", url_path="patients"),
+])
+with shell.running():
+    sidebar.render_filters(session.cursor())
+    navigation.run()

@@ -1,0 +1,3 @@
+"""cmltrack: follow CML patients through imatinib and imatinib + thalidomide."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,7 @@
+"""`python -m cmltrack ...`"""
+
+import sys
+
+from cmltrack.cli import main
+
+sys.exit(main())

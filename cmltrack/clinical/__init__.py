@@ -1,0 +1,1 @@
+"""Pure, cited clinical rules. Nothing here imports streamlit, plotly or duckdb."""

@@ -1,0 +1,1 @@
+"""The only package that speaks SQL: schema, connections, parameterised queries, atomic writes."""

@@ -1,0 +1,107 @@
+"""DuckDB schema: one row = one fact, dates as DATE, constraints that reject impossible rows."""
+
+from __future__ import annotations
+
+import duckdb
+
+from cmltrack.clinical.responses import ALL_KINDS
+
+SCHEMA_VERSION = 1
+
+#: Drugs a treatment segment may name (CML therapies; hydroxyurea and interferon before or between TKIs).
+KNOWN_DRUGS: tuple[str, ...] = (
+    "imatinib", "thalidomide", "hydroxyurea", "interferon alfa", "dasatinib", "nilotinib", "bosutinib",
+    "ponatinib", "asciminib",
+)
+_KINDS_SQL = ",".join(f"'{k}'" for k in ALL_KINDS)
+_DRUGS_SQL = ",".join(f"'{d}'" for d in KNOWN_DRUGS)
+
+DDL: tuple[str, ...] = (
+    """CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)""",
+    """CREATE TABLE patients (
+        patient_id VARCHAR PRIMARY KEY,
+        mrn VARCHAR UNIQUE,
+        display_name VARCHAR,
+        sex VARCHAR NOT NULL CHECK (sex IN ('F', 'M', 'U')),
+        birth_date DATE,
+        diagnosis_date DATE,
+        phase_at_diagnosis VARCHAR CHECK (phase_at_diagnosis IN ('CP', 'AP', 'BP')),
+        im_status VARCHAR CHECK (im_status IN ('resistant', 'intolerant')),
+        spleen_cm DOUBLE CHECK (spleen_cm >= 0),
+        platelets DOUBLE CHECK (platelets >= 0),
+        blasts_pct DOUBLE CHECK (blasts_pct BETWEEN 0 AND 100),
+        basophils_pct DOUBLE CHECK (basophils_pct BETWEEN 0 AND 100),
+        eosinophils_pct DOUBLE CHECK (eosinophils_pct BETWEEN 0 AND 100),
+        CHECK (diagnosis_date IS NULL OR birth_date IS NULL OR diagnosis_date >= birth_date)
+    )""",
+    f"""CREATE TABLE treatments (
+        patient_id VARCHAR NOT NULL REFERENCES patients (patient_id),
+        drug VARCHAR NOT NULL CHECK (drug IN ({_DRUGS_SQL})),
+        dose_mg DOUBLE NOT NULL CHECK (dose_mg > 0),
+        start_date DATE NOT NULL,
+        end_date DATE CHECK (end_date IS NULL OR end_date >= start_date),
+        reason_stopped VARCHAR,
+        PRIMARY KEY (patient_id, drug, start_date)
+    )""",
+    """CREATE TABLE labs (
+        patient_id VARCHAR NOT NULL REFERENCES patients (patient_id),
+        date DATE NOT NULL,
+        wbc DOUBLE CHECK (wbc >= 0),
+        hb DOUBLE CHECK (hb >= 0),
+        platelets DOUBLE CHECK (platelets >= 0),
+        blasts_pct DOUBLE CHECK (blasts_pct BETWEEN 0 AND 100),
+        basophils_pct DOUBLE CHECK (basophils_pct BETWEEN 0 AND 100),
+        spleen_cm DOUBLE CHECK (spleen_cm >= 0),
+        bcr_abl1_is_pct DOUBLE CHECK (bcr_abl1_is_pct >= 0),
+        abl1_copies BIGINT CHECK (abl1_copies >= 0),
+        ph_pos_pct DOUBLE CHECK (ph_pos_pct BETWEEN 0 AND 100),
+        metaphases INTEGER CHECK (metaphases >= 0),
+        PRIMARY KEY (patient_id, date)
+    )""",
+    f"""CREATE TABLE responses (
+        patient_id VARCHAR NOT NULL REFERENCES patients (patient_id),
+        date DATE NOT NULL,
+        kind VARCHAR NOT NULL CHECK (kind IN ({_KINDS_SQL})),
+        source VARCHAR NOT NULL CHECK (source IN ('recorded', 'derived')),
+        PRIMARY KEY (patient_id, date, kind, source)
+    )""",
+    f"""CREATE TABLE adverse_events (
+        patient_id VARCHAR NOT NULL REFERENCES patients (patient_id),
+        term VARCHAR NOT NULL,
+        meddra_pt VARCHAR,
+        ctcae_grade INTEGER NOT NULL CHECK (ctcae_grade BETWEEN 1 AND 5),
+        ctcae_version VARCHAR,
+        onset_date DATE NOT NULL,
+        end_date DATE CHECK (end_date IS NULL OR end_date >= onset_date),
+        serious BOOLEAN NOT NULL DEFAULT FALSE,
+        attributed_drug VARCHAR CHECK (attributed_drug IS NULL OR attributed_drug IN ({_DRUGS_SQL}))
+    )""",
+    # Derived per patient by cmltrack.derive (clinical rules in Python) each time the database is written,
+    # so that filters run in SQL at registry scale. Never edited by hand.
+    """CREATE TABLE patient_summary (
+        patient_id VARCHAR PRIMARY KEY REFERENCES patients (patient_id),
+        im_start_date DATE,
+        thal_start_date DATE,
+        last_visit_date DATE,
+        age_years INTEGER CHECK (age_years >= 0),
+        months_im_before_thal DOUBLE,
+        followup_months DOUBLE,
+        thal_months DOUBLE CHECK (thal_months >= 0),
+        on_thalidomide BOOLEAN NOT NULL,
+        eutos_score DOUBLE,
+        eutos_group VARCHAR NOT NULL CHECK (eutos_group IN ('low', 'high', 'unknown')),
+        phase_at_thal VARCHAR NOT NULL CHECK (phase_at_thal IN ('CP', 'AP', 'BP', 'unknown')),
+        evaluable BOOLEAN NOT NULL,
+        best_response VARCHAR NOT NULL,
+        best_response_rank INTEGER NOT NULL
+    )""",
+)
+
+TABLES: tuple[str, ...] = ("patients", "treatments", "labs", "responses", "adverse_events")
+
+
+def create_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every table on an empty database."""
+    for statement in DDL:
+        con.execute(statement)
+    con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])

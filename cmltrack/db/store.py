@@ -1,0 +1,76 @@
+"""Write a whole database atomically: build a new file beside the target, then rename it into place.
+
+A reader holding the old file keeps its snapshot; a failure at any row leaves the target exactly as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from cmltrack.db.schema import TABLES, create_schema
+from cmltrack.derive import SUMMARY_COLUMNS, patient_summary
+
+#: Column order of each fact table as written (also the order the importer and the demo produce).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "patients": ("patient_id", "mrn", "display_name", "sex", "birth_date", "diagnosis_date", "phase_at_diagnosis",
+                 "im_status", "spleen_cm", "platelets", "blasts_pct", "basophils_pct", "eosinophils_pct"),
+    "treatments": ("patient_id", "drug", "dose_mg", "start_date", "end_date", "reason_stopped"),
+    "labs": ("patient_id", "date", "wbc", "hb", "platelets", "blasts_pct", "basophils_pct", "spleen_cm",
+             "bcr_abl1_is_pct", "abl1_copies", "ph_pos_pct", "metaphases"),
+    "responses": ("patient_id", "date", "kind", "source"),
+    "adverse_events": ("patient_id", "term", "meddra_pt", "ctcae_grade", "ctcae_version", "onset_date", "end_date",
+                       "serious", "attributed_drug"),
+    "patient_summary": SUMMARY_COLUMNS,
+}
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    cols = COLUMNS[table]  # KeyError for any table name not in the fixed list
+    missing = [c for c in cols if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{table}: missing columns {missing}")
+    con.register("incoming", frame.loc[:, list(cols)])
+    col_sql = ", ".join(cols)
+    con.execute(f"INSERT INTO {table} ({col_sql}) SELECT {col_sql} FROM incoming")  # noqa: S608 (names from COLUMNS)
+    con.unregister("incoming")  # on failure the whole connection is discarded instead
+
+
+def load_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame], source: str) -> None:
+    """Insert the fact tables and their derived summary in one transaction on an open, empty schema."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for table in TABLES:
+            _insert(con, table, frames[table])
+        _insert(con, "patient_summary", patient_summary(frames))
+        con.execute("INSERT INTO meta VALUES ('source', ?), ('written_at', ?)",
+                    [source, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def write_database(path: str | Path, frames: dict[str, pd.DataFrame], source: str) -> Path:
+    """Build a complete database from ``frames`` and atomically replace ``path`` with it."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    tmp.unlink()  # DuckDB wants to create the file itself
+    try:
+        with duckdb.connect(str(tmp)) as con:
+            create_schema(con)
+            load_frames(con, frames, source)
+            con.execute("CHECKPOINT")
+        os.replace(tmp, target)
+    finally:
+        for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+    return target

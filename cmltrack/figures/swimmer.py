@@ -1,0 +1,186 @@
+"""The cohort swimmer plot: one lane per patient, one trace per drug dose and per marker kind (vectorised).
+
+Data in (DataFrames from cmltrack.db.queries), figure out. Lanes are ordered by `order_lanes`; each lane holds the
+imatinib bar above the thalidomide bar, responses on the lane's centre line, adverse events on the bar of the drug
+they are attributed to, and an arrow after every segment still running at the last visit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from cmltrack.figures.palette import GLYPHS, dose_shade, drug_label
+from cmltrack.timeaxis import ANCHORS, months_between
+
+SORTS: dict[str, str] = {
+    "thal_months": "Time on thalidomide",
+    "response": "Best response",
+    "age": "Age",
+    "patient_id": "Patient ID",
+}
+LANE_PX = 28
+BAR_WIDTH = 0.3
+DRUG_OFFSET = {"imatinib": -0.19, "thalidomide": 0.19}  # y axis runs top-down: imatinib above
+STATUS_LABEL = {"resistant": "Imatinib-resistant", "intolerant": "Imatinib-intolerant"}
+
+
+def order_lanes(lanes: pd.DataFrame, sort: str = "thal_months", group: bool = True) -> pd.DataFrame:
+    """Lanes in display order with a ``y`` position and a ``group`` label; a blank row heads each group."""
+    keys = {
+        "thal_months": (["thal_months", "patient_id"], [False, True]),
+        "response": (["best_response_rank", "thal_months", "patient_id"], [False, False, True]),
+        "age": (["age_years", "patient_id"], [True, True]),
+        "patient_id": (["patient_id"], [True]),
+    }
+    if sort not in keys:
+        raise ValueError(f"sort must be one of {list(keys)}, got {sort!r}")
+    cols, ascending = keys[sort]
+    out = lanes.copy()
+    out["group"] = out["im_status"].map(STATUS_LABEL).fillna("Status not recorded") if group else "All patients"
+    rank = {label: i for i, label in enumerate([*STATUS_LABEL.values(), "Status not recorded", "All patients"])}
+    out["_g"] = out["group"].map(rank)
+    out = out.sort_values(["_g", *cols], ascending=[True, *ascending], na_position="last", kind="stable")
+    header_rows = out["_g"].ne(out["_g"].shift()).cumsum()  # one blank row above each group for its title
+    out["y"] = np.arange(len(out)) + header_rows.to_numpy()
+    return out.drop(columns="_g").reset_index(drop=True)
+
+
+def _hover_date(values: pd.Series) -> pd.Series:
+    return pd.to_datetime(values).dt.strftime("%Y-%m-%d").fillna("ongoing")
+
+
+def _lane_labels(lanes: pd.DataFrame) -> list[str]:
+    age = lanes["age_years"].astype("Int64").astype(str).replace("<NA>", "?")
+    return (lanes["patient_id"].astype(str) + "  " + lanes["sex"].fillna("?").astype(str) + " " + age).tolist()
+
+
+def _segment_traces(segments: pd.DataFrame) -> list[go.Bar]:
+    traces = []
+    drugs = sorted(segments["drug"].unique(), key=lambda d: (d not in DRUG_OFFSET, d))
+    for drug in drugs:
+        rows = segments[segments["drug"] == drug]
+        for dose in sorted(rows["dose_mg"].unique()):
+            seg = rows[rows["dose_mg"] == dose]
+            name = f"{drug_label(drug)} {dose:g} mg/d"
+            custom = np.column_stack([seg["patient_id"], np.full(len(seg), name),
+                                      _hover_date(seg["start_date"]), _hover_date(seg["end_date"]),
+                                      seg["reason_stopped"].fillna("").astype(str)])
+            traces.append(go.Bar(
+                orientation="h", y=seg["y"] + DRUG_OFFSET.get(drug, 0.0), base=seg["x0"], x=seg["x1"] - seg["x0"],
+                width=BAR_WIDTH, name=name, legendgroup=drug, legendgrouptitle_text=drug_label(drug),
+                marker=dict(color=dose_shade(drug, dose), line=dict(width=0)), customdata=custom,
+                hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}<br>%{customdata[2]} to %{customdata[3]}"
+                              "<br>%{customdata[4]}<extra></extra>",
+            ))
+    return traces
+
+
+def _marker_trace(key: str, x: pd.Series, y: pd.Series, custom: np.ndarray, hover: str) -> go.Scatter:
+    g = GLYPHS[key]
+    return go.Scatter(
+        x=x, y=y, mode="markers", name=g.label, legendgroup=g.group, legendgrouptitle_text=g.group,
+        marker=dict(symbol=g.symbol, color=g.color, size=g.size, line=dict(color=g.line_color, width=1.2)),
+        customdata=custom, hovertemplate=hover + "<extra></extra>",
+    )
+
+
+def _event_traces(events: pd.DataFrame) -> list[go.Scatter]:
+    traces = []
+    responses = events[events["kind"] != "AE"]
+    for kind in [k for k in GLYPHS if k in set(responses["kind"])]:
+        ev = responses[responses["kind"] == kind]
+        custom = np.column_stack([ev["patient_id"], np.full(len(ev), GLYPHS[kind].label), _hover_date(ev["date"])])
+        traces.append(_marker_trace(kind, ev["x"], ev["y"], custom,
+                                    "<b>%{customdata[0]}</b><br>%{customdata[1]}<br>%{customdata[2]}"
+                                    " (month %{x:.1f})"))
+    aes = events[events["kind"] == "AE"]
+    for grade in sorted(aes["grade"].dropna().astype(int).unique()):
+        ev = aes[aes["grade"] == grade]
+        y = ev["y"] + ev["drug"].map(DRUG_OFFSET).fillna(0.0)
+        custom = np.column_stack([ev["patient_id"], ev["term"].fillna("").astype(str),
+                                  np.full(len(ev), f"grade {grade}"), _hover_date(ev["date"]),
+                                  _hover_date(ev["end_date"]), ev["drug"].fillna("not attributed").astype(str)])
+        traces.append(_marker_trace(f"AE{grade}", ev["x"], y, custom,
+                                    "<b>%{customdata[0]}</b><br>%{customdata[1]}, CTCAE %{customdata[2]}"
+                                    "<br>%{customdata[3]} to %{customdata[4]}<br>attributed to %{customdata[5]}"))
+    return traces
+
+
+def _ongoing_trace(segments: pd.DataFrame) -> list[go.Scatter]:
+    seg = segments[segments["end_date"].isna()]
+    if seg.empty:
+        return []
+    y = seg["y"] + seg["drug"].map(DRUG_OFFSET).fillna(0.0)
+    custom = np.column_stack([seg["patient_id"], [drug_label(d) for d in seg["drug"]]])
+    return [_marker_trace("ONGOING", seg["x1"] + 0.35, y, custom,
+                          "<b>%{customdata[0]}</b><br>%{customdata[1]} ongoing at last visit")]
+
+
+def _place(frame: pd.DataFrame, lanes: pd.DataFrame, anchor_col: str) -> pd.DataFrame:
+    """Attach each row's lane ``y`` and its patient's anchor date; drop rows of patients not shown."""
+    cols = ["patient_id", "y", anchor_col, "last_visit_date"]
+    return frame.merge(lanes[cols].rename(columns={anchor_col: "_anchor"}), on="patient_id", how="inner")
+
+
+def _group_decor(lanes: pd.DataFrame, fig: go.Figure) -> None:
+    for i, (label, rows) in enumerate(lanes.groupby("group", sort=False)):
+        top, bottom = rows["y"].min(), rows["y"].max()
+        fig.add_shape(type="rect", xref="paper", x0=0, x1=1, y0=top - 1.45, y1=bottom + 0.5, layer="below",
+                      line_width=0, fillcolor="#F2F2F2" if i % 2 == 0 else "#FFFFFF")
+        fig.add_annotation(xref="paper", x=0.005, y=top - 1, xanchor="left", yanchor="middle", showarrow=False,
+                           text=f"<b>{label}</b> (n = {len(rows)})", font=dict(size=13))
+
+
+def build_swimmer(lanes: pd.DataFrame, segments: pd.DataFrame, events: pd.DataFrame,
+                  anchor: str = "thalidomide", months_before: float | None = None) -> go.Figure:
+    """Swimmer figure for lanes ordered by `order_lanes`, their treatment segments and their events.
+
+    ``months_before`` limits the initial view to that many months before the anchor (zoom out to see all).
+    Patients without the anchor date (e.g. never on thalidomide) are left out; the caller says how many.
+    """
+    if anchor not in ANCHORS:
+        raise ValueError(f"anchor must be one of {list(ANCHORS)}, got {anchor!r}")
+    axis_title, anchor_col = ANCHORS[anchor]
+    lanes = lanes[lanes[anchor_col].notna()]
+    fig = go.Figure()
+    if lanes.empty:
+        fig.add_annotation(text="No patients to show", showarrow=False, font=dict(size=16))
+        fig.update_layout(xaxis_visible=False, yaxis_visible=False, height=240, template="plotly_white")
+        return fig
+
+    seg = _place(segments, lanes, anchor_col)
+    end = pd.to_datetime(seg["end_date"]) + pd.Timedelta(days=1)  # an end date is the last day on that dose
+    seg["x0"] = months_between(seg["_anchor"], seg["start_date"])
+    seg["x1"] = months_between(seg["_anchor"], end.fillna(pd.to_datetime(seg["last_visit_date"])))
+    ev = _place(events, lanes, anchor_col)
+    ev["x"] = months_between(ev["_anchor"], ev["date"])
+
+    for trace in [*_segment_traces(seg), *_ongoing_trace(seg), *_event_traces(ev)]:
+        fig.add_trace(trace)
+    _group_decor(lanes, fig)
+    start_label = {"thalidomide": "Thalidomide start", "imatinib": "Imatinib start", "diagnosis": "Diagnosis"}
+    fig.add_vline(x=0, line=dict(color="#444444", width=1.5, dash="dash"))
+    fig.add_annotation(x=0, y=1, yref="paper", yanchor="bottom", text=start_label[anchor], showarrow=False,
+                       font=dict(size=12, color="#444444"))
+
+    bottom = float(lanes["y"].max())
+    x_min = float(np.nanmin([seg["x0"].min(), ev["x"].min(), 0.0]))
+    x_max = float(np.nanmax([seg["x1"].max(), ev["x"].max(), 0.0]))
+    if months_before is not None:
+        x_min = max(x_min, -float(months_before))
+    fig.update_layout(
+        template="plotly_white", barmode="overlay", bargap=0, height=max(320, int(bottom + 2) * LANE_PX + 150),
+        margin=dict(l=10, r=10, t=40, b=60), hoverlabel=dict(font_size=13), font=dict(size=13),
+        legend=dict(orientation="v", x=1.01, xanchor="left", y=1, yanchor="top", tracegroupgap=14,
+                    groupclick="toggleitem", itemsizing="constant"),
+        xaxis=dict(title=axis_title, zeroline=False, showgrid=True, gridcolor="#E5E5E5",
+                   dtick=6 if x_max - x_min <= 48 else 12, range=[x_min - 1, x_max + 1.5],
+                   minor=dict(dtick=3, showgrid=True, gridcolor="#F3F3F3")),
+        yaxis=dict(tickmode="array", tickvals=lanes["y"].tolist(),
+                   ticktext=_lane_labels(lanes), showgrid=False, zeroline=False, tickfont=dict(size=12),
+                   range=[bottom + 0.6, -0.5]),  # reversed: first lane on top
+    )
+    return fig
+

@@ -1,0 +1,21 @@
+"""Calendar dates to months on a swimmer axis (vectorised, pandas)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+#: Days in an average Gregorian month (365.25 / 12); the unit of every "months" figure in cmltrack.
+MONTH_DAYS = 30.4375
+
+#: Time-axis anchors: key -> (label, column holding the anchor date per patient).
+ANCHORS: dict[str, tuple[str, str]] = {
+    "thalidomide": ("Months since thalidomide start", "thal_start_date"),
+    "imatinib": ("Months since imatinib start", "im_start_date"),
+    "diagnosis": ("Months since diagnosis", "diagnosis_date"),
+}
+
+
+def months_between(start: pd.Series, end: pd.Series) -> pd.Series:
+    """Months from ``start`` to ``end`` (negative when ``end`` is earlier); NaN where either is missing."""
+    delta = pd.to_datetime(end) - pd.to_datetime(start)
+    return delta.dt.total_seconds() / 86400.0 / MONTH_DAYS

@@ -1,0 +1,40 @@
+"""Keep Streamlit in st.navigation mode although a folder named pages/ sits beside app.py.
+
+Streamlit treats any pages/ folder next to the main script as a legacy (v1) multipage app: on a run whose requested
+page matches a file in pages/ (a first visit on a deep link, or a rerun), it executes that file alone, without
+app.py, so the shared sidebar and the real navigation are missing. app.py turns that mode off on every run, and each
+page checks that app.py is running it; a page started alone reruns the app through app.py.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+
+_state = threading.local()
+
+
+def disable_pages_folder_mode() -> None:
+    """Make every later run execute app.py (Streamlit's own flag, read at the start of each run)."""
+    PagesManager.uses_pages_directory = False
+
+
+@contextlib.contextmanager
+def running() -> Iterator[None]:
+    """Mark the pages run inside this block as run by app.py."""
+    _state.active = True
+    try:
+        yield
+    finally:
+        _state.active = False
+
+
+def require_app() -> None:
+    """First call of every page: rerun through app.py when Streamlit started this page file on its own."""
+    if not getattr(_state, "active", False):
+        disable_pages_folder_mode()
+        st.rerun()

@@ -1,0 +1,93 @@
+"""The cohort filters in the sidebar: the same on every page, kept in the URL query string."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import duckdb
+import streamlit as st
+
+from cmltrack.db import queries as q
+from cmltrack.filters import BEST_RESPONSES, EUTOS_GROUPS, PHASES, SEXES, STATUSES, CohortFilter, best_response_label
+
+#: Widget keys; each is also the name of its URL query parameter.
+KEYS = ("status", "sex", "age", "phase", "eutos", "best")
+_SEX_LABEL = {"F": "Female", "M": "Male"}
+_AGE_BOUNDS = "_age_bounds"
+
+
+def filter_from_state(state: Mapping, age_bounds: tuple[int, int] | None) -> CohortFilter:
+    """The filter described by the widget values in ``state`` (a full age range means no age filter)."""
+    age = state.get("age")
+    if age is not None and age_bounds is not None and tuple(age) == tuple(age_bounds):
+        age = None
+    return CohortFilter(
+        status=tuple(state.get("status") or ()), sex=tuple(state.get("sex") or ()),
+        age=None if age is None else (int(age[0]), int(age[1])), phase=tuple(state.get("phase") or ()),
+        eutos=tuple(state.get("eutos") or ()), best=tuple(state.get("best") or ()),
+    )
+
+
+def _reset() -> None:
+    for key in ("status", "sex", "phase", "eutos", "best"):
+        st.session_state[key] = []
+    if st.session_state.get(_AGE_BOUNDS) is not None:
+        st.session_state["age"] = st.session_state[_AGE_BOUNDS]
+
+
+def render_filters(con: duckdb.DuckDBPyConnection) -> CohortFilter:
+    """Draw the filters and the count of patients shown; return the filter."""
+    bar = st.sidebar
+    bar.markdown("### Cohort filters")
+    multi = dict(selection_mode="multi", bind="query-params")
+    bar.pills("Imatinib status", STATUSES, key="status", format_func=str.capitalize, **multi)
+    bar.pills("Sex", SEXES, key="sex", format_func=_SEX_LABEL.get, **multi)
+    bounds = q.age_bounds(con)
+    st.session_state[_AGE_BOUNDS] = bounds
+    if bounds is not None and bounds[0] < bounds[1]:
+        bar.slider("Age at thalidomide start (years)", bounds[0], bounds[1], value=bounds, key="age",
+                   bind="query-params")
+    bar.pills("Phase at thalidomide start", PHASES, key="phase", **multi)
+    bar.pills("EUTOS risk at diagnosis", EUTOS_GROUPS, key="eutos", format_func=str.capitalize, **multi,
+              help="EUTOS score = 7 x basophils % + 4 x spleen cm; high when > 87 (Hasford, Blood 2011;118:686).")
+    bar.multiselect("Best response on thalidomide", BEST_RESPONSES, key="best", format_func=best_response_label,
+                    placeholder="All", bind="query-params")
+    cohort_filter = filter_from_state(st.session_state, bounds)
+    shown, total = q.count_patients(con, cohort_filter)
+    bar.markdown(f"**Showing {shown} of {total} patients**")
+    bar.button("Reset filters", on_click=_reset, disabled=not cohort_filter.active)
+    st.session_state["cohort_filter"] = cohort_filter
+    return cohort_filter
+
+
+def current_filter() -> CohortFilter:
+    """The filter drawn by `render_filters` in this run (app.py draws it before the page runs)."""
+    return st.session_state.get("cohort_filter", CohortFilter())
+
+
+def describe(f: CohortFilter) -> str:
+    """The active filter in words, for empty-result messages."""
+    parts = []
+    if f.status:
+        parts.append("imatinib " + " or ".join(f.status))
+    if f.sex:
+        parts.append(" or ".join(_SEX_LABEL[s].lower() for s in f.sex))
+    if f.age:
+        parts.append(f"aged {f.age[0]}-{f.age[1]}")
+    if f.phase:
+        parts.append("phase " + " or ".join(f.phase) + " at thalidomide start")
+    if f.eutos:
+        parts.append("EUTOS " + " or ".join(f.eutos))
+    if f.best:
+        parts.append("best response " + " or ".join(best_response_label(b) for b in f.best))
+    return ", ".join(parts) if parts else "no filter"
+
+
+def show_empty(f: CohortFilter, total: int) -> None:
+    """Say in words that nothing matches, and what to do."""
+    if total == 0:
+        st.info("The database holds no patients yet. Import data, or build the demo cohort with "
+                "`python -m cmltrack demo`.")
+    else:
+        st.warning(f"No patient matches the current filters ({describe(f)}). "
+                   f"Widen them or press **Reset filters** in the sidebar to see all {total} patients.")

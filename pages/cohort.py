@@ -1,0 +1,54 @@
+"""Cohort: the swimmer plot of every patient passing the sidebar filters (landing page)."""
+
+import math
+
+import streamlit as st
+
+from cmltrack.db import queries as q
+from cmltrack.figures.swimmer import SORTS, build_swimmer, order_lanes
+from cmltrack.timeaxis import ANCHORS
+from cmltrack.ui import session, shell, sidebar
+
+shell.require_app()
+
+PAGE_SIZES = (25, 50, 100, 200)
+
+con = session.cursor()
+cohort_filter = sidebar.current_filter()
+st.title("Cohort: imatinib and thalidomide exposure")
+lanes = q.cohort_lanes(con, cohort_filter)
+if lanes.empty:
+    sidebar.show_empty(cohort_filter, q.count_patients(con, cohort_filter)[1])
+    st.stop()
+
+axis, window, order, grouping, size = st.columns([3, 1.4, 2, 2, 1.2], vertical_alignment="bottom")
+anchor = axis.segmented_control("Time axis: months since", list(ANCHORS), default="thalidomide", required=True,
+                                format_func=lambda a: ANCHORS[a][0].removeprefix("Months since "), key="anchor",
+                                bind="query-params")
+WINDOWS = {"12": 12, "24": 24, "60": 60, "all": None}
+before = window.selectbox("History shown", list(WINDOWS), index=1 if anchor == "thalidomide" else 3,
+                          format_func=lambda w: "All" if w == "all" else f"{w} months before", key="window",
+                          help="The view starts this many months before the anchor; zoom out on the chart to see more.")
+sort = order.selectbox("Sort lanes by", list(SORTS), format_func=SORTS.get, key="sort", bind="query-params")
+group = grouping.toggle("Band by resistant / intolerant", value=True, key="group", bind="query-params")
+per_page = size.selectbox("Lanes per page", PAGE_SIZES, index=1, key="per_page")
+
+ordered = order_lanes(lanes, sort, group)
+pages = math.ceil(len(ordered) / per_page)
+page = 1
+if pages > 1:
+    page = st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1, step=1, key="lane_page")
+shown = ordered.iloc[(page - 1) * per_page: page * per_page]
+ids = shown["patient_id"].tolist()
+
+no_anchor = int(shown[ANCHORS[anchor][1]].isna().sum())
+st.caption(f"Lanes {(page - 1) * per_page + 1}-{(page - 1) * per_page + len(shown)} of {len(ordered)} patients"
+           + (f"; {no_anchor} without a {anchor} start date are not drawn on this axis." if no_anchor else "."))
+figure = build_swimmer(shown, q.treatments_for(con, ids), q.events_for(con, ids), anchor=anchor,
+                       months_before=WINDOWS[before])
+st.plotly_chart(figure, config={"displaylogo": False, "scrollZoom": False}, key="swimmer")
+st.caption(
+    "Bars: daily dose of each drug, darker = higher dose; imatinib above, thalidomide below in each lane. "
+    "Responses sit on the lane's centre line; adverse events on the bar of the drug they are attributed to. "
+    "Responses as recorded in the patient record. Hover any glyph for patient, drug, dose, dates and event."
+)

@@ -1,0 +1,132 @@
+"""AppTest: every page on empty, one-patient, demo and large databases, with the widgets driven."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = ("pages/cohort.py", "pages/patients.py")
+
+
+def _app(monkeypatch, db, page: str | None = None) -> AppTest:
+    monkeypatch.setenv("CMLTRACK_DB", str(db))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _count(at: AppTest) -> str:
+    return next(m.value for m in at.sidebar.markdown if m.value.startswith("**Showing"))
+
+
+def _figure(at: AppTest) -> dict:
+    import json
+
+    chart = at.get("plotly_chart")
+    assert len(chart) == 1
+    return json.loads(chart[0].proto.spec)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_pages_on_demo_data(monkeypatch, demo_db, page):
+    at = _app(monkeypatch, demo_db, page)
+    assert _count(at) == "**Showing 21 of 21 patients**"
+    if page == "pages/cohort.py":
+        fig = _figure(at)
+        assert len(fig["layout"]["yaxis"]["tickvals"]) == 21
+    else:
+        assert at.dataframe[0].value.shape[0] == 21
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_pages_on_an_empty_database_say_so(monkeypatch, empty_db, page):
+    at = _app(monkeypatch, empty_db, page)
+    assert _count(at) == "**Showing 0 of 0 patients**"
+    assert "holds no patients" in at.info[0].value
+    assert not at.get("plotly_chart")
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_pages_on_one_patient(monkeypatch, one_db, page):
+    at = _app(monkeypatch, one_db, page)
+    assert _count(at) == "**Showing 1 of 1 patients**"
+    assert not at.slider  # no age range to choose from with a single age
+    if page == "pages/cohort.py":
+        assert _figure(at)["layout"]["yaxis"]["ticktext"][0].startswith("CML-02")
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_pages_on_a_large_cohort_paginate(monkeypatch, large_db, page):
+    at = _app(monkeypatch, large_db, page)
+    assert _count(at) == "**Showing 1008 of 1008 patients**"
+    if page == "pages/cohort.py":
+        assert len(_figure(at)["layout"]["yaxis"]["tickvals"]) == 50
+        at.selectbox(key="per_page").set_value(200).run()
+        at.number_input(key="lane_page").set_value(6).run()
+        assert len(_figure(at)["layout"]["yaxis"]["tickvals"]) == 8  # 1008 - 5 * 200
+        assert any("Lanes 1001-1008 of 1008" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("key, value, expected", [
+    ("status", ["resistant"], 13), ("status", ["intolerant"], 8), ("sex", ["F"], 11), ("sex", ["M"], 10),
+    ("phase", ["AP"], 3), ("eutos", ["low"], 5), ("eutos", ["high"], 16),
+])
+def test_each_pill_filter_changes_the_count(monkeypatch, demo_db, key, value, expected):
+    at = _app(monkeypatch, demo_db)
+    at.button_group(key=key).set_value(value).run()
+    assert _count(at) == f"**Showing {expected} of 21 patients**"
+    assert len(_figure(at)["layout"]["yaxis"]["tickvals"]) == expected
+
+
+def test_age_and_best_response_filters(monkeypatch, demo_db):
+    at = _app(monkeypatch, demo_db)
+    at.slider(key="age").set_value((40, 50)).run()
+    assert _count(at) == "**Showing 8 of 21 patients**"
+    at.slider(key="age").set_value((22, 63)).run()
+    at.multiselect(key="best").set_value(["CCYR", "CHR"]).run()
+    assert _count(at) == "**Showing 10 of 21 patients**"
+
+
+def test_empty_filter_result_is_explained_and_reset_restores(monkeypatch, demo_db):
+    at = _app(monkeypatch, demo_db)
+    at.button_group(key="status").set_value(["intolerant"]).run()
+    at.button_group(key="phase").set_value(["AP"]).run()
+    assert _count(at) == "**Showing 0 of 21 patients**"
+    assert "No patient matches the current filters (imatinib intolerant, phase AP at thalidomide start)" in \
+        at.warning[0].value
+    assert not at.get("plotly_chart")
+    at.sidebar.button[0].click().run()
+    assert _count(at) == "**Showing 21 of 21 patients**"
+    assert at.sidebar.button[0].disabled
+
+
+def test_filters_are_kept_when_switching_pages(monkeypatch, demo_db):
+    at = _app(monkeypatch, demo_db)
+    at.button_group(key="sex").set_value(["F"]).run()
+    at.switch_page("pages/patients.py").run()
+    assert _count(at) == "**Showing 11 of 21 patients**"
+    assert set(at.dataframe[0].value["sex"]) == {"F"}
+    at.switch_page("pages/cohort.py").run()
+    assert _count(at) == "**Showing 11 of 21 patients**"
+
+
+def test_cohort_widgets_drive_the_figure(monkeypatch, demo_db):
+    at = _app(monkeypatch, demo_db)
+    assert _figure(at)["layout"]["xaxis"]["title"]["text"] == "Months since thalidomide start"
+    at.button_group(key="anchor").set_value("diagnosis").run()
+    assert _figure(at)["layout"]["xaxis"]["title"]["text"] == "Months since diagnosis"
+    at.selectbox(key="sort").set_value("age").run()
+    ticks = _figure(at)["layout"]["yaxis"]["ticktext"]
+    assert ticks[0].startswith("CML-05")  # youngest resistant patient first
+    at.toggle(key="group").set_value(False).run()
+    titles = [a["text"] for a in _figure(at)["layout"]["annotations"] if "n =" in a["text"]]
+    assert titles == ["<b>All patients</b> (n = 21)"]
+    at.button_group(key="anchor").set_value("thalidomide").run()
+    assert _figure(at)["layout"]["xaxis"]["range"][0] == pytest.approx(-25)  # 24 months before, by default
+    at.selectbox(key="window").set_value("all").run()
+    assert _figure(at)["layout"]["xaxis"]["range"][0] < -100

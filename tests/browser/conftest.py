@@ -1,0 +1,26 @@
+"""Browser tier: skipped with a clear reason when Debian's Chromium or Playwright is missing."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from tests.browser.harness import CHROMIUM
+
+
+def pytest_collection_modifyitems(config, items):
+    reason = None
+    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
+        reason = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+    else:
+        try:
+            import playwright  # noqa: F401
+        except ImportError:
+            reason = "playwright is not installed (pip install -r requirements-dev.txt)"
+    if reason and os.environ.get("CI"):
+        raise pytest.UsageError(f"browser tests cannot run in CI: {reason}")
+    for item in items:
+        if reason and "browser" in str(item.fspath):
+            item.add_marker(pytest.mark.skip(reason=reason))

@@ -1,0 +1,89 @@
+"""Playwright + Debian's headless Chromium against a real `streamlit run`."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.harness import chromium, streamlit_server, wait_for_plot
+
+pytestmark = pytest.mark.timeout(180)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture(scope="module")
+def server(demo_db):
+    with streamlit_server(demo_db) as url:
+        yield url
+
+
+def _nav_links(page) -> list[str]:
+    page.wait_for_selector("[data-testid='stSidebarNav'] a")
+    # each link reads "<material icon name>\n\n<title>"; keep the title
+    return [t.split("\n")[-1].strip() for t in page.locator("[data-testid='stSidebarNav'] a").all_inner_texts()]
+
+
+def _sidebar_count(page) -> str:
+    locator = page.locator("[data-testid='stSidebar']").get_by_text(re.compile(r"Showing \d+ of \d+ patients"))
+    locator.wait_for(timeout=30_000)
+    return locator.inner_text()
+
+
+def test_landing_page_draws_the_swimmer(browser, server):
+    page = browser.new_page(viewport={"width": 1600, "height": 1100})
+    page.goto(server + "/")
+    wait_for_plot(page)
+    bars = page.locator(".js-plotly-plot .barlayer .point").count()
+    assert bars == 67  # one SVG bar per treatment segment of the demo cohort
+    legend = " ".join(page.locator(".js-plotly-plot .legend text").all_text_contents())
+    for entry in ("Imatinib 400 mg/d", "Thalidomide 100 mg/d", "CCyR", "Loss of CHR", "Grade 1"):
+        assert entry in legend
+    assert _nav_links(page) == ["Cohort", "Patients"]
+    assert _sidebar_count(page) == "Showing 21 of 21 patients"
+    page.close()
+
+
+def test_filter_click_updates_count_and_url_and_survives_page_switch(browser, server):
+    page = browser.new_page(viewport={"width": 1600, "height": 1100})
+    page.goto(server + "/")
+    wait_for_plot(page)
+    page.locator("[data-testid='stSidebar']").get_by_role("button", name="Intolerant").click()
+    page.wait_for_url(re.compile(r"status=Intolerant"))
+    page.wait_for_function("document.body.innerText.includes('Showing 8 of 21 patients')")
+    page.locator("[data-testid='stSidebarNav'] a", has_text="Patients").click()
+    page.wait_for_url(re.compile(r"/patients\?.*status=Intolerant"))
+    page.get_by_role("heading", name="Patients").wait_for()
+    assert _sidebar_count(page) == "Showing 8 of 21 patients"
+    page.close()
+
+
+def test_deep_link_with_filters_on_a_fresh_server(browser, demo_db):
+    # The first request a new server sees is a deep link to a non-default page (the pages/ folder trap).
+    with streamlit_server(demo_db) as url:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(url + "/patients?status=Intolerant&sex=Female")
+        page.get_by_role("heading", name="Patients").wait_for(timeout=30_000)
+        assert _nav_links(page) == ["Cohort", "Patients"]
+        assert _sidebar_count(page) == "Showing 4 of 21 patients"
+        page.wait_for_selector("[data-testid='stDataFrame']")
+        assert "status=Intolerant" in page.url and "sex=Female" in page.url
+        page.close()
+
+
+def test_deep_link_to_the_cohort_draws_only_matching_lanes(browser, demo_db):
+    with streamlit_server(demo_db) as url:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(url + "/?best=CCyR&anchor=imatinib+start")
+        wait_for_plot(page)
+        assert _sidebar_count(page) == "Showing 4 of 21 patients"
+        ticks = page.locator(".js-plotly-plot .yaxislayer-above text").all_text_contents()
+        assert sorted(t.split()[0] for t in ticks) == ["CML-01", "CML-02", "CML-03", "CML-04"]
+        assert "Months since imatinib start" in page.locator(".js-plotly-plot .xtitle").text_content()
+        assert _nav_links(page) == ["Cohort", "Patients"]
+        page.close()

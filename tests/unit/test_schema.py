@@ -1,0 +1,72 @@
+"""Schema constraints reject impossible rows; a failed write leaves the database file untouched."""
+
+from __future__ import annotations
+
+import hashlib
+
+import duckdb
+import pytest
+
+from cmltrack.db.schema import create_schema
+from cmltrack.db.store import write_database
+
+PATIENT = "INSERT INTO patients (patient_id, sex) VALUES ('P1', 'F')"
+
+
+@pytest.fixture()
+def db():
+    con = duckdb.connect(":memory:")
+    create_schema(con)
+    con.execute(PATIENT)
+    yield con
+    con.close()
+
+
+@pytest.mark.parametrize("sql", [
+    "INSERT INTO treatments VALUES ('P1', 'imatinib', 0, DATE '2010-01-01', NULL, NULL)",  # dose 0
+    "INSERT INTO treatments VALUES ('P1', 'imatinib', -400, DATE '2010-01-01', NULL, NULL)",  # negative dose
+    "INSERT INTO treatments VALUES ('P1', 'imatinib', 400, DATE '2010-01-02', DATE '2010-01-01', NULL)",  # end < start
+    "INSERT INTO treatments VALUES ('P1', 'aspirin', 100, DATE '2010-01-01', NULL, NULL)",  # unknown drug
+    "INSERT INTO treatments VALUES ('NOPE', 'imatinib', 400, DATE '2010-01-01', NULL, NULL)",  # unknown patient
+    "INSERT INTO adverse_events (patient_id, term, ctcae_grade, onset_date) VALUES ('P1', 'x', 0, DATE '2010-01-01')",
+    "INSERT INTO adverse_events (patient_id, term, ctcae_grade, onset_date) VALUES ('P1', 'x', 6, DATE '2010-01-01')",
+    "INSERT INTO adverse_events (patient_id, term, ctcae_grade, onset_date, end_date) "
+    "VALUES ('P1', 'x', 1, DATE '2010-01-02', DATE '2010-01-01')",
+    "INSERT INTO labs (patient_id, date, ph_pos_pct) VALUES ('P1', DATE '2010-01-01', 101)",
+    "INSERT INTO labs (patient_id, date, basophils_pct) VALUES ('P1', DATE '2010-01-01', -1)",
+    "INSERT INTO labs (patient_id, date, wbc) VALUES ('P1', DATE '2010-01-01', -3)",
+    "INSERT INTO responses VALUES ('P1', DATE '2010-01-01', 'CURED', 'recorded')",
+    "INSERT INTO responses VALUES ('P1', DATE '2010-01-01', 'CHR', 'guessed')",
+    "INSERT INTO patients (patient_id, sex) VALUES ('P2', 'X')",
+    "INSERT INTO patients (patient_id, sex, im_status) VALUES ('P2', 'F', 'refractory')",
+    "INSERT INTO patients (patient_id, sex, phase_at_diagnosis) VALUES ('P2', 'F', 'XP')",
+    PATIENT,  # duplicate key
+])
+def test_constraint_rejects_bad_row(db, sql):
+    with pytest.raises(duckdb.ConstraintException):
+        db.execute(sql)
+
+
+def test_good_rows_are_accepted(db):
+    db.execute("INSERT INTO treatments VALUES ('P1', 'imatinib', 400, DATE '2010-01-01', NULL, NULL)")
+    db.execute("INSERT INTO treatments VALUES ('P1', 'thalidomide', 100, DATE '2011-01-01', DATE '2011-01-01', 'x')")
+    db.execute("INSERT INTO adverse_events (patient_id, term, ctcae_grade, onset_date) VALUES ('P1', 'x', 5, "
+               "DATE '2010-01-01')")
+    db.execute("INSERT INTO labs (patient_id, date, ph_pos_pct, bcr_abl1_is_pct) VALUES ('P1', DATE '2010-01-01', "
+               "100, 140)")  # IS values above 100% exist
+    assert db.execute("SELECT count(*) FROM treatments").fetchone() == (2,)
+
+
+def _digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_failed_write_leaves_the_existing_file_byte_for_byte(tmp_path, frames):
+    target = write_database(tmp_path / "db.duckdb", frames, source="test")
+    before = _digest(target)
+    bad = {k: v.copy() for k, v in frames.items()}
+    bad["adverse_events"].loc[5, "ctcae_grade"] = 7
+    with pytest.raises(duckdb.ConstraintException):
+        write_database(target, bad, source="test")
+    assert _digest(target) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["db.duckdb"]  # no temporary file left behind
