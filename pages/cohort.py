@@ -15,13 +15,13 @@ PAGE_SIZES = (25, 50, 100, 200)
 
 con = session.cursor()
 cohort_filter = sidebar.current_filter()
-st.title("Cohort: imatinib and thalidomide exposure")
+st.subheader("Cohort: imatinib and thalidomide exposure")
 lanes = q.cohort_lanes(con, cohort_filter)
 if lanes.empty:
     sidebar.show_empty(cohort_filter, q.count_patients(con, cohort_filter)[1])
     st.stop()
 
-axis, window, order, grouping, size = st.columns([3, 1.4, 2, 2, 1.2], vertical_alignment="bottom")
+axis, window, order, grouping, size, paging = st.columns([3, 1.5, 2, 2, 1.1, 1.1], vertical_alignment="bottom")
 anchor = axis.segmented_control("Time axis: months since", list(ANCHORS), default="thalidomide", required=True,
                                 format_func=lambda a: ANCHORS[a][0].removeprefix("Months since "), key="anchor",
                                 bind="query-params")
@@ -37,7 +37,7 @@ ordered = order_lanes(lanes, sort, group)
 pages = math.ceil(len(ordered) / per_page)
 page = 1
 if pages > 1:
-    page = st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1, step=1, key="lane_page")
+    page = paging.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1, step=1, key="lane_page")
 shown = ordered.iloc[(page - 1) * per_page: page * per_page]
 ids = shown["patient_id"].tolist()
 

@@ -10,7 +10,7 @@ shell.require_app()
 
 con = session.cursor()
 cohort_filter = sidebar.current_filter()
-st.title("Patients")
+st.subheader("Patients")
 lanes = q.cohort_lanes(con, cohort_filter)
 if lanes.empty:
     sidebar.show_empty(cohort_filter, q.count_patients(con, cohort_filter)[1])

@@ -20,14 +20,15 @@ SORTS: dict[str, str] = {
     "age": "Age",
     "patient_id": "Patient ID",
 }
-LANE_PX = 28
+LANE_PX = 26
 BAR_WIDTH = 0.3
 DRUG_OFFSET = {"imatinib": -0.19, "thalidomide": 0.19}  # y axis runs top-down: imatinib above
 STATUS_LABEL = {"resistant": "Imatinib-resistant", "intolerant": "Imatinib-intolerant"}
 
 
 def order_lanes(lanes: pd.DataFrame, sort: str = "thal_months", group: bool = True) -> pd.DataFrame:
-    """Lanes in display order with a ``y`` position and a ``group`` label; a blank row heads each group."""
+    """Lanes in display order with ``y``, ``group`` and ``group_n`` (patients in the group); a blank row heads
+    each group."""
     keys = {
         "thal_months": (["thal_months", "patient_id"], [False, True]),
         "response": (["best_response_rank", "thal_months", "patient_id"], [False, False, True]),
@@ -42,6 +43,7 @@ def order_lanes(lanes: pd.DataFrame, sort: str = "thal_months", group: bool = Tr
     rank = {label: i for i, label in enumerate([*STATUS_LABEL.values(), "Status not recorded", "All patients"])}
     out["_g"] = out["group"].map(rank)
     out = out.sort_values(["_g", *cols], ascending=[True, *ascending], na_position="last", kind="stable")
+    out["group_n"] = out.groupby("group")["patient_id"].transform("size")  # whole group, before any paging
     header_rows = out["_g"].ne(out["_g"].shift()).cumsum()  # one blank row above each group for its title
     out["y"] = np.arange(len(out)) + header_rows.to_numpy()
     return out.drop(columns="_g").reset_index(drop=True)
@@ -127,10 +129,12 @@ def _place(frame: pd.DataFrame, lanes: pd.DataFrame, anchor_col: str) -> pd.Data
 def _group_decor(lanes: pd.DataFrame, fig: go.Figure) -> None:
     for i, (label, rows) in enumerate(lanes.groupby("group", sort=False)):
         top, bottom = rows["y"].min(), rows["y"].max()
+        total = int(rows["group_n"].iloc[0]) if "group_n" in rows else len(rows)
+        count = f"n = {total}" if total == len(rows) else f"{len(rows)} of n = {total} on this page"
         fig.add_shape(type="rect", xref="paper", x0=0, x1=1, y0=top - 1.45, y1=bottom + 0.5, layer="below",
                       line_width=0, fillcolor="#F2F2F2" if i % 2 == 0 else "#FFFFFF")
         fig.add_annotation(xref="paper", x=0.005, y=top - 1, xanchor="left", yanchor="middle", showarrow=False,
-                           text=f"<b>{label}</b> (n = {len(rows)})", font=dict(size=13))
+                           text=f"<b>{label}</b> ({count})", font=dict(size=13))
 
 
 def build_swimmer(lanes: pd.DataFrame, segments: pd.DataFrame, events: pd.DataFrame,

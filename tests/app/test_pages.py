@@ -65,7 +65,10 @@ def test_pages_on_a_large_cohort_paginate(monkeypatch, large_db, page):
     at = _app(monkeypatch, large_db, page)
     assert _count(at) == "**Showing 1008 of 1008 patients**"
     if page == "pages/cohort.py":
-        assert len(_figure(at)["layout"]["yaxis"]["tickvals"]) == 50
+        fig = _figure(at)
+        assert len(fig["layout"]["yaxis"]["tickvals"]) == 50
+        titles = [a["text"] for a in fig["layout"]["annotations"] if "n =" in a["text"]]
+        assert titles == ["<b>Imatinib-resistant</b> (50 of n = 624 on this page)"]  # the group, not the page
         at.selectbox(key="per_page").set_value(200).run()
         at.number_input(key="lane_page").set_value(6).run()
         assert len(_figure(at)["layout"]["yaxis"]["tickvals"]) == 8  # 1008 - 5 * 200

@@ -46,6 +46,15 @@ def test_landing_page_draws_the_swimmer(browser, server):
         assert entry in legend
     assert _nav_links(page) == ["Cohort", "Patients"]
     assert _sidebar_count(page) == "Showing 21 of 21 patients"
+    # hovering a thalidomide bar names the patient, drug, dose and dates
+    drag = page.locator(".js-plotly-plot .nsewdrag").first
+    origin = drag.bounding_box()
+    box = page.locator(".js-plotly-plot .barlayer .trace").last.locator(".point").first.bounding_box()
+    drag.hover(position={"x": box["x"] + box["width"] / 2 - origin["x"],
+                         "y": box["y"] + box["height"] / 2 - origin["y"]}, force=True)
+    page.wait_for_function("document.querySelector('.js-plotly-plot .hoverlayer').textContent.length > 0")
+    hover = " ".join(page.locator(".js-plotly-plot .hoverlayer text").all_text_contents())
+    assert re.search(r"CML-\d\d.*Thalidomide 100 mg/d.*\d{4}-\d\d-\d\d to (ongoing|\d{4})", hover), hover
     page.close()
 
 
