@@ -7,19 +7,11 @@ import streamlit as st
 from cmltrack.db import queries as q
 from cmltrack.figures.swimmer import SORTS, build_swimmer, order_lanes
 from cmltrack.timeaxis import ANCHORS
-from cmltrack.ui import session, shell, sidebar
-
-shell.require_app()
+from cmltrack.ui import cohort_page
 
 PAGE_SIZES = (25, 50, 100, 200)
 
-con = session.cursor()
-cohort_filter = sidebar.current_filter()
-st.subheader("Cohort: imatinib and thalidomide exposure")
-lanes = q.cohort_lanes(con, cohort_filter)
-if lanes.empty:
-    sidebar.show_empty(cohort_filter, q.count_patients(con, cohort_filter)[1])
-    st.stop()
+con, lanes = cohort_page.start("Cohort: imatinib and thalidomide exposure")
 
 axis, window, order, grouping, size, paging = st.columns([3, 1.5, 2, 2, 1.1, 1.1], vertical_alignment="bottom")
 anchor = axis.segmented_control("Time axis: months since", list(ANCHORS), default="thalidomide", required=True,

@@ -2,19 +2,10 @@
 
 import streamlit as st
 
-from cmltrack.db import queries as q
 from cmltrack.filters import best_response_label
-from cmltrack.ui import session, shell, sidebar
+from cmltrack.ui import cohort_page
 
-shell.require_app()
-
-con = session.cursor()
-cohort_filter = sidebar.current_filter()
-st.subheader("Patients")
-lanes = q.cohort_lanes(con, cohort_filter)
-if lanes.empty:
-    sidebar.show_empty(cohort_filter, q.count_patients(con, cohort_filter)[1])
-    st.stop()
+_, lanes = cohort_page.start("Patients")
 
 table = lanes.assign(best_response=lanes["best_response"].map(best_response_label),
                      im_status=lanes["im_status"].str.capitalize(), eutos_group=lanes["eutos_group"].str.capitalize())

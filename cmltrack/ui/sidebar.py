@@ -57,6 +57,7 @@ def render_filters(con: duckdb.DuckDBPyConnection) -> CohortFilter:
     bar.markdown(f"**Showing {shown} of {total} patients**")
     bar.button("Reset filters", on_click=_reset, disabled=not cohort_filter.active)
     st.session_state["cohort_filter"] = cohort_filter
+    st.session_state["cohort_total"] = total
     return cohort_filter
 
 
