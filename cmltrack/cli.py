@@ -10,10 +10,11 @@ from cmltrack.config import database_path
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from cmltrack.db.connection import DEMO_SOURCE
     from cmltrack.db.store import write_database
     from cmltrack.demo import demo_frames
 
-    out = write_database(args.out, demo_frames(), source="demo cohort (ASH 2012 abstract)")
+    out = write_database(args.out, demo_frames(), source=DEMO_SOURCE)
     print(f"wrote the 21-patient demo cohort to {out}")
     return 0
 

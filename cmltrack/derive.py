@@ -1,6 +1,7 @@
-"""Per-patient summary derived from the fact tables by the clinical rules (pure pandas; no database).
+"""Tables derived from the facts by the clinical rules (pure pandas; no database).
 
-Stored as the table patient_summary whenever a database is written, so the app filters in SQL.
+Written with every database: derived responses (per ELN guideline), ELN assessments and the per-patient summary the
+app filters on in SQL.
 """
 
 from __future__ import annotations
@@ -8,17 +9,32 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cmltrack.clinical import phase as phase_rules
 from cmltrack.clinical import responses as resp
 from cmltrack.clinical.evaluability import is_evaluable
-from cmltrack.clinical.scores import eutos, risk_group
+from cmltrack.clinical.milestones import GUIDELINES
+from cmltrack.clinical.scores import elts, eutos, hasford, risk_group, sokal
+from cmltrack.clinical.timeline import assess, derive_events, visit_phase
 from cmltrack.timeaxis import months_between
 
 SUMMARY_COLUMNS: tuple[str, ...] = (
-    "patient_id", "im_start_date", "thal_start_date", "last_visit_date", "age_years", "months_im_before_thal",
-    "followup_months", "thal_months", "on_thalidomide", "eutos_score", "eutos_group", "phase_at_thal",
+    "patient_id", "im_start_date", "thal_start_date", "last_visit_date", "age_years", "age_at_diagnosis",
+    "months_im_before_thal", "followup_months", "thal_months", "on_thalidomide", "sokal_score", "sokal_group",
+    "hasford_score", "hasford_group", "eutos_score", "eutos_group", "elts_score", "elts_group", "phase_at_thal",
     "evaluable", "best_response", "best_response_rank",
 )
+ASSESSMENT_COLUMNS: tuple[str, ...] = (
+    "patient_id", "guideline", "milestone", "date", "months", "category", "bcr_abl1_is_pct", "ph_pos_pct", "chr",
+)
+TKIS: tuple[str, ...] = ("imatinib", "dasatinib", "nilotinib", "bosutinib", "ponatinib", "asciminib")
+#: The guideline whose derived responses feed best response (responses reached are the same under every guideline).
+REFERENCE_GUIDELINE = "ELN2020"
+_SCORE_INPUTS = {
+    "sokal": (sokal, ("age_at_diagnosis", "spleen_cm", "platelets", "blasts_pct")),
+    "hasford": (hasford, ("age_at_diagnosis", "spleen_cm", "platelets", "blasts_pct", "eosinophils_pct",
+                          "basophils_pct")),
+    "eutos": (eutos, ("basophils_pct", "spleen_cm")),
+    "elts": (elts, ("age_at_diagnosis", "spleen_cm", "platelets", "blasts_pct")),
+}
 
 
 def _first_start(treatments: pd.DataFrame, drug: str) -> pd.Series:
@@ -34,49 +50,97 @@ def _completed_years(birth: pd.Series, when: pd.Series) -> pd.Series:
     return (years - before_birthday.astype(int)).astype("Int64")
 
 
-def _eutos(p: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    known = p["basophils_pct"].notna() & p["spleen_cm"].notna()
-    score = pd.Series(np.nan, index=p.index)
-    score[known] = [eutos(b, s) for b, s in zip(p.loc[known, "basophils_pct"], p.loc[known, "spleen_cm"])]
-    group = pd.Series("unknown", index=p.index, dtype=object)
-    group[known] = [risk_group("eutos", v) for v in score[known]]
-    return score, group
+def _scores(p: pd.DataFrame) -> dict[str, pd.Series]:
+    """Each score and its risk group where every input is known; 'unknown' otherwise."""
+    out: dict[str, pd.Series] = {}
+    for name, (func, cols) in _SCORE_INPUTS.items():
+        known = p[list(cols)].notna().all(axis=1) & (p["platelets"] > 0 if name == "elts" else True)
+        values = pd.Series(np.nan, index=p.index)
+        values[known] = [func(*(float(x) for x in row)) for row in p.loc[known, list(cols)].itertuples(index=False)]
+        group = pd.Series("unknown", index=p.index, dtype=object)
+        group[known] = [risk_group(name, v) for v in values[known]]
+        out[f"{name}_score"], out[f"{name}_group"] = values.round(4), group
+    return out
 
 
-def _thal_exposure(treatments: pd.DataFrame, last_visit: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Months on thalidomide (ongoing segments counted to the last visit) and whether it is ongoing."""
+def _thal_exposure(treatments: pd.DataFrame, last_visit: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Months on thalidomide (ongoing segments counted to the last visit), whether it is ongoing, and its last day
+    (NaT while ongoing)."""
     thal = treatments[treatments["drug"] == "thalidomide"].copy()
     if thal.empty:
-        return pd.Series(dtype=float), pd.Series(dtype=bool)
-    last = thal["patient_id"].map(last_visit)
+        return pd.Series(dtype=float), pd.Series(dtype=bool), pd.Series(dtype="datetime64[us]")
+    last = pd.to_datetime(thal["patient_id"].map(last_visit))
     ongoing = thal["end_date"].isna()
     end = pd.to_datetime(thal["end_date"]).fillna(last)
     thal["months"] = months_between(thal["start_date"], end).clip(lower=0)
     thal["ongoing"] = ongoing
+    thal["stop"] = pd.to_datetime(thal["end_date"])
     grouped = thal.groupby("patient_id")
-    return grouped["months"].sum(), grouped["ongoing"].any()
+    stopped = grouped["stop"].max().where(~grouped["ongoing"].any())
+    return grouped["months"].sum(), grouped["ongoing"].any(), stopped
+
+
+#: A blood count older than this before thalidomide start does not tell the phase at the start.
+PHASE_COUNT_MAX_DAYS = 31
 
 
 def _phase_at(labs: pd.DataFrame, when: pd.Series) -> pd.Series:
-    """ELN phase from the latest blood count on or before each patient's thalidomide start."""
+    """ELN phase (on-therapy rule of the timeline) from the latest blood count in the 31 days up to each patient's
+    thalidomide start; patients with no such count are left out (unknown)."""
     if labs.empty:
         return pd.Series(dtype=object)
     lab = labs.assign(date=pd.to_datetime(labs["date"]), cut=pd.to_datetime(labs["patient_id"].map(when)))
-    lab = lab[lab["cut"].notna() & (lab["date"] <= lab["cut"])]
-    lab = lab.dropna(subset=["blasts_pct", "basophils_pct", "platelets"])
+    lab = lab[lab["cut"].notna() & (lab["date"] <= lab["cut"])
+              & (lab["date"] >= lab["cut"] - pd.Timedelta(days=PHASE_COUNT_MAX_DAYS))]
     latest = lab.sort_values("date").groupby("patient_id").tail(1)
-    values = [phase_rules.phase(b, ba, p) for b, ba, p in
-              zip(latest["blasts_pct"], latest["basophils_pct"], latest["platelets"])]
-    return pd.Series(values, index=latest["patient_id"].to_numpy(), dtype=object)
+    values = {row["patient_id"]: visit_phase(row) for row in latest.to_dict("records")}
+    return pd.Series({k: v for k, v in values.items() if v is not None}, dtype=object)
 
 
-def _best_response(responses: pd.DataFrame, thal_start: pd.Series, evaluable: pd.Series) -> pd.Series:
-    """Deepest response recorded after thalidomide start; 'none' / 'not evaluable' otherwise."""
+def _tki_line_start(treatments: pd.DataFrame) -> pd.Series:
+    """Start of each patient's current TKI line: the first start of the TKI begun last."""
+    tki = treatments[treatments["drug"].isin(TKIS)]
+    if tki.empty:
+        return pd.Series(dtype="datetime64[us]")
+    first = tki.groupby(["patient_id", "drug"])["start_date"].min().reset_index()
+    return pd.to_datetime(first.sort_values("start_date").groupby("patient_id")["start_date"].last())
+
+
+def derived_responses_and_assessments(frames: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Responses derived from each patient's labs under every guideline, and the ELN assessments."""
+    labs = frames["labs"]
+    line_start = _tki_line_start(frames["treatments"])
+    events, assessments = [], []
+    for pid, group in labs.sort_values(["patient_id", "date"]).groupby("patient_id", sort=False):
+        visits = group.assign(date=pd.to_datetime(group["date"]).dt.date).to_dict("records")
+        start = line_start.get(pid)
+        for guideline in GUIDELINES:
+            events += [(pid, date, kind, "derived", guideline) for date, kind in derive_events(visits, guideline)]
+            if start is not None and not pd.isna(start):
+                assessments += [(pid, guideline, a.milestone, a.date, a.months, a.category, a.bcr_abl1_is_pct,
+                                 a.ph_pos_pct, a.chr) for a in assess(visits, start.date(), guideline)]
+    derived = pd.DataFrame(events, columns=["patient_id", "date", "kind", "source", "guideline"])
+    return derived.drop_duplicates(), pd.DataFrame(assessments, columns=list(ASSESSMENT_COLUMNS))
+
+
+#: Responses up to this long after thalidomide was stopped still count as responses to it.
+RESPONSE_AFTER_STOP_DAYS = 30
+
+
+def _best_response(responses: pd.DataFrame, with_labs: set, thal_start: pd.Series, thal_stop: pd.Series,
+                   evaluable: pd.Series) -> pd.Series:
+    """Deepest response after thalidomide start and no later than 30 days after it stopped: derived from labs
+    where the patient has labs, else as recorded."""
     r = responses[responses["kind"].isin(resp.RESPONSE_KINDS)]
+    use = np.where(r["patient_id"].isin(with_labs),
+                   (r["source"] == "derived") & (r["guideline"] == REFERENCE_GUIDELINE), r["source"] == "recorded")
+    r = r[use]
     kinds = pd.Series(dtype=object)
     if not r.empty:
-        r = r.assign(date=pd.to_datetime(r["date"]), start=pd.to_datetime(r["patient_id"].map(thal_start)))
-        r = r[r["start"].notna() & (r["date"] > r["start"])]
+        r = r.assign(date=pd.to_datetime(r["date"]), start=pd.to_datetime(r["patient_id"].map(thal_start)),
+                     stop=pd.to_datetime(r["patient_id"].map(thal_stop)))
+        late = r["stop"].notna() & (r["date"] > r["stop"] + pd.Timedelta(days=RESPONSE_AFTER_STOP_DAYS))
+        r = r[r["start"].notna() & (r["date"] > r["start"]) & ~late]
         kinds = r.groupby("patient_id")["kind"].agg(list)
     return pd.Series({pid: resp.best_response(kinds.get(pid, []), bool(ev)) for pid, ev in evaluable.items()},
                      dtype=object)
@@ -89,10 +153,13 @@ def rank_of(best: str) -> int:
     return 0 if best == resp.NO_RESPONSE else resp.depth(best)
 
 
-def patient_summary(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """One row per patient with the derived columns of the patient_summary table."""
+def patient_summary(frames: dict[str, pd.DataFrame], responses: pd.DataFrame) -> pd.DataFrame:
+    """One row per patient with the derived columns of the patient_summary table.
+
+    ``responses`` holds recorded and derived responses (with their guideline).
+    """
     p = frames["patients"].set_index("patient_id", drop=False)
-    treatments, labs, responses = frames["treatments"], frames["labs"], frames["responses"]
+    treatments, labs = frames["treatments"], frames["labs"]
     out = pd.DataFrame(index=p.index)
     out["patient_id"] = p["patient_id"]
     out["im_start_date"] = _first_start(treatments, "imatinib").reindex(p.index)
@@ -101,14 +168,18 @@ def patient_summary(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     out["last_visit_date"] = visit.reindex(p.index)
     index_date = out["thal_start_date"].fillna(out["im_start_date"]).fillna(pd.to_datetime(p["diagnosis_date"]))
     out["age_years"] = _completed_years(p["birth_date"], index_date)
+    out["age_at_diagnosis"] = _completed_years(p["birth_date"], p["diagnosis_date"])
     out["months_im_before_thal"] = months_between(out["im_start_date"], out["thal_start_date"])
     out["followup_months"] = months_between(out["thal_start_date"], out["last_visit_date"])
-    months, ongoing = _thal_exposure(treatments, out["last_visit_date"])
+    months, ongoing, stopped = _thal_exposure(treatments, out["last_visit_date"])
     out["thal_months"] = months.reindex(p.index)
     out["on_thalidomide"] = ongoing.reindex(p.index).fillna(False).astype(bool)
-    out["eutos_score"], out["eutos_group"] = _eutos(p)
+    for column, values in _scores(p.assign(age_at_diagnosis=out["age_at_diagnosis"].astype(float))).items():
+        out[column] = values
     out["phase_at_thal"] = _phase_at(labs, out["thal_start_date"]).reindex(p.index).fillna("unknown")
-    out["evaluable"] = [is_evaluable(None if pd.isna(m) else float(m)) for m in out["followup_months"]]
-    out["best_response"] = _best_response(responses, out["thal_start_date"], out["evaluable"]).reindex(p.index)
+    out["evaluable"] = [is_evaluable(None if pd.isna(m) else float(m)) for m in out["thal_months"]]
+    with_labs = set(labs["patient_id"])
+    out["best_response"] = _best_response(responses, with_labs, out["thal_start_date"], stopped.reindex(p.index),
+                                          out["evaluable"]).reindex(p.index)
     out["best_response_rank"] = [rank_of(b) for b in out["best_response"]]
     return out.reset_index(drop=True)[list(SUMMARY_COLUMNS)]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-#: Days in an average Gregorian month (365.25 / 12); the unit of every "months" figure in cmltrack.
-MONTH_DAYS = 30.4375
+from cmltrack.units import MONTH_DAYS
+
+__all__ = ["ANCHORS", "MONTH_DAYS", "months_between"]
 
 #: Time-axis anchors: key -> (label, column holding the anchor date per patient).
 ANCHORS: dict[str, tuple[str, str]] = {

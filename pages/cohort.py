@@ -7,7 +7,7 @@ import streamlit as st
 from cmltrack.db import queries as q
 from cmltrack.figures.swimmer import SORTS, build_swimmer, order_lanes
 from cmltrack.timeaxis import ANCHORS
-from cmltrack.ui import cohort_page
+from cmltrack.ui import cohort_page, sidebar
 
 PAGE_SIZES = (25, 50, 100, 200)
 
@@ -36,11 +36,14 @@ ids = shown["patient_id"].tolist()
 no_anchor = int(shown[ANCHORS[anchor][1]].isna().sum())
 st.caption(f"Lanes {(page - 1) * per_page + 1}-{(page - 1) * per_page + len(shown)} of {len(ordered)} patients"
            + (f"; {no_anchor} without a {anchor} start date are not drawn on this axis." if no_anchor else "."))
-figure = build_swimmer(shown, q.treatments_for(con, ids), q.events_for(con, ids), anchor=anchor,
+guideline = sidebar.current_guideline()
+figure = build_swimmer(shown, q.treatments_for(con, ids), q.events_for(con, ids, guideline), anchor=anchor,
                        months_before=WINDOWS[before])
 st.plotly_chart(figure, config={"displaylogo": False, "scrollZoom": False}, key="swimmer")
 st.caption(
     "Bars: daily dose of each drug, darker = higher dose; imatinib above, thalidomide below in each lane. "
     "Responses sit on the lane's centre line; adverse events on the bar of the drug they are attributed to. "
-    "Responses as recorded in the patient record. Hover any glyph for patient, drug, dose, dates and event."
+    f"Responses, losses and progression are derived from the labs by the {sidebar.guideline_label(guideline)} rules "
+    "(as recorded for patients without labs); the Patients page lists where they disagree with the record. "
+    "Hover any glyph for patient, drug, dose, dates and event."
 )

@@ -1,28 +1,61 @@
-"""Patients: the filtered cohort as a table, one row per patient."""
+"""Patients: the filtered cohort as a table, with risk scores, latest ELN classification and response concordance."""
 
 import streamlit as st
 
+from cmltrack.concordance import disagreements
+from cmltrack.db import queries as q
 from cmltrack.filters import best_response_label
-from cmltrack.ui import cohort_page
+from cmltrack.ui import cohort_page, sidebar
 
-_, lanes = cohort_page.start("Patients")
+con, lanes = cohort_page.start("Patients")
+guideline = sidebar.current_guideline()
+rules = sidebar.guideline_label(guideline)
 
 table = lanes.assign(best_response=lanes["best_response"].map(best_response_label),
-                     im_status=lanes["im_status"].str.capitalize(), eutos_group=lanes["eutos_group"].str.capitalize())
+                     im_status=lanes["im_status"].str.capitalize(),
+                     eln_latest=lanes["eln_latest"].fillna("not assessed").str.capitalize())
+for score in ("sokal", "hasford", "eutos", "elts"):
+    table[f"{score}_group"] = table[f"{score}_group"].str.capitalize()
 columns = {
-    "patient_id": st.column_config.TextColumn("Patient"),
+    "patient_id": st.column_config.TextColumn("Patient", pinned=True),
     "sex": st.column_config.TextColumn("Sex"),
     "age_years": st.column_config.NumberColumn("Age at thalidomide", format="%d y"),
     "im_status": st.column_config.TextColumn("Imatinib status"),
-    "phase_at_diagnosis": st.column_config.TextColumn("Phase at diagnosis"),
-    "phase_at_thal": st.column_config.TextColumn("Phase at thalidomide"),
-    "eutos_score": st.column_config.NumberColumn("EUTOS score", format="%.0f",
-                                                 help="7 x basophils % + 4 x spleen cm (Hasford 2011)"),
+    "phase_at_thal": st.column_config.TextColumn("Phase at thalidomide", help="ELN phase from the blood count in the "
+                                                 "31 days up to thalidomide start (Baccarani, JCO 2009;27:6041)"),
+    "best_response": st.column_config.TextColumn("Best response on thalidomide"),
+    "eln_latest": st.column_config.TextColumn(f"Latest {rules}", help=f"{rules} classification of the latest "
+                                              "BCR::ABL1, marrow and blood count on imatinib"),
+    "eln_latest_date": st.column_config.DateColumn("Classified on"),
+    "sokal_score": st.column_config.NumberColumn("Sokal", format="%.2f", help="Sokal, Blood 1984;63:789"),
+    "sokal_group": st.column_config.TextColumn("Sokal risk", help="Low < 0.8, intermediate 0.8-1.2, high > 1.2"),
+    "hasford_score": st.column_config.NumberColumn("Hasford", format="%.0f", help="Hasford, JNCI 1998;90:850"),
+    "hasford_group": st.column_config.TextColumn("Hasford risk", help="Low <= 780, intermediate <= 1480, high > 1480"),
+    "eutos_score": st.column_config.NumberColumn("EUTOS", format="%.0f", help="Hasford, Blood 2011;118:686: "
+                                                 "7 x basophils % + 4 x spleen cm"),
     "eutos_group": st.column_config.TextColumn("EUTOS risk", help="High when the score is > 87"),
+    "elts_score": st.column_config.NumberColumn("ELTS", format="%.4f", help="Pfirrmann, Leukemia 2016;30:48"),
+    "elts_group": st.column_config.TextColumn("ELTS risk", help="Low <= 1.5680, intermediate <= 2.2185, "
+                                              "high > 2.2185"),
+    "phase_at_diagnosis": st.column_config.TextColumn("Phase at diagnosis"),
     "months_im_before_thal": st.column_config.NumberColumn("Imatinib before thalidomide (mo)", format="%.1f"),
     "followup_months": st.column_config.NumberColumn("Follow-up on thalidomide (mo)", format="%.1f"),
-    "on_thalidomide": st.column_config.CheckboxColumn("On thalidomide"),
-    "best_response": st.column_config.TextColumn("Best response on thalidomide"),
 }
-st.dataframe(table[list(columns)], column_config=columns, hide_index=True)
-st.caption("Evaluable for response after 3 months on the combination (the first ELN 2009 milestone).")
+st.dataframe(table[list(columns)], column_config=columns, hide_index=True,
+             height=min(38 + 35 * len(table), 800))
+st.caption(
+    "Risk scores at diagnosis: Sokal (Blood 1984;63:789), Hasford (J Natl Cancer Inst 1998;90:850), EUTOS "
+    "(Blood 2011;118:686), ELTS (Leukemia 2016;30:48). Response milestones: ELN 2020 (Leukemia 2020;34:966), "
+    "ELN 2013 (Blood 2013;122:872), ELN 2009 (J Clin Oncol 2009;27:6041); molecular depth: Cross, Leukemia "
+    "2015;29:999. Scores are validated in chronic phase at diagnosis. Evaluable for response after 12 weeks on "
+    "thalidomide (the first ELN milestone, 3 months, less a week's visit window)."
+)
+
+found = disagreements(q.responses_for(con, lanes["patient_id"].tolist(), guideline))
+with st.expander(f"Recorded vs derived responses ({rules}): {len(found)} disagreement(s)"):
+    if found.empty:
+        st.write("Every recorded response matches one derived from the labs.")
+    else:
+        st.dataframe(found, hide_index=True, column_config={
+            "patient_id": "Patient", "kind": "Event", "recorded_date": st.column_config.DateColumn("Recorded"),
+            "derived_date": st.column_config.DateColumn("From labs"), "finding": "Finding"})

@@ -12,6 +12,7 @@ if [ ! -x /usr/bin/chromium ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium > /dev/null
 fi
+/usr/bin/chromium --headless --no-sandbox --version  # fails loudly if the install gave no working browser
 
 python -m ruff check .
 python -m pytest -q "$@"

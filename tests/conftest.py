@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cmltrack.db.connection import open_readonly
+from cmltrack.db.connection import DEMO_SOURCE, open_readonly
 from cmltrack.db.store import write_database
 from cmltrack.demo import demo_frames
 
@@ -39,7 +39,7 @@ def frames() -> dict[str, pd.DataFrame]:
 
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory, frames) -> Path:
-    return write_database(tmp_path_factory.mktemp("db") / "demo.duckdb", frames, source="test")
+    return write_database(tmp_path_factory.mktemp("db") / "demo.duckdb", frames, source=DEMO_SOURCE)
 
 
 @pytest.fixture(scope="session")

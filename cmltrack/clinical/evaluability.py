@@ -1,21 +1,25 @@
 """Which patients count as evaluable for response to thalidomide.
 
 The abstract (Blood 2012;120(21):1689) reports 13 of 21 evaluable without a definition. cmltrack counts a patient as
-evaluable after 3 months of follow-up on the combination: the first response milestone of ELN 2009
-(Baccarani, JCO 2009;27:6041, table 3) is at 3 months. The bound is inclusive.
+evaluable after 12 weeks (84 days) on thalidomide: the first response milestone of ELN 2009 (Baccarani, JCO
+2009;27:6041, table 5) is at 3 months, and a 3-month visit falls 84-98 days after the start (calendar months are
+89-92 days; 84 allows a visit one week early). The bound is inclusive.
 """
 
 from __future__ import annotations
 
 import math
 
-MIN_FOLLOWUP_MONTHS = 3.0
+from cmltrack.units import MONTH_DAYS
+
+MIN_DAYS = 84
+MIN_MONTHS = MIN_DAYS / MONTH_DAYS
 
 
-def is_evaluable(followup_months: float | None) -> bool:
-    """True when follow-up since thalidomide start is at least 3 months."""
-    if followup_months is None or math.isnan(followup_months):
+def is_evaluable(months_on_thalidomide: float | None) -> bool:
+    """True after at least 12 weeks (84 days, 2.76 months) on thalidomide."""
+    if months_on_thalidomide is None or math.isnan(months_on_thalidomide):
         return False
-    if followup_months < 0:
-        raise ValueError(f"followup_months must be >= 0, got {followup_months}")
-    return followup_months >= MIN_FOLLOWUP_MONTHS
+    if months_on_thalidomide < 0:
+        raise ValueError(f"months_on_thalidomide must be >= 0, got {months_on_thalidomide}")
+    return months_on_thalidomide * MONTH_DAYS >= MIN_DAYS - 1e-9

@@ -99,4 +99,35 @@ def hematologic(wbc: float, platelets: float, basophils_pct: float, immature_cel
         if value < 0:
             raise ValueError(f"{name} must be >= 0, got {value}")
     baso = _pct("basophils_pct", basophils_pct)
-    return wbc < 10 and platelets < 450 and baso < 5 and not immature_cells and spleen_cm == 0
+    return bool(wbc < 10 and platelets < 450 and baso < 5 and not immature_cells and spleen_cm == 0)
+
+
+#: Molecular response depth (Cross NCP et al., Leukemia 2015;29:999-1003, table 1): (name, upper bound of
+#: detectable BCR::ABL1 IS %, ABL1 copies that make an undetectable result this deep), deepest first.
+MOLECULAR_DEPTHS: tuple[tuple[str, float, int], ...] = (
+    ("MR5", 0.001, 100_000),
+    ("MR4.5", 0.0032, 32_000),
+    ("MR4", 0.01, 10_000),
+    ("MMR", 0.1, 10_000),  # MR3; an undetectable result proves MMR only with a sample good enough for MR4
+)
+
+
+def molecular(bcr_abl1_is_pct: float, abl1_copies: int | None = None) -> str | None:
+    """Molecular response for one BCR::ABL1 result: 'MR5' | 'MR4.5' | 'MR4' | 'MMR' | None (no MMR).
+
+    A detectable result is classified by its value (<= bound, bounds inclusive). An undetectable result (0%) is
+    classified by the ABL1 copies of the sample (Cross 2015): >= 100,000 MR5, >= 32,000 MR4.5, >= 10,000 MR4; fewer
+    copies cannot show a deep response, so the result is None (not evaluable). BCR::ABL1 IS may exceed 100%: the IS
+    conversion factor is applied to ratios that can be above 1.
+    """
+    if bcr_abl1_is_pct is None or (isinstance(bcr_abl1_is_pct, float) and math.isnan(bcr_abl1_is_pct)):
+        raise ValueError("bcr_abl1_is_pct is missing")
+    if bcr_abl1_is_pct < 0:
+        raise ValueError(f"bcr_abl1_is_pct must be >= 0, got {bcr_abl1_is_pct}")
+    if abl1_copies is not None and abl1_copies < 0:
+        raise ValueError(f"abl1_copies must be >= 0, got {abl1_copies}")
+    if bcr_abl1_is_pct == 0:
+        if abl1_copies is None:
+            raise ValueError("abl1_copies is needed to classify an undetectable BCR::ABL1 result")
+        return next((name for name, _, copies in MOLECULAR_DEPTHS[:3] if abl1_copies >= copies), None)
+    return next((name for name, bound, _ in MOLECULAR_DEPTHS if bcr_abl1_is_pct <= bound), None)

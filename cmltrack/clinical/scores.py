@@ -1,44 +1,105 @@
-"""Prognostic scores at diagnosis.
+"""Prognostic scores at diagnosis and their risk groups.
 
-EUTOS: Hasford J et al., Blood 2011;118:686-692. score = 7 x basophils% + 4 x spleen (cm below costal margin);
-high risk when score > 87, low risk when <= 87 (87 itself is low).
+Inputs: age in years; spleen in cm below the costal margin; platelets x10^9/L; peripheral blood blasts, eosinophils and
+basophils in %.
+- Sokal: Sokal JE et al., Blood 1984;63:789-799. exp(0.0116 (age - 43.4) + 0.0345 (spleen - 7.51)
+  + 0.188 ((platelets / 700)^2 - 0.563) + 0.0887 (blasts - 2.10)); low < 0.8, intermediate 0.8-1.2, high > 1.2.
+- Hasford (Euro): Hasford J et al., J Natl Cancer Inst 1998;90:850-858. 1000 x (0.6666 [age >= 50] + 0.0420 spleen
+  + 0.0584 blasts + 0.0413 eosinophils + 0.2039 [basophils >= 3%] + 1.0956 [platelets >= 1500]);
+  low <= 780, intermediate 781-1480, high > 1480.
+- EUTOS: Hasford J et al., Blood 2011;118:686-692. 7 x basophils + 4 x spleen; high > 87 (87 itself is low).
+- ELTS: Pfirrmann M et al., Leukemia 2016;30:48-56. 0.0025 (age / 10)^3 + 0.0615 spleen + 0.1052 blasts
+  + 0.4104 (platelets / 1000)^-0.5; low <= 1.5680, intermediate > 1.5680 and <= 2.2185, high > 2.2185.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
-#: Cut-offs as (upper bound of low, upper bound of intermediate); a value above the last bound is high.
-#: EUTOS has two groups only, so its intermediate bound equals its low bound.
-_CUTOFFS: dict[str, tuple[float, float]] = {
-    "eutos": (87.0, 87.0),  # Hasford 2011: low <= 87 < high
+SCORES: tuple[str, ...] = ("sokal", "hasford", "eutos", "elts")
+
+
+@dataclass(frozen=True)
+class Cutoffs:
+    """Upper bound of the low group and of the intermediate group (None: no intermediate group), each with
+    whether a value equal to the bound belongs to the lower group."""
+
+    low: float
+    low_inclusive: bool
+    intermediate: float | None
+    intermediate_inclusive: bool
+    source: str
+
+
+CUTOFFS: dict[str, Cutoffs] = {
+    "sokal": Cutoffs(0.8, False, 1.2, True, "Sokal 1984: low < 0.8, intermediate 0.8-1.2, high > 1.2"),
+    "hasford": Cutoffs(780.0, True, 1480.0, True, "Hasford 1998: low <= 780, intermediate 781-1480, high > 1480"),
+    "eutos": Cutoffs(87.0, True, None, True, "Hasford 2011: low <= 87, high > 87"),
+    "elts": Cutoffs(1.5680, True, 2.2185, True, "Pfirrmann 2016: low <= 1.5680, intermediate <= 2.2185, high > 2.2185"),
 }
 
 
-def _check(name: str, value: float, upper: float | None = None) -> float:
+def _below(value: float, bound: float, inclusive: bool) -> bool:
+    return value <= bound if inclusive else value < bound
+
+
+def _check(name: str, value: float, upper: float | None = None, positive: bool = False) -> float:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         raise ValueError(f"{name} is missing")
-    if value < 0:
-        raise ValueError(f"{name} must be >= 0, got {value}")
+    if value < 0 or (positive and value == 0):
+        raise ValueError(f"{name} must be {'> 0' if positive else '>= 0'}, got {value}")
     if upper is not None and value > upper:
         raise ValueError(f"{name} must be <= {upper}, got {value}")
     return float(value)
 
 
+def sokal(age: float, spleen_cm: float, platelets: float, blasts_pct: float) -> float:
+    """Sokal relative risk (Sokal 1984)."""
+    age = _check("age", age, 130)
+    spleen = _check("spleen_cm", spleen_cm)
+    plt = _check("platelets", platelets)
+    blasts = _check("blasts_pct", blasts_pct, 100)
+    return math.exp(0.0116 * (age - 43.4) + 0.0345 * (spleen - 7.51)
+                    + 0.188 * ((plt / 700.0) ** 2 - 0.563) + 0.0887 * (blasts - 2.10))
+
+
+def hasford(age: float, spleen_cm: float, platelets: float, blasts_pct: float, eosinophils_pct: float,
+            basophils_pct: float) -> float:
+    """Hasford (Euro) score (Hasford 1998)."""
+    age = _check("age", age, 130)
+    spleen = _check("spleen_cm", spleen_cm)
+    plt = _check("platelets", platelets)
+    blasts = _check("blasts_pct", blasts_pct, 100)
+    eos = _check("eosinophils_pct", eosinophils_pct, 100)
+    baso = _check("basophils_pct", basophils_pct, 100)
+    return 1000.0 * (0.6666 * (age >= 50) + 0.0420 * spleen + 0.0584 * blasts + 0.0413 * eos
+                     + 0.2039 * (baso >= 3) + 1.0956 * (plt >= 1500))
+
+
 def eutos(basophils_pct: float, spleen_cm: float) -> float:
-    """EUTOS score (Hasford 2011): 7 x peripheral blood basophils (%) + 4 x spleen size (cm below costal margin)."""
+    """EUTOS score (Hasford 2011): 7 x basophils (%) + 4 x spleen (cm below costal margin)."""
     return 7.0 * _check("basophils_pct", basophils_pct, 100.0) + 4.0 * _check("spleen_cm", spleen_cm)
+
+
+def elts(age: float, spleen_cm: float, platelets: float, blasts_pct: float) -> float:
+    """EUTOS long-term survival score (Pfirrmann 2016)."""
+    age = _check("age", age, 130)
+    spleen = _check("spleen_cm", spleen_cm)
+    plt = _check("platelets", platelets, positive=True)
+    blasts = _check("blasts_pct", blasts_pct, 100)
+    return 0.0025 * (age / 10.0) ** 3 + 0.0615 * spleen + 0.1052 * blasts + 0.4104 * (plt / 1000.0) ** -0.5
 
 
 def risk_group(score: str, value: float) -> str:
     """Risk group ('low' | 'intermediate' | 'high') of a score value; ``score`` names the score (e.g. 'eutos')."""
     key = score.lower()
-    if key not in _CUTOFFS:
-        raise ValueError(f"score must be one of {sorted(_CUTOFFS)}, got {score!r}")
-    low, intermediate = _CUTOFFS[key]
+    if key not in CUTOFFS:
+        raise ValueError(f"score must be one of {list(SCORES)}, got {score!r}")
+    c = CUTOFFS[key]
     value = _check("value", value)
-    if value <= low:
+    if _below(value, c.low, c.low_inclusive):
         return "low"
-    if value <= intermediate:
+    if c.intermediate is not None and _below(value, c.intermediate, c.intermediate_inclusive):
         return "intermediate"
     return "high"

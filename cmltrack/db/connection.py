@@ -1,4 +1,4 @@
-"""Opening the database: read-only for the app, built from the demo cohort when the file is missing."""
+"""Opening the database: read-only for the app; the demo database is built only at the default path."""
 
 from __future__ import annotations
 
@@ -6,15 +6,25 @@ from pathlib import Path
 
 import duckdb
 
+DEMO_SOURCE = "demo cohort (ASH 2012 abstract)"
 
-def ensure_database(path: str | Path) -> Path:
-    """Return ``path``, first building the demo database there if no file exists."""
+
+class DatabaseMissing(FileNotFoundError):
+    """The configured database file does not exist (and is not the default one, which is built)."""
+
+
+def ensure_database(path: str | Path, default: str | Path | None = None) -> Path:
+    """Return ``path``; when no file exists there, build the demo database if ``path`` is the ``default`` path,
+    else raise DatabaseMissing (a mistyped or unmounted path must never turn into fake patients)."""
     target = Path(path)
-    if not target.exists():
-        from cmltrack.db.store import write_database
-        from cmltrack.demo import demo_frames
+    if target.exists():
+        return target
+    if default is None or target.resolve() != Path(default).resolve():
+        raise DatabaseMissing(f"no database file at {target}")
+    from cmltrack.db.store import write_database
+    from cmltrack.demo import demo_frames
 
-        write_database(target, demo_frames(), source="demo cohort (ASH 2012 abstract)")
+    write_database(target, demo_frames(), source=DEMO_SOURCE)
     return target
 
 

@@ -14,11 +14,15 @@ from cmltrack.filters import CohortFilter
 
 _LANE_COLUMNS = """
     p.patient_id, p.sex, p.im_status, p.phase_at_diagnosis, p.diagnosis_date,
-    s.age_years, s.im_start_date, s.thal_start_date, s.last_visit_date, s.months_im_before_thal,
-    s.followup_months, s.thal_months, s.on_thalidomide, s.eutos_score, s.eutos_group, s.phase_at_thal,
-    s.evaluable, s.best_response, s.best_response_rank"""
+    s.age_years, s.age_at_diagnosis, s.im_start_date, s.thal_start_date, s.last_visit_date, s.months_im_before_thal,
+    s.followup_months, s.thal_months, s.on_thalidomide, s.sokal_score, s.sokal_group, s.hasford_score,
+    s.hasford_group, s.eutos_score, s.eutos_group, s.elts_score, s.elts_group, s.phase_at_thal,
+    s.evaluable, s.best_response, s.best_response_rank,
+    a.category AS eln_latest, a.date AS eln_latest_date, a.months AS eln_latest_months"""
 
 _FROM = "FROM patients p JOIN patient_summary s ON s.patient_id = p.patient_id"
+_LATEST_ELN = ("LEFT JOIN eln_assessments a ON a.patient_id = p.patient_id AND a.guideline = ? "
+               "AND a.milestone = 'latest'")
 
 
 def _where(f: CohortFilter) -> tuple[str, list]:
@@ -36,10 +40,11 @@ def _where(f: CohortFilter) -> tuple[str, list]:
     return (" AND ".join(clauses) or "TRUE"), params
 
 
-def cohort_lanes(con: duckdb.DuckDBPyConnection, f: CohortFilter) -> pd.DataFrame:
-    """One row per patient passing the filter, with the derived summary columns."""
+def cohort_lanes(con: duckdb.DuckDBPyConnection, f: CohortFilter, guideline: str = "ELN2020") -> pd.DataFrame:
+    """One row per patient passing the filter, with the derived summary and the latest ELN classification."""
     where, params = _where(f)
-    return con.execute(f"SELECT {_LANE_COLUMNS} {_FROM} WHERE {where} ORDER BY p.patient_id", params).df()
+    return con.execute(f"SELECT {_LANE_COLUMNS} {_FROM} {_LATEST_ELN} WHERE {where} ORDER BY p.patient_id",
+                       [guideline, *params]).df()
 
 
 def count_patients(con: duckdb.DuckDBPyConnection, f: CohortFilter) -> tuple[int, int]:
@@ -48,6 +53,12 @@ def count_patients(con: duckdb.DuckDBPyConnection, f: CohortFilter) -> tuple[int
     row = con.execute(
         f"SELECT count(*) FILTER (WHERE {where}), count(*) {_FROM}", params).fetchone()
     return int(row[0]), int(row[1])
+
+
+def database_source(con: duckdb.DuckDBPyConnection) -> str | None:
+    """Where the database's data came from (the demo cohort, an import, ...)."""
+    row = con.execute("SELECT value FROM meta WHERE key = 'source'").fetchone()
+    return None if row is None else row[0]
 
 
 def age_bounds(con: duckdb.DuckDBPyConnection) -> tuple[int, int] | None:
@@ -64,20 +75,48 @@ def treatments_for(con: duckdb.DuckDBPyConnection, patient_ids: Sequence[str]) -
         [list(patient_ids)]).df()
 
 
-def events_for(con: duckdb.DuckDBPyConnection, patient_ids: Sequence[str], source: str = "recorded") -> pd.DataFrame:
-    """Responses (of one source) and adverse events of the given patients, as one event table.
+_SHOWN_RESPONSES = """
+    FROM responses r
+    WHERE list_contains(?::VARCHAR[], r.patient_id)
+      AND ((r.source = 'derived' AND r.guideline = ?)
+           OR (r.source = 'recorded' AND NOT EXISTS (SELECT 1 FROM labs l WHERE l.patient_id = r.patient_id)))"""
 
-    Columns: patient_id, date, end_date, kind (response code or 'AE'), grade, term, drug.
+
+def events_for(con: duckdb.DuckDBPyConnection, patient_ids: Sequence[str], guideline: str = "ELN2020") -> pd.DataFrame:
+    """Responses and adverse events of the given patients, as one event table.
+
+    Responses are those derived from the labs under ``guideline``; a patient without labs shows the recorded ones.
+    Columns: patient_id, date, end_date, kind (response code or 'AE'), source, grade, term, drug.
     """
+    ids = list(patient_ids)
     return con.execute(
-        """SELECT patient_id, date, NULL::DATE AS end_date, kind, NULL::INTEGER AS grade,
-                  NULL::VARCHAR AS term, NULL::VARCHAR AS drug
-           FROM responses WHERE source = ? AND list_contains(?::VARCHAR[], patient_id)
-           UNION ALL
-           SELECT patient_id, onset_date, end_date, 'AE', ctcae_grade, coalesce(meddra_pt, term), attributed_drug
-           FROM adverse_events WHERE list_contains(?::VARCHAR[], patient_id)
-           ORDER BY patient_id, date""",
-        [source, list(patient_ids), list(patient_ids)]).df()
+        f"""SELECT r.patient_id, r.date, NULL::DATE AS end_date, r.kind, r.source, NULL::INTEGER AS grade,
+                   NULL::VARCHAR AS term, NULL::VARCHAR AS drug
+            {_SHOWN_RESPONSES}
+            UNION ALL
+            SELECT patient_id, onset_date, end_date, 'AE', 'recorded', ctcae_grade, coalesce(meddra_pt, term),
+                   attributed_drug
+            FROM adverse_events WHERE list_contains(?::VARCHAR[], patient_id)
+            ORDER BY 1, 2""",  # noqa: S608 (fixed SQL text; values are bound)
+        [ids, guideline, ids]).df()
+
+
+def responses_for(con: duckdb.DuckDBPyConnection, patient_ids: Sequence[str], guideline: str) -> pd.DataFrame:
+    """Recorded responses and those derived under ``guideline`` for the given patients."""
+    return con.execute(
+        """SELECT patient_id, date, kind, source FROM responses
+           WHERE list_contains(?::VARCHAR[], patient_id) AND (source = 'recorded' OR guideline = ?)
+           ORDER BY patient_id, date, kind""",
+        [list(patient_ids), guideline]).df()
+
+
+def assessments_for(con: duckdb.DuckDBPyConnection, patient_ids: Sequence[str], guideline: str) -> pd.DataFrame:
+    """ELN assessments (each milestone and the latest visit) of the given patients under ``guideline``."""
+    return con.execute(
+        """SELECT patient_id, milestone, date, months, category, bcr_abl1_is_pct, ph_pos_pct, chr
+           FROM eln_assessments WHERE list_contains(?::VARCHAR[], patient_id) AND guideline = ?
+           ORDER BY patient_id, date, milestone""",
+        [list(patient_ids), guideline]).df()
 
 
 def adverse_events_for(con: duckdb.DuckDBPyConnection, patient_ids: Sequence[str]) -> pd.DataFrame:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import duckdb
 
+from cmltrack.clinical.milestones import GUIDELINES
 from cmltrack.clinical.responses import ALL_KINDS
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: Drugs a treatment segment may name (CML therapies; hydroxyurea and interferon before or between TKIs).
 KNOWN_DRUGS: tuple[str, ...] = (
@@ -14,6 +15,7 @@ KNOWN_DRUGS: tuple[str, ...] = (
     "ponatinib", "asciminib",
 )
 _KINDS_SQL = ",".join(f"'{k}'" for k in ALL_KINDS)
+_GUIDELINES_SQL = ",".join(f"'{g}'" for g in GUIDELINES)
 _DRUGS_SQL = ",".join(f"'{d}'" for d in KNOWN_DRUGS)
 
 DDL: tuple[str, ...] = (
@@ -50,6 +52,8 @@ DDL: tuple[str, ...] = (
         hb DOUBLE CHECK (hb >= 0),
         platelets DOUBLE CHECK (platelets >= 0),
         blasts_pct DOUBLE CHECK (blasts_pct BETWEEN 0 AND 100),
+        promyelocytes_pct DOUBLE CHECK (promyelocytes_pct BETWEEN 0 AND 100),
+        immature_granulocytes_pct DOUBLE CHECK (immature_granulocytes_pct BETWEEN 0 AND 100),  -- pro+myelo+meta
         basophils_pct DOUBLE CHECK (basophils_pct BETWEEN 0 AND 100),
         spleen_cm DOUBLE CHECK (spleen_cm >= 0),
         bcr_abl1_is_pct DOUBLE CHECK (bcr_abl1_is_pct >= 0),
@@ -58,12 +62,15 @@ DDL: tuple[str, ...] = (
         metaphases INTEGER CHECK (metaphases >= 0),
         PRIMARY KEY (patient_id, date)
     )""",
+    # recorded responses have guideline 'none'; derived ones name the ELN rule set that derived them
     f"""CREATE TABLE responses (
         patient_id VARCHAR NOT NULL REFERENCES patients (patient_id),
         date DATE NOT NULL,
         kind VARCHAR NOT NULL CHECK (kind IN ({_KINDS_SQL})),
         source VARCHAR NOT NULL CHECK (source IN ('recorded', 'derived')),
-        PRIMARY KEY (patient_id, date, kind, source)
+        guideline VARCHAR NOT NULL DEFAULT 'none' CHECK (guideline IN ('none', {_GUIDELINES_SQL})),
+        CHECK ((source = 'recorded') = (guideline = 'none')),
+        PRIMARY KEY (patient_id, date, kind, source, guideline)
     )""",
     f"""CREATE TABLE adverse_events (
         patient_id VARCHAR NOT NULL REFERENCES patients (patient_id),
@@ -78,18 +85,38 @@ DDL: tuple[str, ...] = (
     )""",
     # Derived per patient by cmltrack.derive (clinical rules in Python) each time the database is written,
     # so that filters run in SQL at registry scale. Never edited by hand.
+    # ELN classification at each milestone visit and at the latest visit, per guideline (cmltrack.clinical.timeline)
+    f"""CREATE TABLE eln_assessments (
+        patient_id VARCHAR NOT NULL REFERENCES patients (patient_id),
+        guideline VARCHAR NOT NULL CHECK (guideline IN ({_GUIDELINES_SQL})),
+        milestone VARCHAR NOT NULL CHECK (milestone IN ('3', '6', '12', '18', 'latest')),
+        date DATE NOT NULL,
+        months DOUBLE NOT NULL CHECK (months >= 0),
+        category VARCHAR NOT NULL CHECK (category IN ('optimal', 'warning', 'suboptimal', 'failure')),
+        bcr_abl1_is_pct DOUBLE,
+        ph_pos_pct DOUBLE,
+        chr BOOLEAN,
+        PRIMARY KEY (patient_id, guideline, milestone)
+    )""",
     """CREATE TABLE patient_summary (
         patient_id VARCHAR PRIMARY KEY REFERENCES patients (patient_id),
         im_start_date DATE,
         thal_start_date DATE,
         last_visit_date DATE,
         age_years INTEGER CHECK (age_years >= 0),
+        age_at_diagnosis INTEGER CHECK (age_at_diagnosis >= 0),
         months_im_before_thal DOUBLE,
         followup_months DOUBLE,
         thal_months DOUBLE CHECK (thal_months >= 0),
         on_thalidomide BOOLEAN NOT NULL,
+        sokal_score DOUBLE,
+        sokal_group VARCHAR NOT NULL CHECK (sokal_group IN ('low', 'intermediate', 'high', 'unknown')),
+        hasford_score DOUBLE,
+        hasford_group VARCHAR NOT NULL CHECK (hasford_group IN ('low', 'intermediate', 'high', 'unknown')),
         eutos_score DOUBLE,
         eutos_group VARCHAR NOT NULL CHECK (eutos_group IN ('low', 'high', 'unknown')),
+        elts_score DOUBLE,
+        elts_group VARCHAR NOT NULL CHECK (elts_group IN ('low', 'intermediate', 'high', 'unknown')),
         phase_at_thal VARCHAR NOT NULL CHECK (phase_at_thal IN ('CP', 'AP', 'BP', 'unknown')),
         evaluable BOOLEAN NOT NULL,
         best_response VARCHAR NOT NULL,

@@ -14,24 +14,28 @@ import duckdb
 import pandas as pd
 
 from cmltrack.db.schema import TABLES, create_schema
-from cmltrack.derive import SUMMARY_COLUMNS, patient_summary
+from cmltrack.derive import ASSESSMENT_COLUMNS, SUMMARY_COLUMNS, derived_responses_and_assessments, patient_summary
 
 #: Column order of each fact table as written (also the order the importer and the demo produce).
 COLUMNS: dict[str, tuple[str, ...]] = {
     "patients": ("patient_id", "mrn", "display_name", "sex", "birth_date", "diagnosis_date", "phase_at_diagnosis",
                  "im_status", "spleen_cm", "platelets", "blasts_pct", "basophils_pct", "eosinophils_pct"),
     "treatments": ("patient_id", "drug", "dose_mg", "start_date", "end_date", "reason_stopped"),
-    "labs": ("patient_id", "date", "wbc", "hb", "platelets", "blasts_pct", "basophils_pct", "spleen_cm",
-             "bcr_abl1_is_pct", "abl1_copies", "ph_pos_pct", "metaphases"),
-    "responses": ("patient_id", "date", "kind", "source"),
+    "labs": ("patient_id", "date", "wbc", "hb", "platelets", "blasts_pct", "promyelocytes_pct",
+             "immature_granulocytes_pct", "basophils_pct", "spleen_cm", "bcr_abl1_is_pct", "abl1_copies", "ph_pos_pct",
+             "metaphases"),
+    "responses": ("patient_id", "date", "kind", "source", "guideline"),
     "adverse_events": ("patient_id", "term", "meddra_pt", "ctcae_grade", "ctcae_version", "onset_date", "end_date",
                        "serious", "attributed_drug"),
+    "eln_assessments": ASSESSMENT_COLUMNS,
     "patient_summary": SUMMARY_COLUMNS,
 }
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
     cols = COLUMNS[table]  # KeyError for any table name not in the fixed list
+    optional = {"promyelocytes_pct", "immature_granulocytes_pct"}  # differential counts many sources lack
+    frame = frame.assign(**{c: None for c in optional & set(cols) - set(frame.columns)})
     missing = [c for c in cols if c not in frame.columns]
     if missing:
         raise ValueError(f"{table}: missing columns {missing}")
@@ -41,13 +45,26 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> 
     con.unregister("incoming")  # on failure the whole connection is discarded instead
 
 
+def with_derived(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The fact tables plus every derived table: recorded responses are kept, derived ones always recomputed."""
+    recorded = frames["responses"]
+    if "source" in recorded:
+        recorded = recorded[recorded["source"] == "recorded"]
+    recorded = recorded.assign(source="recorded", guideline="none")
+    derived, assessments = derived_responses_and_assessments(frames)
+    responses = pd.concat([recorded, derived], ignore_index=True) if len(derived) else recorded
+    out = dict(frames, responses=responses, eln_assessments=assessments)
+    out["patient_summary"] = patient_summary(frames, responses)
+    return out
+
+
 def load_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame], source: str) -> None:
-    """Insert the fact tables and their derived summary in one transaction on an open, empty schema."""
+    """Insert the fact tables and the tables derived from them in one transaction on an open, empty schema."""
+    tables = with_derived(frames)
     con.execute("BEGIN TRANSACTION")
     try:
-        for table in TABLES:
-            _insert(con, table, frames[table])
-        _insert(con, "patient_summary", patient_summary(frames))
+        for table in (*TABLES, "eln_assessments", "patient_summary"):
+            _insert(con, table, tables[table])
         con.execute("INSERT INTO meta VALUES ('source', ?), ('written_at', ?)",
                     [source, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")])
         con.execute("COMMIT")

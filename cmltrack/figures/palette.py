@@ -1,7 +1,9 @@
 """Okabe-Ito colours and the glyph of every drug, response, loss, progression and adverse-event grade.
 
-Okabe M, Ito K. Color Universal Design (2008). Each glyph has its own shape as well as its own colour, so a
-colour-blind reader and a greyscale print tell them apart.
+Okabe M, Ito K. Color Universal Design (2008). Every kind of event has its own shape as well as its own colour, so
+a colour-blind reader and a greyscale print tell them apart: circles for hematologic, diamonds for cytogenetic and
+stars for molecular response (crossed or open in vermillion when lost), hexagons for progression, downward
+triangles for adverse events (grade by colour, size, and a cross for grade 4-5) and an arrow for ongoing treatment.
 """
 
 from __future__ import annotations
@@ -54,12 +56,12 @@ GLYPHS: dict[str, Glyph] = {
     "LOSS_CHR": Glyph("Loss of CHR", "circle-x", OKABE_ITO["vermillion"], 11, _G_LOSS),
     "LOSS_CCYR": Glyph("Loss of CCyR", "diamond-x", OKABE_ITO["vermillion"], 12, _G_LOSS),
     "LOSS_MMR": Glyph("Loss of MMR", "star-open", OKABE_ITO["vermillion"], 13, _G_LOSS, OKABE_ITO["vermillion"]),
-    "PROG_AP": Glyph("Progression to AP", "triangle-up-open", "#000000", 12, _G_LOSS, "#000000"),
-    "PROG_BP": Glyph("Progression to BP", "triangle-up", "#000000", 12, _G_LOSS),
+    "PROG_AP": Glyph("Progression to AP", "hexagon-open", "#000000", 12, _G_LOSS, "#000000"),
+    "PROG_BP": Glyph("Progression to BP", "hexagon", "#000000", 12, _G_LOSS),
     "AE1": Glyph("Grade 1", "triangle-down", OKABE_ITO["yellow"], 8, _G_AE),
     "AE2": Glyph("Grade 2", "triangle-down", OKABE_ITO["orange"], 10, _G_AE),
     "AE3": Glyph("Grade 3", "triangle-down", OKABE_ITO["vermillion"], 12, _G_AE),
-    "AE4": Glyph("Grade 4", "triangle-down", "#000000", 13, _G_AE),
+    "AE4": Glyph("Grade 4", "x", OKABE_ITO["vermillion"], 13, _G_AE),
     "AE5": Glyph("Grade 5 (death)", "x", "#000000", 14, _G_AE),
     "ONGOING": Glyph("Ongoing at last visit", "arrow-right", "#000000", 11, "Treatment"),
 }

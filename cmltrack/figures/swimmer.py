@@ -88,9 +88,22 @@ def _marker_trace(key: str, x: pd.Series, y: pd.Series, custom: np.ndarray, hove
     )
 
 
+#: Vertical spacing of events that share a lane and a date (e.g. loss of CHR and progression to AP).
+DODGE = 0.24
+
+
+def _dodge(events: pd.DataFrame) -> pd.Series:
+    """y of each response event, spread around the lane's centre where several share a date."""
+    key = [events["patient_id"], pd.to_datetime(events["date"])]
+    rank = events.groupby(key).cumcount()
+    size = events.groupby(key)["kind"].transform("size")
+    return events["y"] + (rank - (size - 1) / 2) * DODGE
+
+
 def _event_traces(events: pd.DataFrame) -> list[go.Scatter]:
     traces = []
     responses = events[events["kind"] != "AE"]
+    responses = responses.assign(y=_dodge(responses))
     for kind in [k for k in GLYPHS if k in set(responses["kind"])]:
         ev = responses[responses["kind"] == kind]
         custom = np.column_stack([ev["patient_id"], np.full(len(ev), GLYPHS[kind].label), _hover_date(ev["date"])])
@@ -148,6 +161,8 @@ def build_swimmer(lanes: pd.DataFrame, segments: pd.DataFrame, events: pd.DataFr
         raise ValueError(f"anchor must be one of {list(ANCHORS)}, got {anchor!r}")
     axis_title, anchor_col = ANCHORS[anchor]
     lanes = lanes[lanes[anchor_col].notna()]
+    if not lanes.empty:  # a later page starts at the top too: renumber below its first group title row
+        lanes = lanes.assign(y=lanes["y"] - lanes["y"].min() + 1)
     fig = go.Figure()
     if lanes.empty:
         fig.add_annotation(text="No patients to show", showarrow=False, font=dict(size=16))

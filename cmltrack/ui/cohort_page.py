@@ -19,7 +19,7 @@ def start(title: str) -> tuple[duckdb.DuckDBPyConnection, pd.DataFrame]:
     con = session.cursor()
     cohort_filter = sidebar.current_filter()
     st.subheader(title)
-    lanes = q.cohort_lanes(con, cohort_filter)
+    lanes = q.cohort_lanes(con, cohort_filter, sidebar.current_guideline())
     if lanes.empty:
         sidebar.show_empty(cohort_filter, st.session_state.get("cohort_total", 0))
         st.stop()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import duckdb
 import streamlit as st
 
-from cmltrack.config import database_path
-from cmltrack.db.connection import ensure_database, open_readonly
+from cmltrack.config import DEFAULT_DB, ENV_VAR, database_path
+from cmltrack.db.connection import DatabaseMissing, ensure_database, open_readonly
 
 
 @st.cache_resource(show_spinner="Opening the database...", max_entries=4)
@@ -16,8 +16,14 @@ def _connection(path: str, mtime_ns: int) -> duckdb.DuckDBPyConnection:
 
 
 def cursor() -> duckdb.DuckDBPyConnection:
-    """This session's cursor on the current database, building the demo database on first start."""
-    path = ensure_database(database_path())
+    """This session's cursor on the current database, building the demo database at the default path on first
+    start. A configured file that does not exist stops the page with what to do."""
+    try:
+        path = ensure_database(database_path(), default=DEFAULT_DB)
+    except DatabaseMissing as exc:
+        st.error(f"**The database is missing:** {exc}. {ENV_VAR} points there. Check the path (a typo, or a drive "
+                 f"that is not mounted), or unset {ENV_VAR} to use the demo database.")
+        st.stop()
     key = (str(path), path.stat().st_mtime_ns)
     if st.session_state.get("_db_key") != key:
         st.session_state["_db_cursor"] = _connection(*key).cursor()

@@ -7,7 +7,9 @@ from collections.abc import Mapping
 import duckdb
 import streamlit as st
 
+from cmltrack.clinical.milestones import GUIDELINES
 from cmltrack.db import queries as q
+from cmltrack.db.connection import DEMO_SOURCE
 from cmltrack.filters import BEST_RESPONSES, EUTOS_GROUPS, PHASES, SEXES, STATUSES, CohortFilter, best_response_label
 
 #: Widget keys; each is also the name of its URL query parameter.
@@ -38,6 +40,9 @@ def _reset() -> None:
 def render_filters(con: duckdb.DuckDBPyConnection) -> CohortFilter:
     """Draw the filters and the count of patients shown; return the filter."""
     bar = st.sidebar
+    if q.database_source(con) == DEMO_SOURCE:
+        bar.warning("**Demo data**: 21 fictitious patients built from a published abstract, not real people.",
+                    icon=":material/science:")
     bar.markdown("### Cohort filters")
     multi = dict(selection_mode="multi", bind="query-params")
     bar.pills("Imatinib status", STATUSES, key="status", format_func=str.capitalize, **multi)
@@ -56,9 +61,25 @@ def render_filters(con: duckdb.DuckDBPyConnection) -> CohortFilter:
     shown, total = q.count_patients(con, cohort_filter)
     bar.markdown(f"**Showing {shown} of {total} patients**")
     bar.button("Reset filters", on_click=_reset, disabled=not cohort_filter.active)
+    bar.markdown("### Response rules")
+    bar.segmented_control("ELN recommendations", GUIDELINES, default="ELN2020", required=True, key="rules",
+                          format_func=guideline_label, bind="query-params",
+                          help="Derives responses, losses (MMR loss confirmation) and milestone classifications. "
+                               "ELN 2020: Hochhaus, Leukemia 2020;34:966. ELN 2013: Baccarani, Blood 2013;122:872. "
+                               "ELN 2009: Baccarani, J Clin Oncol 2009;27:6041.")
     st.session_state["cohort_filter"] = cohort_filter
     st.session_state["cohort_total"] = total
     return cohort_filter
+
+
+def guideline_label(code: str) -> str:
+    """'ELN2020' -> 'ELN 2020'."""
+    return code.replace("ELN", "ELN ")
+
+
+def current_guideline() -> str:
+    """The ELN recommendations chosen in the sidebar."""
+    return st.session_state.get("rules") or "ELN2020"
 
 
 def current_filter() -> CohortFilter:

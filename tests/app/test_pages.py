@@ -43,6 +43,20 @@ def test_pages_on_demo_data(monkeypatch, demo_db, page):
         assert at.dataframe[0].value.shape[0] == 21
 
 
+def test_a_missing_database_file_gives_a_clear_page(monkeypatch, tmp_path):
+    missing = tmp_path / "unmounted" / "registry.duckdb"
+    monkeypatch.setenv("CMLTRACK_DB", str(missing))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
+    assert not at.exception
+    assert "The database is missing" in at.error[0].value and "registry.duckdb" in at.error[0].value
+    assert not missing.exists()
+
+
+def test_demo_data_is_labelled_and_other_data_is_not(monkeypatch, demo_db, one_db):
+    assert any("fictitious" in w.value for w in _app(monkeypatch, demo_db).sidebar.warning)
+    assert not _app(monkeypatch, one_db).sidebar.warning
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_pages_on_an_empty_database_say_so(monkeypatch, empty_db, page):
     at = _app(monkeypatch, empty_db, page)
@@ -71,7 +85,11 @@ def test_pages_on_a_large_cohort_paginate(monkeypatch, large_db, page):
         assert titles == ["<b>Imatinib-resistant</b> (50 of n = 624 on this page)"]  # the group, not the page
         at.selectbox(key="per_page").set_value(200).run()
         at.number_input(key="lane_page").set_value(6).run()
-        assert len(_figure(at)["layout"]["yaxis"]["tickvals"]) == 8  # 1008 - 5 * 200
+        fig = _figure(at)
+        assert len(fig["layout"]["yaxis"]["tickvals"]) == 8  # 1008 - 5 * 200
+        # the last page starts at the top of its chart and is sized for its own 8 lanes
+        assert min(fig["layout"]["yaxis"]["tickvals"]) == 1 and fig["layout"]["yaxis"]["range"][0] < 10
+        assert fig["layout"]["height"] < 600
         assert any("Lanes 1001-1008 of 1008" in c.value for c in at.caption)
 
 
@@ -133,3 +151,27 @@ def test_cohort_widgets_drive_the_figure(monkeypatch, demo_db):
     assert _figure(at)["layout"]["xaxis"]["range"][0] == pytest.approx(-25)  # 24 months before, by default
     at.selectbox(key="window").set_value("all").run()
     assert _figure(at)["layout"]["xaxis"]["range"][0] < -100
+
+
+def test_patients_page_shows_scores_latest_eln_and_cites_sources(monkeypatch, demo_db):
+    at = _app(monkeypatch, demo_db, "pages/patients.py")
+    table = at.dataframe[0].value
+    for column in ("sokal_score", "sokal_group", "hasford_group", "eutos_score", "elts_group", "eln_latest"):
+        assert column in table.columns
+    row = table.set_index("patient_id").loc["CML-02"]
+    assert row["eln_latest"] == "Warning"  # CCyR, BCR::ABL1 between 0.1 and 1% (ELN 2020)
+    assert set(table["eln_latest"]) <= {"Optimal", "Warning", "Failure"}
+    caption = " ".join(c.value for c in at.caption)
+    assert "Blood 1984;63:789" in caption and "Leukemia 2020;34:966" in caption
+    assert "1 disagreement" in at.expander[0].label
+    assert at.expander[0].dataframe[0].value["patient_id"].tolist() == ["CML-20"]
+
+
+def test_switching_guideline_rederives_classifications(monkeypatch, demo_db):
+    at = _app(monkeypatch, demo_db, "pages/patients.py")
+    at.button_group(key="rules").set_value("ELN2009").run()
+    table = at.dataframe[0].value
+    assert "Suboptimal" in set(table["eln_latest"])  # a category only ELN 2009 has
+    assert "ELN 2009" in at.expander[0].label
+    at.switch_page("pages/cohort.py").run()
+    assert any("ELN 2009 rules" in c.value for c in at.caption)

@@ -7,8 +7,10 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 
-from cmltrack.db.connection import ensure_database
+from cmltrack.db.connection import DatabaseMissing, ensure_database
+from cmltrack.db.schema import SCHEMA_VERSION
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,7 +23,7 @@ def test_cli_demo_writes_the_21_patient_database(tmp_path):
     assert "21-patient demo cohort" in result.stdout
     with duckdb.connect(str(out), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM patients").fetchone() == (21,)
-        assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("1",)
+        assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (str(SCHEMA_VERSION),)
 
 
 def test_cli_reports_an_unwritable_target(tmp_path):
@@ -32,9 +34,16 @@ def test_cli_reports_an_unwritable_target(tmp_path):
     assert result.returncode == 1 and result.stderr.startswith("error:")
 
 
-def test_missing_database_is_built_on_first_start(tmp_path):
+def test_missing_default_database_is_built_on_first_start(tmp_path):
     target = tmp_path / "fresh.duckdb"
-    assert ensure_database(target) == target and target.exists()
+    assert ensure_database(target, default=target) == target and target.exists()
     stamp = target.stat().st_mtime_ns
-    ensure_database(target)
+    ensure_database(target, default=target)
     assert target.stat().st_mtime_ns == stamp  # an existing file is never rebuilt
+
+
+def test_a_missing_configured_database_is_an_error_not_fake_patients(tmp_path):
+    wanted = tmp_path / "registry.duckdb"
+    with pytest.raises(DatabaseMissing, match="registry.duckdb"):
+        ensure_database(wanted, default=tmp_path / "default.duckdb")
+    assert not wanted.exists()

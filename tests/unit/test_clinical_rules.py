@@ -8,6 +8,7 @@ from cmltrack.clinical.evaluability import is_evaluable
 from cmltrack.clinical.phase import phase
 from cmltrack.clinical.responses import best_response, cytogenetic, depth, hematologic, normalise_kind
 from cmltrack.clinical.scores import eutos, risk_group
+from cmltrack.timeaxis import MONTH_DAYS
 
 
 def test_eutos_worked_example_hasford_2011():
@@ -83,6 +84,7 @@ def test_response_spellings_and_depth():
         normalise_kind("cured")
 
 
-@pytest.mark.parametrize("months, evaluable", [(None, False), (2.99, False), (3.0, True), (18, True)])
-def test_evaluable_after_3_months(months, evaluable):
-    assert is_evaluable(months) is evaluable
+@pytest.mark.parametrize("days, evaluable", [(None, False), (83, False), (84, True), (89, True), (548, True)])
+def test_evaluable_after_12_weeks_on_thalidomide(days, evaluable):
+    # 89 days: thalidomide from 1 February to a 3-month visit on 1 May
+    assert is_evaluable(None if days is None else days / MONTH_DAYS) is evaluable

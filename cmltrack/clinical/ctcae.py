@@ -1,0 +1,49 @@
+"""CTCAE v5.0 grades of laboratory adverse events (NCI, 27 Nov 2017; Investigations and Blood sections).
+
+Each grade is a half-open band: "<1.5 - 1.0 x10^9/L" means value < 1.5 and >= 1.0. A value at or above the lower
+limit of normal (LLN) is grade 0.
+- Neutrophil count decreased (x10^9/L): G1 < LLN - 1.5; G2 < 1.5 - 1.0; G3 < 1.0 - 0.5; G4 < 0.5.
+- Platelet count decreased (x10^9/L): G1 < LLN - 75; G2 < 75 - 50; G3 < 50 - 25; G4 < 25.
+- Anemia (haemoglobin, g/L): G1 < LLN - 100; G2 < 100 - 80; G3 < 80; grade 4 (life-threatening, urgent
+  intervention) is a clinical judgement that a value alone cannot show, so values grade 0-3.
+"""
+
+from __future__ import annotations
+
+import math
+
+#: test -> (default LLN used when none is given, band lower bounds for grades 2, 3, 4 (None: not by value)).
+_BANDS: dict[str, tuple[float, tuple[float | None, ...]]] = {
+    "neutrophils": (2.0, (1.5, 1.0, 0.5)),  # default LLN 2.0 x10^9/L (a common adult reference limit)
+    "platelets": (150.0, (75.0, 50.0, 25.0)),  # default LLN 150 x10^9/L
+    "hemoglobin": (120.0, (100.0, 80.0, None)),  # default LLN 120 g/L (adult female)
+}
+_ALIASES: dict[str, str] = {
+    "neutrophils": "neutrophils", "anc": "neutrophils", "neutrophil count decreased": "neutrophils",
+    "platelets": "platelets", "plt": "platelets", "platelet count decreased": "platelets",
+    "hemoglobin": "hemoglobin", "haemoglobin": "hemoglobin", "hb": "hemoglobin", "anemia": "hemoglobin",
+    "anaemia": "hemoglobin",
+}
+
+
+def lab_grade(test: str, value: float, lln: float | None = None) -> int:
+    """CTCAE v5.0 grade (0-4) of a low neutrophil count, platelet count or haemoglobin."""
+    key = _ALIASES.get(test.strip().lower()) if isinstance(test, str) else None
+    if key is None:
+        raise ValueError(f"test must be one of neutrophils, platelets, hemoglobin; got {test!r}")
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        raise ValueError("value is missing")
+    if value < 0:
+        raise ValueError(f"value must be >= 0, got {value}")
+    default_lln, bounds = _BANDS[key]
+    limit = default_lln if lln is None else lln
+    if limit <= 0:
+        raise ValueError(f"lln must be > 0, got {lln}")
+    if value >= limit:
+        return 0
+    grade = 1
+    for lower in bounds:  # lower bound of grade 1, 2, 3 in turn; below it the next grade starts
+        if lower is None or value >= lower:
+            break
+        grade += 1
+    return grade
