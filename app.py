@@ -9,6 +9,7 @@ st.set_page_config(page_title="cmltrack", page_icon=":material/monitor_heart:", 
 
 navigation = st.navigation([
     st.Page("pages/cohort.py", title="Cohort", icon=":material/view_timeline:", default=True),
+    st.Page("pages/patient.py", title="Patient", icon=":material/person:", url_path="patient"),
     st.Page("pages/patients.py", title="Patients", icon=":material/table_rows:", url_path="patients"),
 ])
 with shell.running():

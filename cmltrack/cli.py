@@ -1,4 +1,4 @@
-"""Command line: `python -m cmltrack demo --out PATH`."""
+"""Command line: `python -m cmltrack demo --out PATH`, `python -m cmltrack upgrade --db PATH`."""
 
 from __future__ import annotations
 
@@ -19,6 +19,13 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _upgrade(args: argparse.Namespace) -> int:
+    from cmltrack.db.store import upgrade_database
+
+    print(f"rewrote {upgrade_database(args.db)} in the current schema")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `python -m cmltrack`."""
     parser = argparse.ArgumentParser(prog="python -m cmltrack", description=__doc__)
@@ -26,6 +33,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="build the demo database (replaces the file atomically)")
     demo.add_argument("--out", type=Path, default=database_path(), help="database file (default: %(default)s)")
     demo.set_defaults(func=_demo)
+    upgrade = sub.add_parser("upgrade", help="rewrite a database in the current schema (facts kept, derived "
+                                             "tables recomputed; atomic)")
+    upgrade.add_argument("--db", type=Path, default=database_path(), help="database file (default: %(default)s)")
+    upgrade.set_defaults(func=_upgrade)
     return parser
 
 

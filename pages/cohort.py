@@ -39,11 +39,15 @@ st.caption(f"Lanes {(page - 1) * per_page + 1}-{(page - 1) * per_page + len(show
 guideline = sidebar.current_guideline()
 figure = build_swimmer(shown, q.treatments_for(con, ids), q.events_for(con, ids, guideline), anchor=anchor,
                        months_before=WINDOWS[before])
-st.plotly_chart(figure, config={"displaylogo": False, "scrollZoom": False}, key="swimmer")
+event = st.plotly_chart(figure, config={"displaylogo": False, "scrollZoom": False}, key="swimmer",
+                        on_select="rerun", selection_mode="points")
+picked = [pt.get("customdata") for pt in event.selection.get("points", []) if pt.get("customdata")]
+if picked:  # a click on a lane's bar or marker opens that patient, keeping the filters in the URL
+    st.switch_page("pages/patient.py", query_params={"patient": picked[0][0]})  # bound filters follow by themselves
 st.caption(
     "Bars: daily dose of each drug, darker = higher dose; imatinib above, thalidomide below in each lane. "
     "Responses sit on the lane's centre line; adverse events on the bar of the drug they are attributed to. "
     f"Responses, losses and progression are derived from the labs by the {sidebar.guideline_label(guideline)} rules "
     "(as recorded for patients without labs); the Patients page lists where they disagree with the record. "
-    "Hover any glyph for patient, drug, dose, dates and event."
+    "Hover any glyph for patient, drug, dose, dates and event; click it to open the patient."
 )

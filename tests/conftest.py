@@ -62,3 +62,10 @@ def con(demo_db):
     connection = open_readonly(demo_db)
     yield connection
     connection.close()
+
+
+@pytest.fixture(scope="session")
+def no_labs_db(tmp_path_factory, frames) -> Path:
+    """The demo cohort with CML-05's visits removed (a patient known only from the record)."""
+    trimmed = dict(frames, labs=frames["labs"][frames["labs"]["patient_id"] != "CML-05"])
+    return write_database(tmp_path_factory.mktemp("db") / "nolabs.duckdb", trimmed, source="test")

@@ -28,6 +28,15 @@ def ensure_database(path: str | Path, default: str | Path | None = None) -> Path
     return target
 
 
+def schema_version(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The schema version a database was written with (None when it has no cmltrack metadata)."""
+    try:
+        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    except duckdb.CatalogException:
+        return None
+    return None if row is None else int(row[0])
+
+
 def open_readonly(path: str | Path) -> duckdb.DuckDBPyConnection:
     """A read-only connection; share it across threads through ``.cursor()``, one per session."""
     return duckdb.connect(str(path), read_only=True)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import duckdb
 import pandas as pd
 
+from cmltrack.derive import TKIS
 from cmltrack.filters import CohortFilter
 
 _LANE_COLUMNS = """
@@ -133,3 +134,27 @@ def labs_for(con: duckdb.DuckDBPyConnection, patient_ids: Sequence[str]) -> pd.D
     return con.execute(
         """SELECT * FROM labs WHERE list_contains(?::VARCHAR[], patient_id) ORDER BY patient_id, date""",
         [list(patient_ids)]).df()
+
+
+def patient(con: duckdb.DuckDBPyConnection, patient_id: str, guideline: str = "ELN2020") -> pd.DataFrame:
+    """One patient's record, derived summary and latest ELN classification (empty when the id is unknown)."""
+    return con.execute(
+        f"""SELECT {_LANE_COLUMNS}, p.mrn, p.display_name, p.birth_date, p.spleen_cm, p.platelets AS platelets_dx,
+                   p.blasts_pct AS blasts_dx, p.basophils_pct AS basophils_dx, p.eosinophils_pct AS eosinophils_dx
+            {_FROM} {_LATEST_ELN} WHERE p.patient_id = ?""",  # noqa: S608 (fixed SQL text; values are bound)
+        [guideline, patient_id]).df()
+
+
+def patient_choices(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every patient's id and display name, for the patient picker."""
+    return con.execute("SELECT patient_id, display_name FROM patients ORDER BY patient_id").df()
+
+
+def tki_line_start(con: duckdb.DuckDBPyConnection, patient_id: str) -> pd.Timestamp | None:
+    """Start of the patient's current TKI line (first start of the TKI begun last), or None."""
+    row = con.execute(
+        """SELECT max(first_start) FROM (
+               SELECT min(start_date) AS first_start FROM treatments
+               WHERE patient_id = ? AND list_contains(?::VARCHAR[], drug) GROUP BY drug)""",
+        [patient_id, list(TKIS)]).fetchone()
+    return None if row[0] is None else pd.Timestamp(row[0])

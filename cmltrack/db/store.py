@@ -91,3 +91,24 @@ def write_database(path: str | Path, frames: dict[str, pd.DataFrame], source: st
         for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
             leftover.unlink(missing_ok=True)
     return target
+
+
+def read_frames(path: str | Path) -> tuple[dict[str, pd.DataFrame], str]:
+    """The fact tables of an existing database (any schema version) and its source, for rewriting it."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        frames = {}
+        for table in TABLES:
+            have = {r[0] for r in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]).fetchall()}
+            cols = [c for c in COLUMNS[table] if c in have]
+            frames[table] = con.execute(f"SELECT {', '.join(cols)} FROM {table}").df()  # noqa: S608 (fixed names)
+        if "source" in frames["responses"]:
+            frames["responses"] = frames["responses"][frames["responses"]["source"] == "recorded"]
+        row = con.execute("SELECT value FROM meta WHERE key = 'source'").fetchone()
+    return frames, (row[0] if row else "unknown")
+
+
+def upgrade_database(path: str | Path) -> Path:
+    """Rewrite a database in the current schema: its facts are kept, every derived table is recomputed."""
+    frames, source = read_frames(path)
+    return write_database(path, frames, source=source)

@@ -6,7 +6,8 @@ import duckdb
 import streamlit as st
 
 from cmltrack.config import DEFAULT_DB, ENV_VAR, database_path
-from cmltrack.db.connection import DatabaseMissing, ensure_database, open_readonly
+from cmltrack.db.connection import DatabaseMissing, ensure_database, open_readonly, schema_version
+from cmltrack.db.schema import SCHEMA_VERSION
 
 
 @st.cache_resource(show_spinner="Opening the database...", max_entries=4)
@@ -26,6 +27,18 @@ def cursor() -> duckdb.DuckDBPyConnection:
         st.stop()
     key = (str(path), path.stat().st_mtime_ns)
     if st.session_state.get("_db_key") != key:
-        st.session_state["_db_cursor"] = _connection(*key).cursor()
+        cur = _connection(*key).cursor()
+        version = schema_version(cur)
+        if version != SCHEMA_VERSION:
+            if path.resolve() == DEFAULT_DB.resolve():  # the embedded database: rewrite it in the current schema
+                from cmltrack.db.store import upgrade_database
+
+                upgrade_database(path)
+                st.rerun()
+            st.error(f"**This database was written by another version of cmltrack** (schema {version}, this app "
+                     f"reads schema {SCHEMA_VERSION}): {path}. Upgrade it with `python -m cmltrack upgrade --db "
+                     f"{path}` (facts are kept, derived tables recomputed; the file is replaced atomically).")
+            st.stop()
+        st.session_state["_db_cursor"] = cur
         st.session_state["_db_key"] = key
     return st.session_state["_db_cursor"]

@@ -175,3 +175,15 @@ def test_switching_guideline_rederives_classifications(monkeypatch, demo_db):
     assert "ELN 2009" in at.expander[0].label
     at.switch_page("pages/cohort.py").run()
     assert any("ELN 2009 rules" in c.value for c in at.caption)
+
+
+def test_an_old_schema_database_asks_for_an_upgrade(monkeypatch, tmp_path, frames):
+    from cmltrack.db.store import write_database
+    from tests.unit.test_cli import _age_to_schema_1
+
+    db = write_database(tmp_path / "old.duckdb", frames, source="test")
+    _age_to_schema_1(db)
+    monkeypatch.setenv("CMLTRACK_DB", str(db))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
+    assert not at.exception
+    assert "another version of cmltrack" in at.error[0].value and "cmltrack upgrade --db" in at.error[0].value

@@ -44,7 +44,7 @@ def test_landing_page_draws_the_swimmer(browser, server):
     legend = " ".join(page.locator(".js-plotly-plot .legend text").all_text_contents())
     for entry in ("Imatinib 400 mg/d", "Thalidomide 100 mg/d", "CCyR", "Loss of CHR", "Grade 1"):
         assert entry in legend
-    assert _nav_links(page) == ["Cohort", "Patients"]
+    assert _nav_links(page) == ["Cohort", "Patient", "Patients"]
     assert _sidebar_count(page) == "Showing 21 of 21 patients"
     # hovering a thalidomide bar names the patient, drug, dose and dates
     drag = page.locator(".js-plotly-plot .nsewdrag").first
@@ -78,7 +78,7 @@ def test_deep_link_with_filters_on_a_fresh_server(browser, demo_db):
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(url + "/patients?status=Intolerant&sex=Female")
         page.get_by_role("heading", name="Patients").wait_for(timeout=30_000)
-        assert _nav_links(page) == ["Cohort", "Patients"]
+        assert _nav_links(page) == ["Cohort", "Patient", "Patients"]
         assert _sidebar_count(page) == "Showing 4 of 21 patients"
         page.wait_for_selector("[data-testid='stDataFrame']")
         assert "status=Intolerant" in page.url and "sex=Female" in page.url
@@ -94,5 +94,46 @@ def test_deep_link_to_the_cohort_draws_only_matching_lanes(browser, demo_db):
         ticks = page.locator(".js-plotly-plot .yaxislayer-above text").all_text_contents()
         assert sorted(t.split()[0] for t in ticks) == ["CML-01", "CML-02", "CML-03", "CML-04"]
         assert "Months since imatinib start" in page.locator(".js-plotly-plot .xtitle").text_content()
-        assert _nav_links(page) == ["Cohort", "Patients"]
+        assert _nav_links(page) == ["Cohort", "Patient", "Patients"]
+        page.close()
+
+
+def test_clicking_a_lane_opens_that_patient(browser, server):
+    page = browser.new_page(viewport={"width": 1600, "height": 1100})
+    page.goto(server + "/?status=Intolerant")
+    wait_for_plot(page)
+    page.wait_for_function("document.body.innerText.includes('Showing 8 of 21 patients')")
+    # the thalidomide bar of the first lane of the intolerant band
+    drag = page.locator(".js-plotly-plot .nsewdrag").first
+    origin = drag.bounding_box()
+    bars = page.locator(".js-plotly-plot .barlayer .trace").last.locator(".point")
+    box = bars.first.bounding_box()
+    drag.click(position={"x": box["x"] + box["width"] / 2 - origin["x"],
+                         "y": box["y"] + box["height"] / 2 - origin["y"]}, force=True)
+    page.wait_for_function("location.pathname.endsWith('/patient') && location.search.includes('patient=CML-')",
+                           timeout=30_000)
+    pid = re.search(r"patient=(CML-\d\d)", page.url).group(1)
+    page.get_by_text(pid, exact=True).first.wait_for(timeout=30_000)
+    assert "status=Intolerant" in page.url  # the filters travel with the click
+    assert _sidebar_count(page) == "Showing 8 of 21 patients"
+    page.wait_for_selector(".js-plotly-plot .barlayer .point")
+    # back to the cohort: the old click must not send us to the patient again
+    page.locator("[data-testid='stSidebarNav'] a", has_text="Cohort").click()
+    page.get_by_role("heading", name="Cohort: imatinib and thalidomide exposure").wait_for()
+    wait_for_plot(page)
+    page.wait_for_timeout(2_000)
+    assert "/patient" not in page.url
+    page.close()
+
+
+def test_patient_deep_link_on_a_fresh_server(browser, demo_db):
+    with streamlit_server(demo_db) as url:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(url + "/patient?patient=CML-04")
+        page.get_by_text("Dana Testperson").wait_for(timeout=30_000)
+        wait_for_plot(page)
+        assert _nav_links(page) == ["Cohort", "Patient", "Patients"]
+        assert "patient=CML-04" in page.url
+        page.goto(url + "/patient?patient=NOPE")
+        page.get_by_text("No patient with ID").wait_for(timeout=30_000)
         page.close()

@@ -47,3 +47,28 @@ def test_a_missing_configured_database_is_an_error_not_fake_patients(tmp_path):
     with pytest.raises(DatabaseMissing, match="registry.duckdb"):
         ensure_database(wanted, default=tmp_path / "default.duckdb")
     assert not wanted.exists()
+
+
+def _age_to_schema_1(path: Path) -> None:
+    """Make a current database look like one written by schema 1 (no assessments, no differential columns)."""
+    with duckdb.connect(str(path)) as con:
+        con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+        con.execute("DROP TABLE eln_assessments")
+        con.execute("DELETE FROM responses WHERE source = 'derived'")
+
+
+def test_upgrade_rewrites_an_old_database_keeping_its_facts(tmp_path, frames):
+    from cmltrack.db.store import write_database
+
+    db = write_database(tmp_path / "old.duckdb", frames, source="clinic export")
+    _age_to_schema_1(db)
+    result = subprocess.run([sys.executable, "-m", "cmltrack", "upgrade", "--db", str(db)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (str(SCHEMA_VERSION),)
+        assert con.execute("SELECT value FROM meta WHERE key = 'source'").fetchone() == ("clinic export",)
+        assert con.execute("SELECT count(*) FROM labs").fetchone() == (len(frames["labs"]),)
+        assert con.execute("SELECT count(*) FROM eln_assessments").fetchone()[0] > 0
+        assert con.execute("SELECT count(*) FROM responses WHERE source = 'recorded'").fetchone() == (
+            len(frames["responses"]),)

@@ -1,0 +1,76 @@
+"""Patient: one patient's whole course on one screen; deep link ?patient=ID."""
+
+import streamlit as st
+
+from cmltrack.db import queries as q
+from cmltrack.figures.patient import build_patient_timeline
+from cmltrack.figures.swimmer import SORTS, order_lanes
+from cmltrack.timeaxis import ANCHORS
+from cmltrack.ui import patient_card, patient_nav, session, shell, sidebar
+
+shell.require_app()
+con = session.cursor()
+guideline = sidebar.current_guideline()
+rules = sidebar.guideline_label(guideline)
+choices = q.patient_choices(con)
+if choices.empty:
+    st.info("The database holds no patients yet.")
+    st.stop()
+
+# previous / next follow the swimmer's order of the filtered cohort
+sort = {label: key for key, label in SORTS.items()}.get(st.query_params.get("sort"), "thal_months")
+cohort = order_lanes(q.cohort_lanes(con, sidebar.current_filter(), guideline), sort)["patient_id"].tolist()
+pid = patient_nav.requested()
+if pid is None:
+    pid = cohort[0] if cohort else choices["patient_id"].iloc[0]
+    patient_nav.go_to(pid)
+
+top = st.columns([3, 1, 1, 3], vertical_alignment="center")
+with top[0]:
+    patient_nav.picker(choices, pid)
+before, after = patient_nav.neighbours(cohort, pid)
+top[1].button("Previous", icon=":material/arrow_back:", disabled=before is None, on_click=patient_nav.go_to,
+              args=(before,), width="stretch")
+top[2].button("Next", icon=":material/arrow_forward:", disabled=after is None, on_click=patient_nav.go_to,
+              args=(after,), width="stretch")
+top[3].caption(f"{cohort.index(pid) + 1} of {len(cohort)} in the filtered cohort" if pid in cohort else
+               "Not in the filtered cohort")
+
+record = q.patient(con, pid, guideline)
+if record.empty:
+    st.error(f"No patient with ID **{pid}** in this database. Pick one above, or check the link.")
+    st.stop()
+p = record.iloc[0]
+segments, labs = q.treatments_for(con, [pid]), q.labs_for(con, [pid])
+events, aes = q.events_for(con, [pid], guideline), q.adverse_events_for(con, [pid])
+patient_card.show(p, segments, rules)
+
+anchor = st.segmented_control("Time axis: months since", list(ANCHORS), default="thalidomide", required=True,
+                              format_func=lambda a: ANCHORS[a][0].removeprefix("Months since "), key="anchor",
+                              bind="query-params")
+if p[ANCHORS[anchor][1]] is None or str(p[ANCHORS[anchor][1]]) in ("NaT", "nan", "None"):
+    st.info(f"This patient has no {ANCHORS[anchor][0].removeprefix('Months since ')} date: the time axis counts "
+            "from imatinib start instead.")
+    anchor = "imatinib"
+if labs.empty:
+    st.info("No visits (blood counts, BCR::ABL1, marrow) are recorded for this patient.")
+figure = build_patient_timeline(p, segments, labs, events, aes, anchor=anchor, guideline=guideline,
+                                tki_start=q.tki_line_start(con, pid))
+st.plotly_chart(figure, config={"displaylogo": False}, key="patient_timeline")
+st.caption(f"Responses derived from the labs by {rules} (shaded: {rules} warning and failure zones of BCR::ABL1 "
+           "from the start of the imatinib line; open triangles: undetectable BCR::ABL1 at the assay's sensitivity; "
+           "orange bands: accelerated or blast phase). Hover a marrow for Ph+ % and the metaphases counted.")
+
+visits_tab, ae_tab, treatment_tab = st.tabs(["Visits and labs", "Adverse events", "Treatment"])
+for tab, frame, name in ((visits_tab, labs, "visits"), (ae_tab, aes, "adverse_events"),
+                         (treatment_tab, segments, "treatment")):
+    with tab:
+        if frame.empty:
+            st.write(f"No {name.replace('_', ' ')} recorded.")
+            continue
+        shown = frame.drop(columns="patient_id")
+        for column in shown.select_dtypes("datetime").columns:  # calendar dates, not midnight timestamps
+            shown[column] = shown[column].dt.date
+        st.dataframe(shown, hide_index=True, height=min(38 + 35 * len(shown), 420))
+        st.download_button(f"Download {name.replace('_', ' ')} (CSV)", shown.to_csv(index=False).encode(),
+                           file_name=f"{pid}_{name}.csv", mime="text/csv", key=f"csv_{name}")

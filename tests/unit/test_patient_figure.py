@@ -1,0 +1,104 @@
+"""The patient timeline as a dict: rows, dose-labelled segments, log BCR::ABL1 axis, ELN bands, markers, phases."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from cmltrack.db import queries as q
+from cmltrack.figures.patient import ROWS, build_patient_timeline
+from tests.unit.test_swimmer_figure import decoded
+
+
+def _inputs(con, pid, guideline="ELN2020"):
+    p = q.patient(con, pid, guideline).iloc[0]
+    return (p, q.treatments_for(con, [pid]), q.labs_for(con, [pid]), q.events_for(con, [pid], guideline),
+            q.adverse_events_for(con, [pid]))
+
+
+def _fig(con, pid, **kw):
+    fig = build_patient_timeline(*_inputs(con, pid), tki_start=q.tki_line_start(con, pid), **kw)
+    return decoded(fig.to_dict())
+
+
+def test_rows_share_one_time_axis(con):
+    fig = _fig(con, "CML-02")
+    titles = [a["text"] for a in fig["layout"]["annotations"] if a["text"] in ROWS]
+    assert titles == list(ROWS)
+    axes = [k for k in fig["layout"] if k.startswith("xaxis")]
+    assert len(axes) == len(ROWS)
+    assert all(fig["layout"][a].get("matches") == "x8" for a in axes if a != "xaxis8")
+
+
+def test_exposure_bars_per_dose_with_labels_and_gaps(con):
+    p, seg, *_ = _inputs(con, "CML-06")  # imatinib 400 -> 300 mg with an interruption
+    fig = _fig(con, "CML-06")
+    bars = [t for t in fig["data"] if t["type"] == "bar" and t["yaxis"] == "y"]
+    assert sum(len(t["base"]) for t in bars) == len(seg) == 4
+    assert {label for t in bars for label in t["text"]} == {"400 mg", "300 mg", "100 mg"}
+    im300 = next(t for t in bars if "300 mg" in t["text"])
+    ends = [b + w for b, w in zip(im300["base"], im300["x"])]
+    assert min(im300["base"][1:] + im300["base"][:1]) < max(ends)  # two segments ...
+    gap = sorted(im300["base"])[1] - sorted(ends)[0]
+    assert gap == pytest.approx(1.0, abs=0.1)  # ... one month apart: the interruption shows as a gap
+
+
+def test_bcr_abl1_on_a_log_axis_with_depth_lines_and_eln_bands(con):
+    fig = _fig(con, "CML-02")
+    y4 = fig["layout"]["yaxis4"]
+    assert y4["type"] == "log" and y4["range"] == [-3.3, 2.3]
+    assert "MMR 0.1" in y4["ticktext"] and "MR4.5" in y4["ticktext"]
+    hlines = {s["y0"] for s in fig["layout"]["shapes"] if s["type"] == "line" and s.get("yref") == "y4"}
+    assert {0.1, 0.01, 0.0032} <= hlines
+    bands = [s for s in fig["layout"]["shapes"] if s["type"] == "rect" and s.get("yref") == "y4"]
+    # ELN 2020: warning zones from 3, 6 and 12 months, failure zones from 6 and 12 months
+    assert len(bands) == 5
+    assert sorted({s["y0"] for s in bands}) == [0.1, 1.0, 10.0]
+    assert any("≤0.1%" in a["text"] for a in fig["layout"]["annotations"])
+    assert len(_fig(con, "CML-02", guideline="ELN2013")["layout"]["shapes"]) > 0
+
+
+def test_undetectable_results_are_drawn_at_their_sensitivity(con, frames):
+    p, seg, labs, ev, aes = _inputs(con, "CML-02")
+    labs = labs.copy()
+    labs.loc[labs["bcr_abl1_is_pct"].notna().idxmax(), ["bcr_abl1_is_pct", "abl1_copies"]] = [0.0, 50_000]
+    fig = decoded(build_patient_timeline(p, seg, labs, ev, aes).to_dict())
+    und = next(t for t in fig["data"] if t["name"].startswith("Undetectable"))
+    assert und["y"] == [pytest.approx(100 / 50_000)] and und["marker"]["symbol"] == "triangle-down-open"
+
+
+def test_response_markers_and_adverse_event_intervals(con):
+    fig = _fig(con, "CML-02")
+    names = {t["name"] for t in fig["data"]}
+    assert {"CCyR", "MMR (BCR::ABL1 ≤ 0.1%)", "Loss of CCyR", "Loss of MMR"} <= names
+    ae = [t for t in fig["data"] if t["type"] == "bar" and t["yaxis"] == "y3"]
+    assert {t["name"] for t in ae} == {"Grade 1"} and set(ae[0]["y"]) >= {"Peripheral sensory neuropathy"}
+    assert "CTCAE" in ae[0]["hovertemplate"]
+
+
+def test_accelerated_phase_is_shaded(con):
+    fig = _fig(con, "CML-03")
+    shaded = [s for s in fig["layout"]["shapes"] if s["type"] == "rect" and "rgba(230,159,0" in s["fillcolor"]]
+    assert len(shaded) == len(ROWS)  # one band across every row
+    assert any(a["text"] == "<b>AP</b>" for a in fig["layout"]["annotations"])
+    assert not [s for s in _fig(con, "CML-05")["layout"]["shapes"] if "rgba(230,159,0" in str(s.get("fillcolor"))]
+
+
+def test_anchor_moves_the_axis_and_must_exist(con):
+    p, seg, labs, ev, aes = _inputs(con, "CML-02")
+    thal = decoded(build_patient_timeline(p, seg, labs, ev, aes, anchor="thalidomide").to_dict())
+    im = decoded(build_patient_timeline(p, seg, labs, ev, aes, anchor="imatinib").to_dict())
+    thal_bar = lambda f: next(t for t in f["data"] if t["type"] == "bar" and "100 mg" in t["text"])  # noqa: E731
+    assert thal_bar(thal)["base"][0] == pytest.approx(0, abs=0.05)
+    assert thal_bar(im)["base"][0] == pytest.approx(63, abs=0.1)
+    with pytest.raises(ValueError, match="anchor"):
+        build_patient_timeline(p.drop("thal_start_date").reindex(p.index), seg, labs, ev, aes)
+    with pytest.raises(ValueError, match="anchor"):
+        build_patient_timeline(p, seg, labs, ev, aes, anchor="birth")
+
+
+def test_a_patient_without_labs_still_draws(con):
+    p, seg, labs, ev, aes = _inputs(con, "CML-02")
+    fig = build_patient_timeline(p, seg, labs.iloc[0:0], ev.iloc[0:0], aes.iloc[0:0])
+    assert any(t.type == "bar" for t in fig.data)
+    assert isinstance(fig.to_json(), str) and pd.notna(p["thal_start_date"])
