@@ -12,9 +12,10 @@ COLUMNS = ("patient_id", "kind", "recorded_date", "derived_date", "finding")
 
 
 def disagreements(responses: pd.DataFrame, match_days: int = MATCH_DAYS) -> pd.DataFrame:
-    """Events only one source has, or that both have on different dates, for patients with both sources.
+    """Events only one source has, or that both have on different dates, for patients with recorded responses.
 
-    ``responses``: patient_id, date, kind, source ('recorded' | 'derived'), derived under one guideline.
+    ``responses``: patient_id, date, kind, source ('recorded' | 'derived'), derived under one guideline, limited
+    to the families the patients' labs measure (cmltrack.db.queries.comparable_responses).
     """
     rows = []
     r = responses.assign(date=pd.to_datetime(responses["date"]))
@@ -32,6 +33,6 @@ def disagreements(responses: pd.DataFrame, match_days: int = MATCH_DAYS) -> pd.D
                 rows.append((pid, kind, rec, pd.NaT, "recorded, not found in the labs"))
         rows += [(pid, kind, pd.NaT, d, "shown by the labs, not recorded") for d in derived]
     out = pd.DataFrame(rows, columns=list(COLUMNS))
-    both = r.groupby("patient_id")["source"].nunique()
-    out = out[out["patient_id"].map(both).eq(2)]
+    recorded = set(r.loc[r["source"] == "recorded", "patient_id"])
+    out = out[out["patient_id"].isin(recorded)]  # with nothing recorded there is nothing to disagree with
     return out.assign(kind=out["kind"].map(LABELS)).reset_index(drop=True)

@@ -20,8 +20,16 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
     "patient_id", "im_start_date", "thal_start_date", "last_visit_date", "age_years", "age_at_diagnosis",
     "months_im_before_thal", "followup_months", "thal_months", "on_thalidomide", "sokal_score", "sokal_group",
     "hasford_score", "hasford_group", "eutos_score", "eutos_group", "elts_score", "elts_group", "phase_at_thal",
-    "evaluable", "best_response", "best_response_rank",
+    "evaluable", "labs_hematologic", "labs_cytogenetic", "labs_molecular", "labs_phase", "best_response",
+    "best_response_rank",
 )
+#: The lab columns without which a family of responses cannot be derived.
+FAMILY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "hematologic": ("wbc", "platelets", "basophils_pct", "spleen_cm", "immature_granulocytes_pct"),
+    "cytogenetic": ("ph_pos_pct", "metaphases"),
+    "molecular": ("bcr_abl1_is_pct",),
+    "phase": ("blasts_pct", "basophils_pct"),
+}
 ASSESSMENT_COLUMNS: tuple[str, ...] = (
     "patient_id", "guideline", "milestone", "date", "months", "category", "bcr_abl1_is_pct", "ph_pos_pct", "chr",
 )
@@ -127,14 +135,30 @@ def derived_responses_and_assessments(frames: dict[str, pd.DataFrame]) -> tuple[
 RESPONSE_AFTER_STOP_DAYS = 30
 
 
-def _best_response(responses: pd.DataFrame, with_labs: set, thal_start: pd.Series, thal_stop: pd.Series,
+def measured_families(labs: pd.DataFrame, patient_ids: pd.Index) -> pd.DataFrame:
+    """Per patient, whether the labs measure each response family (a column labs_<family> of booleans)."""
+    out = pd.DataFrame(index=patient_ids)
+    for family, columns in FAMILY_COLUMNS.items():
+        present = labs.reindex(columns=list(columns)).notna().all(axis=1) if len(labs) else pd.Series(dtype=bool)
+        measured = set(labs.loc[present, "patient_id"]) if len(labs) else set()
+        out[f"labs_{family}"] = patient_ids.isin(list(measured))
+    return out
+
+
+def shown_responses(responses: pd.DataFrame, families: pd.DataFrame, guideline: str) -> pd.DataFrame:
+    """The responses to show: derived under ``guideline`` where the labs measure that family, recorded elsewhere."""
+    family = responses["kind"].map(resp.FAMILY)
+    measured = np.array([bool(families.at[pid, f"labs_{fam}"]) if pid in families.index else False
+                         for pid, fam in zip(responses["patient_id"], family)], dtype=bool)
+    derived = (responses["source"] == "derived") & (responses["guideline"] == guideline)
+    return responses[(derived & measured) | ((responses["source"] == "recorded") & ~measured)]
+
+
+def _best_response(responses: pd.DataFrame, families: pd.DataFrame, thal_start: pd.Series, thal_stop: pd.Series,
                    evaluable: pd.Series) -> pd.Series:
-    """Deepest response after thalidomide start and no later than 30 days after it stopped: derived from labs
-    where the patient has labs, else as recorded."""
-    r = responses[responses["kind"].isin(resp.RESPONSE_KINDS)]
-    use = np.where(r["patient_id"].isin(with_labs),
-                   (r["source"] == "derived") & (r["guideline"] == REFERENCE_GUIDELINE), r["source"] == "recorded")
-    r = r[use]
+    """Deepest response after thalidomide start and no later than 30 days after it stopped, among the responses
+    shown (derived where the labs measure them, recorded elsewhere)."""
+    r = shown_responses(responses[responses["kind"].isin(resp.RESPONSE_KINDS)], families, REFERENCE_GUIDELINE)
     kinds = pd.Series(dtype=object)
     if not r.empty:
         r = r.assign(date=pd.to_datetime(r["date"]), start=pd.to_datetime(r["patient_id"].map(thal_start)),
@@ -178,8 +202,9 @@ def patient_summary(frames: dict[str, pd.DataFrame], responses: pd.DataFrame) ->
         out[column] = values
     out["phase_at_thal"] = _phase_at(labs, out["thal_start_date"]).reindex(p.index).fillna("unknown")
     out["evaluable"] = [is_evaluable(None if pd.isna(m) else float(m)) for m in out["thal_months"]]
-    with_labs = set(labs["patient_id"])
-    out["best_response"] = _best_response(responses, with_labs, out["thal_start_date"], stopped.reindex(p.index),
+    families = measured_families(labs, p.index)
+    out = out.join(families)
+    out["best_response"] = _best_response(responses, families, out["thal_start_date"], stopped.reindex(p.index),
                                           out["evaluable"]).reindex(p.index)
     out["best_response_rank"] = [rank_of(b) for b in out["best_response"]]
     return out.reset_index(drop=True)[list(SUMMARY_COLUMNS)]

@@ -25,7 +25,7 @@ columns = {
                                                  "31 days up to thalidomide start (Baccarani, JCO 2009;27:6041)"),
     "best_response": st.column_config.TextColumn("Best response on thalidomide"),
     "eln_latest": st.column_config.TextColumn(f"Latest {rules}", help=f"{rules} classification of the latest "
-                                              "BCR::ABL1, marrow and blood count on imatinib"),
+                                              "BCR::ABL1, marrow and blood count on the current TKI line"),
     "eln_latest_date": st.column_config.DateColumn("Classified on"),
     "sokal_score": st.column_config.NumberColumn("Sokal", format="%.2f", help="Sokal, Blood 1984;63:789"),
     "sokal_group": st.column_config.TextColumn("Sokal risk", help="Low < 0.8, intermediate 0.8-1.2, high > 1.2"),
@@ -47,11 +47,13 @@ st.caption(
     "Risk scores at diagnosis: Sokal (Blood 1984;63:789), Hasford (J Natl Cancer Inst 1998;90:850), EUTOS "
     "(Blood 2011;118:686), ELTS (Leukemia 2016;30:48). Response milestones: ELN 2020 (Leukemia 2020;34:966), "
     "ELN 2013 (Blood 2013;122:872), ELN 2009 (J Clin Oncol 2009;27:6041); molecular depth: Cross, Leukemia "
-    "2015;29:999. Scores are validated in chronic phase at diagnosis. Evaluable for response after 12 weeks on "
+    "2015;29:999. Scores are validated in chronic phase at diagnosis, ELN milestones for chronic phase on first-line "
+    "TKI: for patients in AP at diagnosis and for this second-line cohort they are a reference, not a verdict. "
+    "Evaluable for response after 12 weeks on "
     "thalidomide (the first ELN milestone, 3 months, less a week's visit window)."
 )
 
-found = disagreements(q.responses_for(con, lanes["patient_id"].tolist(), guideline))
+found = disagreements(q.comparable_responses(con, lanes["patient_id"].tolist(), guideline))
 with st.expander(f"Recorded vs derived responses ({rules}): {len(found)} disagreement(s)"):
     if found.empty:
         st.write("Every recorded response matches one derived from the labs.")

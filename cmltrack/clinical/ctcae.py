@@ -10,8 +10,10 @@ limit of normal (LLN) is grade 0.
 
 from __future__ import annotations
 
-import math
+from cmltrack.clinical.validate import number
 
+#: A haemoglobin below this many g/L is not compatible with life: such a value was entered in g/dL.
+MIN_HB_G_PER_L = 30.0
 #: test -> (default LLN used when none is given, band lower bounds for grades 2, 3, 4 (None: not by value)).
 _BANDS: dict[str, tuple[float, tuple[float | None, ...]]] = {
     "neutrophils": (2.0, (1.5, 1.0, 0.5)),  # default LLN 2.0 x10^9/L (a common adult reference limit)
@@ -31,14 +33,11 @@ def lab_grade(test: str, value: float, lln: float | None = None) -> int:
     key = _ALIASES.get(test.strip().lower()) if isinstance(test, str) else None
     if key is None:
         raise ValueError(f"test must be one of neutrophils, platelets, hemoglobin; got {test!r}")
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        raise ValueError("value is missing")
-    if value < 0:
-        raise ValueError(f"value must be >= 0, got {value}")
+    value = number("value", value, upper=float("inf"))
     default_lln, bounds = _BANDS[key]
-    limit = default_lln if lln is None else lln
-    if limit <= 0:
-        raise ValueError(f"lln must be > 0, got {lln}")
+    limit = default_lln if lln is None else number("lln", lln, upper=float("inf"), positive=True)
+    if key == "hemoglobin" and (value < MIN_HB_G_PER_L or limit < MIN_HB_G_PER_L):
+        raise ValueError(f"value: haemoglobin is graded in g/L; {value:g} looks like g/dL")
     if value >= limit:
         return 0
     grade = 1

@@ -6,8 +6,10 @@ Sources (rows below name their table):
 - ELN 2009: Baccarani M et al., J Clin Oncol 2009;27:6041-6051, table 5 (imatinib 400 mg): failure, suboptimal
   response and warnings; a result meeting none of them is optimal. "No HR" at 3 months (failure) cannot be told
   from "less than CHR" (suboptimal) with a yes/no CHR, so no CHR at 3 months is classified suboptimal.
-A result is classified against the latest milestone reached (3, 6, 12[, 18] months; later: "any time"). When several
-tests are given, the worst category wins ("and/or" in the tables). Criteria that need more than one result
+A result is classified against the latest milestone reached (3, 6, 12[, 18] months). After the last milestone a
+result is held to both that milestone and the "any time" row, and the worse category wins: a response that was a
+failure at 12 months stays one later. When several tests are given, the worst category wins ("and/or" in the
+tables). Criteria that need more than one result
 (confirmed failure at 3 months in ELN 2020, confirmed loss of MMR) or data not given here (mutations, additional
 chromosome abnormalities) are applied by the response timeline, not here.
 """
@@ -16,6 +18,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+
+from cmltrack.clinical.validate import flag, number
 
 GUIDELINES: tuple[str, ...] = ("ELN2020", "ELN2013", "ELN2009")
 OPTIMAL, WARNING, SUBOPTIMAL, FAILURE = "optimal", "warning", "suboptimal", "failure"
@@ -74,11 +78,7 @@ RULES: dict[str, dict[float, Row]] = {
 
 
 def _number(name: str, value: float, upper: float | None) -> float:
-    if isinstance(value, float) and math.isnan(value):
-        raise ValueError(f"{name} is missing (NaN)")
-    if value < 0 or (upper is not None and value > upper):
-        raise ValueError(f"{name} must be between 0 and {upper if upper is not None else 'infinity'}, got {value}")
-    return float(value)
+    return number(name, value, upper=upper)
 
 
 def _band(value: float, bands: tuple[Band, ...], above: str | None) -> str | None:
@@ -103,16 +103,23 @@ def milestone(months: float, guideline: str = "ELN2020") -> float:
 def classify(months: float, bcr_abl1_is_pct: float | None = None, ph_pos_pct: float | None = None,
              chr: bool | None = None, guideline: str = "ELN2020") -> str:
     """'optimal' | 'warning' | 'failure' (ELN 2009 also 'suboptimal') at ``months`` on TKI."""
-    row = RULES.get(guideline, {}).get(milestone(months, guideline))
+    reached = milestone(months, guideline)
+    rows = [RULES[guideline][reached]]
+    if reached == ANY_TIME:
+        rows.insert(0, RULES[guideline][max(m for m in RULES[guideline] if m != ANY_TIME)])
+    bcr = None if bcr_abl1_is_pct is None else _number("bcr_abl1_is_pct", bcr_abl1_is_pct, None)
+    ph = None if ph_pos_pct is None else _number("ph_pos_pct", ph_pos_pct, 100.0)
+    has_chr = None if chr is None else flag("chr", chr)
     found: list[str] = []
-    if bcr_abl1_is_pct is not None and row.bcr_above is not None:
-        found.append(_band(_number("bcr_abl1_is_pct", bcr_abl1_is_pct, None), row.bcr, row.bcr_above))
-    if ph_pos_pct is not None and row.ph_above is not None:
-        found.append(_band(_number("ph_pos_pct", ph_pos_pct, 100.0), row.ph, row.ph_above))
-    if chr is not None and row.no_chr is not None:
-        found.append(OPTIMAL if chr else row.no_chr)
+    for row in rows:
+        if bcr is not None and row.bcr_above is not None:
+            found.append(_band(bcr, row.bcr, row.bcr_above))
+        if ph is not None and row.ph_above is not None:
+            found.append(_band(ph, row.ph, row.ph_above))
+        if has_chr is not None and row.no_chr is not None:
+            found.append(OPTIMAL if has_chr else row.no_chr)
     if not found:
-        tests = [name for name, present in (("bcr_abl1_is_pct", row.bcr_above), ("ph_pos_pct", row.ph_above),
-                                            ("chr", row.no_chr)) if present]
+        tests = [name for name, present in (("bcr_abl1_is_pct", rows[-1].bcr_above), ("ph_pos_pct",
+                 rows[-1].ph_above), ("chr", rows[-1].no_chr)) if present]
         raise ValueError(f"{guideline} at {months} months needs one of: {', '.join(tests)}")
     return max(found, key=_SEVERITY.__getitem__)

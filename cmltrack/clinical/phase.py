@@ -12,17 +12,13 @@ callers pass ``platelets=None`` there and the platelet criterion is skipped.
 
 from __future__ import annotations
 
-import math
+from cmltrack.clinical.validate import number, percent
 
 PHASES: tuple[str, ...] = ("CP", "AP", "BP")
 
 
 def _value(name: str, value: float, pct: bool) -> float:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        raise ValueError(f"{name} is missing")
-    if value < 0 or (pct and value > 100):
-        raise ValueError(f"{name} must be {'between 0 and 100' if pct else '>= 0'}, got {value}")
-    return float(value)
+    return percent(name, value) if pct else number(name, value)
 
 
 def phase(

@@ -5,7 +5,7 @@ Definitions: ELN 2009 (Baccarani, JCO 2009;27:6041, table 2) and ELN 2013 (Bacca
 
 from __future__ import annotations
 
-import math
+from cmltrack.clinical.validate import count, flag, number, percent
 
 #: Response codes stored in responses.kind, shallowest first (CDISC AVALC spellings, upper case).
 RESPONSE_KINDS: tuple[str, ...] = ("CHR", "PCYR", "CCYR", "MMR", "MR4", "MR4.5", "MR5")
@@ -28,6 +28,15 @@ LABELS: dict[str, str] = {
     "PROG_AP": "Progression to AP",
     "PROG_BP": "Progression to BP",
 }
+
+#: Which kind of test shows each event: a patient's labs can only replace recorded events of a family they measure.
+FAMILY: dict[str, str] = {
+    "CHR": "hematologic", "LOSS_CHR": "hematologic",
+    "PCYR": "cytogenetic", "CCYR": "cytogenetic", "LOSS_CCYR": "cytogenetic",
+    "MMR": "molecular", "MR4": "molecular", "MR4.5": "molecular", "MR5": "molecular", "LOSS_MMR": "molecular",
+    "PROG_AP": "phase", "PROG_BP": "phase",
+}
+FAMILIES: tuple[str, ...] = ("hematologic", "cytogenetic", "molecular", "phase")
 
 #: Best-response categories a cohort is filtered by, deepest first.
 NO_RESPONSE = "none"
@@ -59,12 +68,7 @@ def best_response(kinds: list[str], evaluable: bool) -> str:
     return max(reached, key=depth) if reached else NO_RESPONSE
 
 
-def _pct(name: str, value: float) -> float:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        raise ValueError(f"{name} is missing")
-    if not 0 <= value <= 100:
-        raise ValueError(f"{name} must be between 0 and 100, got {value}")
-    return float(value)
+_pct = percent
 
 
 def cytogenetic(ph_pos_pct: float, metaphases: int | None = None) -> str:
@@ -74,11 +78,9 @@ def cytogenetic(ph_pos_pct: float, metaphases: int | None = None) -> str:
     none > 95%. Fewer than 20 metaphases examined: 'not evaluable'.
     """
     pct = _pct("ph_pos_pct", ph_pos_pct)
-    if metaphases is not None:
-        if metaphases < 0:
-            raise ValueError(f"metaphases must be >= 0, got {metaphases}")
-        if metaphases < 20:
-            return NOT_EVALUABLE
+    metaphases = count("metaphases", metaphases)
+    if metaphases is not None and metaphases < 20:
+        return NOT_EVALUABLE
     if pct == 0:
         return "CCyR"
     if pct <= 35:
@@ -93,13 +95,11 @@ def cytogenetic(ph_pos_pct: float, metaphases: int | None = None) -> str:
 def hematologic(wbc: float, platelets: float, basophils_pct: float, immature_cells: bool, spleen_cm: float) -> bool:
     """Complete hematologic response (ELN 2009 table 2): WBC < 10 x10^9/L, platelets < 450 x10^9/L,
     basophils < 5%, no immature granulocytes, spleen not palpable."""
-    for name, value in (("wbc", wbc), ("platelets", platelets), ("spleen_cm", spleen_cm)):
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            raise ValueError(f"{name} is missing")
-        if value < 0:
-            raise ValueError(f"{name} must be >= 0, got {value}")
+    wbc, platelets, spleen_cm = (number(n, v) for n, v in (("wbc", wbc), ("platelets", platelets),
+                                                           ("spleen_cm", spleen_cm)))
     baso = _pct("basophils_pct", basophils_pct)
-    return bool(wbc < 10 and platelets < 450 and baso < 5 and not immature_cells and spleen_cm == 0)
+    immature = flag("immature_cells", immature_cells)
+    return wbc < 10 and platelets < 450 and baso < 5 and not immature and spleen_cm == 0
 
 
 #: Molecular response depth (Cross NCP et al., Leukemia 2015;29:999-1003, table 1): (name, upper bound of
@@ -120,12 +120,8 @@ def molecular(bcr_abl1_is_pct: float, abl1_copies: int | None = None) -> str | N
     copies cannot show a deep response, so the result is None (not evaluable). BCR::ABL1 IS may exceed 100%: the IS
     conversion factor is applied to ratios that can be above 1.
     """
-    if bcr_abl1_is_pct is None or (isinstance(bcr_abl1_is_pct, float) and math.isnan(bcr_abl1_is_pct)):
-        raise ValueError("bcr_abl1_is_pct is missing")
-    if bcr_abl1_is_pct < 0:
-        raise ValueError(f"bcr_abl1_is_pct must be >= 0, got {bcr_abl1_is_pct}")
-    if abl1_copies is not None and abl1_copies < 0:
-        raise ValueError(f"abl1_copies must be >= 0, got {abl1_copies}")
+    bcr_abl1_is_pct = number("bcr_abl1_is_pct", bcr_abl1_is_pct)
+    abl1_copies = count("abl1_copies", abl1_copies)
     if bcr_abl1_is_pct == 0:
         if abl1_copies is None:
             raise ValueError("abl1_copies is needed to classify an undetectable BCR::ABL1 result")

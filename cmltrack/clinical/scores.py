@@ -17,6 +17,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from cmltrack.clinical.validate import number
+
 SCORES: tuple[str, ...] = ("sokal", "hasford", "eutos", "elts")
 
 
@@ -34,7 +36,7 @@ class Cutoffs:
 
 CUTOFFS: dict[str, Cutoffs] = {
     "sokal": Cutoffs(0.8, False, 1.2, True, "Sokal 1984: low < 0.8, intermediate 0.8-1.2, high > 1.2"),
-    "hasford": Cutoffs(780.0, True, 1480.0, True, "Hasford 1998: low <= 780, intermediate 781-1480, high > 1480"),
+    "hasford": Cutoffs(780.0, True, 1480.0, True, "Hasford 1998: low <= 780, intermediate > 780-1480, high > 1480"),
     "eutos": Cutoffs(87.0, True, None, True, "Hasford 2011: low <= 87, high > 87"),
     "elts": Cutoffs(1.5680, True, 2.2185, True, "Pfirrmann 2016: low <= 1.5680, intermediate <= 2.2185, high > 2.2185"),
 }
@@ -45,18 +47,12 @@ def _below(value: float, bound: float, inclusive: bool) -> bool:
 
 
 def _check(name: str, value: float, upper: float | None = None, positive: bool = False) -> float:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        raise ValueError(f"{name} is missing")
-    if value < 0 or (positive and value == 0):
-        raise ValueError(f"{name} must be {'> 0' if positive else '>= 0'}, got {value}")
-    if upper is not None and value > upper:
-        raise ValueError(f"{name} must be <= {upper}, got {value}")
-    return float(value)
+    return number(name, value, upper=upper, positive=positive)
 
 
 def sokal(age: float, spleen_cm: float, platelets: float, blasts_pct: float) -> float:
     """Sokal relative risk (Sokal 1984)."""
-    age = _check("age", age, 130)
+    age = _check("age", age)
     spleen = _check("spleen_cm", spleen_cm)
     plt = _check("platelets", platelets)
     blasts = _check("blasts_pct", blasts_pct, 100)
@@ -67,7 +63,7 @@ def sokal(age: float, spleen_cm: float, platelets: float, blasts_pct: float) -> 
 def hasford(age: float, spleen_cm: float, platelets: float, blasts_pct: float, eosinophils_pct: float,
             basophils_pct: float) -> float:
     """Hasford (Euro) score (Hasford 1998)."""
-    age = _check("age", age, 130)
+    age = _check("age", age)
     spleen = _check("spleen_cm", spleen_cm)
     plt = _check("platelets", platelets)
     blasts = _check("blasts_pct", blasts_pct, 100)
@@ -84,7 +80,7 @@ def eutos(basophils_pct: float, spleen_cm: float) -> float:
 
 def elts(age: float, spleen_cm: float, platelets: float, blasts_pct: float) -> float:
     """EUTOS long-term survival score (Pfirrmann 2016)."""
-    age = _check("age", age, 130)
+    age = _check("age", age)
     spleen = _check("spleen_cm", spleen_cm)
     plt = _check("platelets", platelets, positive=True)
     blasts = _check("blasts_pct", blasts_pct, 100)
@@ -97,7 +93,7 @@ def risk_group(score: str, value: float) -> str:
     if key not in CUTOFFS:
         raise ValueError(f"score must be one of {list(SCORES)}, got {score!r}")
     c = CUTOFFS[key]
-    value = _check("value", value)
+    value = _check("value", value, upper=float("inf"))
     if _below(value, c.low, c.low_inclusive):
         return "low"
     if c.intermediate is not None and _below(value, c.intermediate, c.intermediate_inclusive):

@@ -2,13 +2,20 @@
 
 Rules (responses.py, phase.py, milestones.py hold the definitions):
 - CHR: first visit meeting every criterion; loss of CHR: any criterion failing afterwards (ELN 2013, table 2),
-  under ELN 2009 confirmed on 2 occasions (table 5; dated at the first). Immature granulocytes or blasts in the
-  blood mean no CHR (blasts alone where no differential count is stored).
-- PCyR / CCyR: first marrow in that category (>= 20 metaphases); loss of CCyR: any Ph+ metaphase after CCyR.
+  under ELN 2009 confirmed on 2 occasions (table 5; dated at the first). A count without a differential (immature
+  granulocytes) cannot show CHR and is skipped.
+- PCyR / CCyR: first marrow in that category with >= 20 metaphases; loss of CCyR: any Ph+ metaphase after CCyR,
+  however few metaphases were counted (ELN 2013, table 2).
 - MMR and deeper: first BCR::ABL1 result at that depth (Cross 2015). Loss of MMR: ELN 2013 needs two consecutive
-  results > 0.1%, one of them >= 1% (dated at the first); ELN 2020 and ELN 2009 count a single result > 0.1%.
-- Progression: a visit whose ELN phase is worse than the previous visit's (platelets not used on therapy).
-- ELN 2020 failure at 3 months: > 10% confirmed by a second result > 10% within the next 1-3 months.
+  results > 0.1%, one of them >= 1% (dated at the first of that pair); ELN 2020 and ELN 2009 count a single
+  result > 0.1%.
+- Progression: a visit whose ELN phase is worse than the previous visit's (platelets not used on therapy). A
+  patient back in chronic phase who worsens again progresses again.
+- Milestones: for each test, the result nearest the milestone from 0.75 month before to 1.5 months after it.
+  ELN 2020 failure at 3 months: > 10% confirmed by a second result > 10% within the next 1-3 months.
+- Latest: the newest result of each test, no older than 6 months for BCR::ABL1 and 3 months for blood counts; a
+  marrow older than 12 months, or older than a BCR::ABL1 <= 1% (ELN 2020: CCyR corresponds to <= 1%), is not used.
+  Under ELN 2013 a confirmed loss of MMR not regained is failure.
 """
 
 from __future__ import annotations
@@ -25,8 +32,10 @@ from cmltrack.units import MONTH_DAYS
 
 Visit = Mapping[str, object]  # one labs row: date, wbc, platelets, basophils_pct, ...
 _DEPTHS = ("MMR", "MR4", "MR4.5", "MR5")
-#: How far from a milestone a visit may lie and still be assessed for it (months).
-MILESTONE_WINDOW = 1.5
+#: A visit this far before / after a milestone (months) may stand for it.
+WINDOW_BEFORE, WINDOW_AFTER = 0.75, 1.5
+#: How old (months) the latest result of each test may be for the latest classification.
+LATEST_MAX_AGE = {"bcr": 6.0, "ph": 12.0, "chr": 3.0}
 
 
 @dataclass(frozen=True)
@@ -43,7 +52,7 @@ class Assessment:
 
 
 def _num(v: object) -> float | None:
-    if v is None:
+    if v is None or isinstance(v, bool):
         return None
     try:
         f = float(v)
@@ -53,20 +62,30 @@ def _num(v: object) -> float | None:
 
 
 def _chr(v: Visit) -> bool | None:
-    wbc, plt, baso, spleen = (_num(v.get(k)) for k in ("wbc", "platelets", "basophils_pct", "spleen_cm"))
-    if None in (wbc, plt, baso, spleen):
+    """CHR at this visit; None when the count is incomplete (differential included)."""
+    values = [_num(v.get(k)) for k in ("wbc", "platelets", "basophils_pct", "spleen_cm",
+                                        "immature_granulocytes_pct")]
+    if None in values:
         return None
-    immature = (_num(v.get("immature_granulocytes_pct")) or 0) > 0 or (_num(v.get("blasts_pct")) or 0) > 0
-    return hematologic(wbc, plt, baso, immature, spleen)
+    wbc, plt, baso, spleen, immature = values
+    return hematologic(wbc, plt, baso, immature > 0 or (_num(v.get("blasts_pct")) or 0) > 0, spleen)
 
 
-def _cyto(v: Visit) -> str | None:
+def _ph(v: Visit) -> tuple[float, int | None] | None:
+    """(Ph+ %, metaphases) of a marrow; None when there is none."""
     ph = _num(v.get("ph_pos_pct"))
     if ph is None:
         return None
-    metaphases = _num(v.get("metaphases"))
-    category = cytogenetic(ph, None if metaphases is None else int(metaphases))
-    return None if category == "not evaluable" else category
+    n = _num(v.get("metaphases"))
+    return ph, None if n is None else int(n)
+
+
+def _cyto(v: Visit) -> str | None:
+    """Cytogenetic response of an evaluable marrow (>= 20 metaphases counted); None otherwise."""
+    marrow = _ph(v)
+    if marrow is None or marrow[1] is None or marrow[1] < 20:
+        return None
+    return cytogenetic(*marrow)
 
 
 def _mol(v: Visit) -> tuple[float, str | None] | None:
@@ -88,16 +107,20 @@ def visit_phase(v: Visit) -> str | None:
     return phase(blasts, baso, None, None if pro is None else min(blasts + pro, 100.0))
 
 
+def _in_order(visits: Sequence[Visit]) -> list[Visit]:
+    return sorted(visits, key=lambda v: v["date"])
+
+
 def derive_events(visits: Sequence[Visit], guideline: str = "ELN2020") -> list[tuple[dt.date, str]]:
-    """Responses, losses and progression as (date, kind), from visits in date order."""
+    """Responses, losses and progression as (date, kind)."""
     if guideline not in milestones.GUIDELINES:
         raise ValueError(f"guideline must be one of {list(milestones.GUIDELINES)}, got {guideline!r}")
     events: list[tuple[dt.date, str]] = []
     in_chr, cyto, depth, last_phase = False, "none", -1, None
-    run: list[tuple[dt.date, float]] = []  # consecutive results > 0.1% since MMR
+    above: list[tuple[dt.date, float]] = []  # consecutive results > 0.1% since MMR
     non_chr: list[dt.date] = []  # consecutive counts without CHR since CHR
     confirmations = 2 if guideline == "ELN2009" else 1
-    for v in visits:
+    for v in _in_order(visits):
         date = v["date"]
         chr_now = _chr(v)
         if chr_now is True:
@@ -116,22 +139,25 @@ def derive_events(visits: Sequence[Visit], guideline: str = "ELN2020") -> list[t
                 events.append((date, f"PROG_{now}"))
             last_phase = now
 
-        cat = _cyto(v)
-        if cat == "CCyR" and cyto != "CCyR":
+        marrow, cat = _ph(v), _cyto(v)
+        if cyto == "CCyR" and marrow is not None and marrow[0] > 0:
+            events.append((date, "LOSS_CCYR"))  # any Ph+ metaphase
+            cyto = "PCyR" if cat == "PCyR" else "none"
+        elif cat == "CCyR" and cyto != "CCyR":
             events.append((date, "CCYR"))
-        elif cat is not None and cat != "CCyR" and cyto == "CCyR":
-            events.append((date, "LOSS_CCYR"))
+            cyto = "CCyR"
         elif cat == "PCyR" and cyto == "none":
             events.append((date, "PCYR"))
-        if cat is not None:
-            cyto = cat if cat in ("CCyR", "PCyR") else "none"
+            cyto = "PCyR"
+        elif cat in ("minor", "minimal", "none"):
+            cyto = "none"
 
         mol = _mol(v)
         if mol is None:
             continue
         bcr, reached = mol
         if reached is not None:
-            run = []
+            above = []
             level = _DEPTHS.index(reached)
             if depth < 0:
                 events.append((date, "MMR"))
@@ -139,11 +165,13 @@ def derive_events(visits: Sequence[Visit], guideline: str = "ELN2020") -> list[t
                 events.append((date, reached))
             depth = max(depth, level)
         elif depth >= 0:
-            run.append((date, bcr))
-            single = guideline in ("ELN2020", "ELN2009")
-            if single or (len(run) >= 2 and max(b for _, b in run) >= 1.0):
-                events.append((run[0][0], "LOSS_MMR"))
-                depth, run = -1, []
+            above.append((date, bcr))
+            if guideline in ("ELN2020", "ELN2009"):
+                events.append((date, "LOSS_MMR"))
+                depth, above = -1, []
+            elif len(above) >= 2 and max(above[-1][1], above[-2][1]) >= 1.0:
+                events.append((above[-2][0], "LOSS_MMR"))  # the first of the confirming pair
+                depth, above = -1, []
     return sorted(events, key=lambda e: e[0])
 
 
@@ -151,50 +179,68 @@ def _months(start: dt.date, date: dt.date) -> float:
     return (date - start).days / MONTH_DAYS
 
 
-def _latest(visits: Sequence[Visit], key: Callable[[Visit], object], until: dt.date) -> Visit | None:
-    found = [v for v in visits if v["date"] <= until and key(v) is not None]
+def _nearest(visits: list[Visit], get: Callable[[Visit], object], start: dt.date, m: float) -> Visit | None:
+    """The visit with a result of ``get`` nearest to month ``m`` inside the milestone window."""
+    inside = [v for v in visits if get(v) is not None and -WINDOW_BEFORE <= _months(start, v["date"]) - m
+              <= WINDOW_AFTER]
+    return min(inside, key=lambda v: abs(_months(start, v["date"]) - m)) if inside else None
+
+
+def _latest(visits: list[Visit], get: Callable[[Visit], object], until: dt.date, max_age: float) -> Visit | None:
+    found = [v for v in visits if get(v) is not None and 0 <= _months(v["date"], until) <= max_age]
     return found[-1] if found else None
 
 
 def assess(visits: Sequence[Visit], tki_start: dt.date, guideline: str = "ELN2020") -> list[Assessment]:
-    """ELN classification at each milestone visit (nearest visit within 1.5 months) and at the latest visit."""
+    """ELN classification at each milestone and at the latest visit; milestones without a usable result are
+    left out."""
     if guideline not in milestones.RULES:
         raise ValueError(f"guideline must be one of {list(milestones.GUIDELINES)}, got {guideline!r}")
-    rows = milestones.RULES[guideline]
+    ordered = _in_order(visits)
+    events = derive_events(ordered, guideline)
     out: list[Assessment] = []
-    timed = [m for m in rows if m != milestones.ANY_TIME]
-    tested = [v for v in visits if _mol(v) or _cyto(v) or _chr(v) is not None]
-    for m in timed:
-        near = [v for v in tested if abs(_months(tki_start, v["date"]) - m) <= MILESTONE_WINDOW]
-        if not near:
-            continue
-        v = min(near, key=lambda x: abs(_months(tki_start, x["date"]) - m))
-        out.append(_classify(str(int(m)), v, _months(tki_start, v["date"]), m, guideline, visits))
-    if tested:
-        last = tested[-1]
-        months = _months(tki_start, last["date"])
-        if months >= min(timed):
-            # the latest result of each test up to the latest visit (a marrow is not repeated after CCyR)
-            merged = {"date": last["date"]}
-            for getter, keys in ((_mol, ("bcr_abl1_is_pct", "abl1_copies")), (_cyto, ("ph_pos_pct", "metaphases")),
-                                 (_chr, ("wbc", "platelets", "basophils_pct", "spleen_cm", "blasts_pct",
-                                          "immature_granulocytes_pct"))):
-                source = _latest(tested, getter, last["date"])
-                if source is not None:
-                    merged.update({k: source.get(k) for k in keys})
-            out.append(_classify("latest", merged, months, months, guideline, visits))
+    for m in sorted(k for k in milestones.RULES[guideline] if k != milestones.ANY_TIME):
+        picked = {"bcr": _nearest(ordered, _mol, tki_start, m), "ph": _nearest(ordered, _cyto, tki_start, m),
+                  "chr": _nearest(ordered, _chr, tki_start, m)}
+        found = _classify(str(int(m)), picked, tki_start, m, guideline, ordered, events)
+        if found is not None:
+            out.append(found)
+    newest = [v for v in ordered if _mol(v) or _cyto(v) or _chr(v) is not None]
+    if newest:
+        last = newest[-1]["date"]
+        picked = {"bcr": _latest(ordered, _mol, last, LATEST_MAX_AGE["bcr"]),
+                  "ph": _latest(ordered, _cyto, last, LATEST_MAX_AGE["ph"]),
+                  "chr": _latest(ordered, _chr, last, LATEST_MAX_AGE["chr"])}
+        bcr_visit = picked["bcr"]
+        if picked["ph"] is not None and bcr_visit is not None and bcr_visit["date"] > picked["ph"]["date"] \
+                and _mol(bcr_visit)[0] <= 1.0:
+            picked["ph"] = None  # a later BCR::ABL1 <= 1% supersedes an older marrow
+        months = _months(tki_start, last)
+        if months >= 3:
+            found = _classify("latest", picked, tki_start, months, guideline, ordered, events)
+            if found is not None:
+                out.append(found)
     return out
 
 
-def _classify(name: str, v: Visit, months: float, at: float, guideline: str,
-              visits: Sequence[Visit]) -> Assessment:
-    mol, cat, chr_now = _mol(v), _cyto(v), _chr(v)
-    bcr = None if mol is None else mol[0]
-    ph = _num(v.get("ph_pos_pct")) if cat is not None else None
-    category = milestones.classify(max(at, 3.0), bcr, ph, chr_now, guideline)
+def _classify(name: str, picked: dict[str, Visit | None], start: dt.date, at: float, guideline: str,
+              visits: list[Visit], events: list[tuple[dt.date, str]]) -> Assessment | None:
+    mol = _mol(picked["bcr"]) if picked["bcr"] is not None else None
+    cat = _ph(picked["ph"]) if picked["ph"] is not None else None
+    chr_now = _chr(picked["chr"]) if picked["chr"] is not None else None
+    bcr, ph = (None if mol is None else mol[0]), (None if cat is None else cat[0])
+    try:
+        category = milestones.classify(at, bcr, ph, chr_now, guideline)
+    except ValueError:
+        return None  # none of this milestone's tests was done near it
+    used = [v["date"] for v in picked.values() if v is not None]
+    date = max(used) if name == "latest" else min(used, key=lambda d: abs(_months(start, d) - at))
     if guideline == "ELN2020" and name == "3" and bcr is not None and bcr > 10:
-        later = [_mol(w) for w in visits
-                 if 1.0 <= _months(v["date"], w["date"]) <= 3.0 + 1e-9 and _mol(w) is not None]
-        if any(b > 10 for b, _ in later):
+        later = [_mol(w) for w in visits if 1.0 <= _months(picked["bcr"]["date"], w["date"]) <= 3.0 + 1e-9]
+        if any(r is not None and r[0] > 10 for r in later):
             category = milestones.FAILURE  # > 10% confirmed within 1-3 months (ELN 2020, table 4)
-    return Assessment(name, v["date"], round(months, 2), category, bcr, ph, chr_now)
+    if guideline == "ELN2013":
+        molecular_events = [k for d, k in events if d <= date and k in ("LOSS_MMR", *_DEPTHS)]
+        if molecular_events and molecular_events[-1] == "LOSS_MMR":
+            category = milestones.FAILURE  # confirmed loss of MMR (ELN 2013, table 5)
+    return Assessment(name, date, round(_months(start, date), 2), category, bcr, ph, chr_now)

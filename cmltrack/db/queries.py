@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import duckdb
 import pandas as pd
 
+from cmltrack.clinical.responses import FAMILIES, FAMILY
 from cmltrack.derive import TKIS
 from cmltrack.filters import CohortFilter
 
@@ -76,11 +77,15 @@ def treatments_for(con: duckdb.DuckDBPyConnection, patient_ids: Sequence[str]) -
         [list(patient_ids)]).df()
 
 
-_SHOWN_RESPONSES = """
-    FROM responses r
+# whether the patient's labs measure the family of r.kind (patient_summary.labs_<family>)
+_MEASURED = "CASE " + " ".join(
+    f"WHEN r.kind IN ({', '.join(repr(k) for k, f in FAMILY.items() if f == family)}) THEN s.labs_{family}"
+    for family in FAMILIES) + " ELSE FALSE END"
+_SHOWN_RESPONSES = f"""
+    FROM responses r JOIN patient_summary s ON s.patient_id = r.patient_id
     WHERE list_contains(?::VARCHAR[], r.patient_id)
-      AND ((r.source = 'derived' AND r.guideline = ?)
-           OR (r.source = 'recorded' AND NOT EXISTS (SELECT 1 FROM labs l WHERE l.patient_id = r.patient_id)))"""
+      AND ((r.source = 'derived' AND r.guideline = ? AND {_MEASURED})
+           OR (r.source = 'recorded' AND NOT {_MEASURED}))"""
 
 
 def events_for(con: duckdb.DuckDBPyConnection, patient_ids: Sequence[str], guideline: str = "ELN2020") -> pd.DataFrame:
@@ -102,12 +107,14 @@ def events_for(con: duckdb.DuckDBPyConnection, patient_ids: Sequence[str], guide
         [ids, guideline, ids]).df()
 
 
-def responses_for(con: duckdb.DuckDBPyConnection, patient_ids: Sequence[str], guideline: str) -> pd.DataFrame:
-    """Recorded responses and those derived under ``guideline`` for the given patients."""
+def comparable_responses(con: duckdb.DuckDBPyConnection, patient_ids: Sequence[str], guideline: str) -> pd.DataFrame:
+    """Recorded responses and those derived under ``guideline``, in the families the patient's labs measure."""
     return con.execute(
-        """SELECT patient_id, date, kind, source FROM responses
-           WHERE list_contains(?::VARCHAR[], patient_id) AND (source = 'recorded' OR guideline = ?)
-           ORDER BY patient_id, date, kind""",
+        f"""SELECT r.patient_id, r.date, r.kind, r.source
+            FROM responses r JOIN patient_summary s ON s.patient_id = r.patient_id
+            WHERE list_contains(?::VARCHAR[], r.patient_id) AND (r.source = 'recorded' OR r.guideline = ?)
+              AND {_MEASURED}
+            ORDER BY 1, 2, 3""",  # noqa: S608 (fixed SQL text; values are bound)
         [list(patient_ids), guideline]).df()
 
 

@@ -7,7 +7,7 @@ import duckdb
 from cmltrack.clinical.milestones import GUIDELINES
 from cmltrack.clinical.responses import ALL_KINDS
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: Drugs a treatment segment may name (CML therapies; hydroxyurea and interferon before or between TKIs).
 KNOWN_DRUGS: tuple[str, ...] = (
@@ -119,6 +119,11 @@ DDL: tuple[str, ...] = (
         elts_group VARCHAR NOT NULL CHECK (elts_group IN ('low', 'intermediate', 'high', 'unknown')),
         phase_at_thal VARCHAR NOT NULL CHECK (phase_at_thal IN ('CP', 'AP', 'BP', 'unknown')),
         evaluable BOOLEAN NOT NULL,
+        -- which response families the patient's labs measure (derived events replace recorded ones only there)
+        labs_hematologic BOOLEAN NOT NULL,
+        labs_cytogenetic BOOLEAN NOT NULL,
+        labs_molecular BOOLEAN NOT NULL,
+        labs_phase BOOLEAN NOT NULL,
         best_response VARCHAR NOT NULL,
         best_response_rank INTEGER NOT NULL
     )""",

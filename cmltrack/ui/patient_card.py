@@ -45,7 +45,11 @@ def show(p: pd.Series, segments: pd.DataFrame, rules: str) -> None:
                f"Best response on thalidomide: {best_response_label(p['best_response'])}")
         when = "" if pd.isna(p["eln_latest_date"]) else f"{pd.Timestamp(p['eln_latest_date']):%Y-%m-%d}"
         _field(eln, f"Latest {rules}", str(p["eln_latest"] if pd.notna(p["eln_latest"]) else "not assessed")
-               .capitalize(), when, help="From the latest BCR::ABL1, marrow and blood count on imatinib")
+               .capitalize(), when, help="From the latest BCR::ABL1, marrow and blood count on the current TKI "
+               "line. ELN milestones are written for chronic phase on first-line TKI: a reference here.")
         for col, (label, score, fmt, source) in zip(st.columns(4), SCORES):
             _field(col, f"{label} at diagnosis", f"{_num(p[f'{score}_score'], fmt)} ({p[f'{score}_group']} risk)",
                    help=source)
+        if p["phase_at_diagnosis"] in ("AP", "BP"):
+            st.caption(f"The four scores were validated in chronic phase; this patient was in {p['phase_at_diagnosis']}"
+                       " at diagnosis, so they are shown for reference only.")

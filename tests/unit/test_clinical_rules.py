@@ -56,6 +56,16 @@ def test_chr_requires_every_criterion(wbc, plt, baso, immature, spleen, chr_):
     assert hematologic(wbc, plt, baso, immature, spleen) is chr_
 
 
+@pytest.mark.parametrize("args, name", [
+    ((5, 300, 1, None, 0), "immature_cells"), ((5, 300, 1, "no", 0), "immature_cells"),
+    ((True, 300, 1, False, 0), "wbc"), ((5, float("inf"), 1, False, 0), "platelets"),
+    (("5", 300, 1, False, 0), "wbc"), ((5, 300, 1, False, 99), "spleen_cm"),
+])
+def test_chr_rejects_invalid_input(args, name):
+    with pytest.raises(ValueError, match=name):
+        hematologic(*args)
+
+
 @pytest.mark.parametrize("blasts, baso, plt, expected", [
     (14.9, 0, 200, "CP"), (15, 0, 200, "AP"), (29.9, 0, 200, "AP"), (30, 0, 200, "BP"),
     (2, 19.9, 200, "CP"), (2, 20, 200, "AP"), (2, 1, 100, "CP"), (2, 1, 99, "AP"),

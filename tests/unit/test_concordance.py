@@ -17,12 +17,14 @@ def test_disagreement_kinds():
         ("P1", "2010-10-01", "CCYR", "recorded"), ("P1", "2010-11-10", "CCYR", "derived"),  # 40 days apart
         ("P1", "2011-06-01", "MMR", "recorded"),  # recorded only
         ("P1", "2012-01-01", "LOSS_CHR", "derived"),  # derived only
-        ("P2", "2010-01-01", "CHR", "recorded"),  # P2 has no derived responses: nothing to compare
+        ("P2", "2010-01-01", "CHR", "recorded"),  # labs that measure CHR but never show it
+        ("P3", "2010-01-01", "CHR", "derived"),  # nothing recorded for P3: nothing to disagree with
     ))
     assert found[["patient_id", "kind", "finding"]].values.tolist() == [
         ["P1", "CCyR", "dates differ by 40 days"],
         ["P1", "Loss of CHR", "shown by the labs, not recorded"],
         ["P1", "MMR", "recorded, not found in the labs"],
+        ["P2", "CHR", "recorded, not found in the labs"],
     ]
 
 

@@ -27,9 +27,10 @@ ELN2013 = [  # Baccarani 2013, table 5: BCR::ABL1 IS and/or Ph+
     ("ELN2013", 6, None, 36, None, F),
     ("ELN2013", 12, 0.1, None, None, OPT), ("ELN2013", 12, 0.11, None, None, W), ("ELN2013", 12, 1.0, None, None, W),
     ("ELN2013", 12, 1.01, None, None, F), ("ELN2013", 12, None, 0, None, OPT), ("ELN2013", 12, None, 1, None, F),
-    # then, and at any time: > 0.1% warning (only a confirmed loss of MMR is failure); loss of CCyR or CHR failure
-    ("ELN2013", 24, 0.1, None, None, OPT), ("ELN2013", 24, 5.0, None, None, W), ("ELN2013", 24, None, 5, None, F),
-    ("ELN2013", 24, None, None, False, F),
+    # then, and at any time: > 0.1% warning, loss of CCyR or CHR failure; a result that failed the 12-month target
+    # (> 1%) is still a failure later
+    ("ELN2013", 24, 0.1, None, None, OPT), ("ELN2013", 24, 0.5, None, None, W), ("ELN2013", 24, 5.0, None, None, F),
+    ("ELN2013", 24, None, 5, None, F), ("ELN2013", 24, None, None, False, F),
 ]
 ELN2009 = [  # Baccarani 2009, table 5: failure / suboptimal / warnings
     ("ELN2009", 3, None, None, False, S), ("ELN2009", 3, None, None, True, OPT),

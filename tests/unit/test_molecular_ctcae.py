@@ -19,7 +19,9 @@ def test_molecular_depth(bcr, copies, expected):
 
 
 @pytest.mark.parametrize("args, name", [((-0.1,), "bcr_abl1_is_pct"), ((None,), "bcr_abl1_is_pct"),
-                                        ((0,), "abl1_copies"), ((0.05, -1), "abl1_copies")])
+                                        ((0,), "abl1_copies"), ((0.05, -1), "abl1_copies"),
+                                        ((True,), "bcr_abl1_is_pct"), ((float("inf"),), "bcr_abl1_is_pct"),
+                                        ((5000.0,), "bcr_abl1_is_pct"), ((0, 1.5), "abl1_copies")])
 def test_molecular_invalid_input(args, name):
     with pytest.raises(ValueError, match=name):
         molecular(*args)
@@ -47,7 +49,9 @@ def test_lab_grade_uses_the_given_lower_limit_of_normal():
 
 
 @pytest.mark.parametrize("args, name", [(("potassium", 3.0), "test"), (("platelets", -5), "value"),
-                                        (("platelets", None), "value"), (("platelets", 50, 0), "lln")])
+                                        (("platelets", None), "value"), (("platelets", 50, 0), "lln"),
+                                        (("hemoglobin", 9.5), "g/L"), (("platelets", 50, float("nan")), "lln"),
+                                        (("neutrophils", True), "value")])
 def test_lab_grade_invalid_input(args, name):
     with pytest.raises(ValueError, match=name):
         lab_grade(*args)

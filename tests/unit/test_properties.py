@@ -48,3 +48,18 @@ def test_molecular_depth_is_monotone(a, b):
     order = ["MR5", "MR4.5", "MR4", "MMR", None]
     low, high = sorted((a, b))
     assert order.index(molecular(low)) <= order.index(molecular(high))
+
+
+@given(months, months, bcr, st.sampled_from(["ELN2020", "ELN2013"]))
+def test_a_fixed_bcr_abl1_never_improves_with_time(a, b, value, guideline):
+    early, late = sorted((a, b))
+    assert SEVERITY[classify(early, value, guideline=guideline)] <= SEVERITY[classify(late, value,
+                                                                                      guideline=guideline)]
+
+
+@given(st.floats(min_value=6, max_value=120, allow_nan=False), st.floats(min_value=6, max_value=120,
+       allow_nan=False), ph, st.sampled_from(["ELN2013", "ELN2009"]))
+def test_a_fixed_ph_never_improves_with_time(a, b, value, guideline):
+    early, late = sorted((a, b))
+    assert SEVERITY[classify(early, ph_pos_pct=value, guideline=guideline)] <= \
+        SEVERITY[classify(late, ph_pos_pct=value, guideline=guideline)]

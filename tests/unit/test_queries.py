@@ -66,3 +66,21 @@ def test_age_bounds(con, empty_db):
     with open_readonly(empty_db) as empty:
         assert q.age_bounds(empty) is None
         assert q.count_patients(empty, CohortFilter()) == (0, 0)
+
+
+def test_recorded_responses_stay_where_the_labs_cannot_measure_them(tmp_path, frames):
+    """CML-02 without marrows: its recorded CCyR stays on screen; molecular responses come from the labs."""
+    from cmltrack.db.connection import open_readonly
+    from cmltrack.db.store import write_database
+
+    labs = frames["labs"].copy()
+    labs.loc[labs["patient_id"] == "CML-02", ["ph_pos_pct", "metaphases"]] = None
+    db = write_database(tmp_path / "nomarrow.duckdb", dict(frames, labs=labs), source="test")
+    with open_readonly(db) as con:
+        ev = q.events_for(con, ["CML-02"])
+        by_source = ev[ev["kind"] != "AE"].groupby("source")["kind"].agg(set)
+        assert by_source["recorded"] == {"PCYR", "CCYR", "LOSS_CCYR"}
+        assert {"MMR", "LOSS_MMR", "CHR"} <= by_source["derived"]
+        summary = con.execute("SELECT labs_cytogenetic, labs_molecular, best_response FROM patient_summary "
+                              "WHERE patient_id = 'CML-02'").fetchone()
+        assert summary == (False, True, "CCYR")  # the recorded second CCyR still counts as best response

@@ -80,6 +80,9 @@ def test_every_score_cites_its_cut_offs():
     (lambda: elts(40, 0, 0, 1), "platelets"), (lambda: elts(40, 0, 300, float("nan")), "blasts_pct"),
     (lambda: eutos(5, None), "spleen_cm"), (lambda: risk_group("sokal", -0.1), "value"),
     (lambda: risk_group("gratwohl", 1), "score"),
+    (lambda: sokal(True, 0, 300, 1), "age"), (lambda: sokal("40", 0, 300, 1), "age"),
+    (lambda: sokal(40, float("inf"), 300, 1), "spleen_cm"), (lambda: sokal(40, 0, 1e6, 1), "platelets"),
+    (lambda: risk_group("elts", float("inf")), "value"), (lambda: eutos(5, 45), "spleen_cm"),
 ])
 def test_invalid_input_names_the_argument(call, name):
     with pytest.raises(ValueError, match=name):

@@ -82,7 +82,8 @@ def test_assessment_at_each_milestone_and_latest():
     found = {a.milestone: a for a in assess(visits, START, "ELN2013")}
     assert {k: a.category for k, a in found.items()} == {"3": "optimal", "6": "warning", "12": "warning",
                                                         "latest": "optimal"}
-    assert found["latest"].ph_pos_pct == 0  # the marrow is not repeated after CCyR: its latest result is used
+    # the 12-month marrow is a year old and a later BCR::ABL1 <= 1% supersedes it: the latest uses BCR::ABL1 only
+    assert found["latest"].ph_pos_pct is None and found["latest"].bcr_abl1_is_pct == 0.05
     assert found["6"].months == pytest.approx(6, abs=0.05)
 
 
@@ -96,4 +97,60 @@ def test_eln2020_failure_at_3_months_needs_confirmation():
 def test_no_assessment_before_3_months_or_outside_the_window():
     assert assess([visit(1, bcr_abl1_is_pct=50.0)], START) == []
     found = assess([visit(4.8, bcr_abl1_is_pct=5.0)], START)
-    assert [a.milestone for a in found] == ["6", "latest"]  # 4.8 is 1.2 months from 6, 1.8 from 3
+    assert [a.milestone for a in found] == ["latest"]  # 1.8 after 3 is outside, and 1.2 before 6 too
+    found = assess([visit(5.4, bcr_abl1_is_pct=5.0)], START)
+    assert [a.milestone for a in found] == ["6", "latest"]
+
+
+def test_a_visit_without_the_rows_test_does_not_stop_the_assessment():
+    # blood count only near 3 months: ELN 2020 milestones use BCR::ABL1 only, so no 3-month assessment
+    assert [a.milestone for a in assess([visit(3, **CHR), visit(6, bcr_abl1_is_pct=0.5)], START)] == ["6", "latest"]
+    # PCR only at 3 and 6 months: ELN 2009 uses CHR and marrow there
+    assert assess([visit(3, bcr_abl1_is_pct=5.0), visit(6, bcr_abl1_is_pct=1.0)], START, "ELN2009") == []
+
+
+def test_each_test_is_taken_nearest_its_milestone():
+    visits = [visit(6.0, **CHR), visit(6.5, bcr_abl1_is_pct=25.0)]
+    six = {a.milestone: a for a in assess(visits, START, "ELN2013")}["6"]
+    assert six.category == "failure" and six.bcr_abl1_is_pct == 25.0 and six.chr is True
+    early = [visit(1.6, bcr_abl1_is_pct=30.0), visit(4.4, bcr_abl1_is_pct=8.0)]
+    three = {a.milestone: a for a in assess(early, START)}["3"]
+    assert three.bcr_abl1_is_pct == 8.0 and three.category == "optimal"  # 1.6 is too early for 3 months
+
+
+def test_latest_ignores_stale_results():
+    visits = [visit(6, ph_pos_pct=20, metaphases=20), visit(36, bcr_abl1_is_pct=0.008)]
+    latest = {a.milestone: a for a in assess(visits, START, "ELN2013")}["latest"]
+    assert latest.category == "optimal" and latest.ph_pos_pct is None
+    old_count = [visit(3, **NO_CHR), visit(40, bcr_abl1_is_pct=0.05)]
+    latest = {a.milestone: a for a in assess(old_count, START, "ELN2013")}["latest"]
+    assert latest.chr is None and latest.category == "optimal"
+
+
+def test_confirmed_loss_of_mmr_is_failure_under_eln2013():
+    visits = [visit(12, bcr_abl1_is_pct=0.05), visit(15, bcr_abl1_is_pct=0.5), visit(18, bcr_abl1_is_pct=1.0)]
+    assert {a.milestone: a.category for a in assess(visits, START, "ELN2013")}["latest"] == "failure"
+    assert {a.milestone: a.category for a in assess(visits, START, "ELN2020")}["latest"] == "warning"
+
+
+def test_eln2013_loss_of_mmr_is_dated_at_the_first_test_of_the_confirming_pair():
+    visits = [visit(9, bcr_abl1_is_pct=0.05), visit(12, bcr_abl1_is_pct=0.5), visit(15, bcr_abl1_is_pct=0.6),
+              visit(18, bcr_abl1_is_pct=0.7), visit(21, bcr_abl1_is_pct=1.0)]
+    loss = [d for d, k in derive_events(visits, "ELN2013") if k == "LOSS_MMR"]
+    assert loss == [visits[3]["date"]]
+
+
+def test_any_ph_positive_metaphase_is_a_loss_of_ccyr_but_a_response_needs_20():
+    visits = [visit(12, ph_pos_pct=0, metaphases=20), visit(18, ph_pos_pct=10, metaphases=12)]
+    assert kinds(derive_events(visits)) == ["CCYR", "LOSS_CCYR"]
+    assert kinds(derive_events([visit(12, ph_pos_pct=0, metaphases=None)])) == []
+
+
+def test_visit_order_does_not_matter():
+    visits = [visit(3, bcr_abl1_is_pct=5.0), visit(12, bcr_abl1_is_pct=0.05), visit(15, bcr_abl1_is_pct=0.3)]
+    assert derive_events(list(reversed(visits))) == derive_events(visits)
+
+
+def test_a_count_without_differential_cannot_show_chr():
+    no_diff = {k: v for k, v in CHR.items() if k != "immature_granulocytes_pct"}
+    assert kinds(derive_events([visit(3, **no_diff)])) == []
