@@ -11,6 +11,8 @@ navigation = st.navigation([
     st.Page("pages/cohort.py", title="Cohort", icon=":material/view_timeline:", default=True),
     st.Page("pages/patient.py", title="Patient", icon=":material/person:", url_path="patient"),
     st.Page("pages/patients.py", title="Patients", icon=":material/table_rows:", url_path="patients"),
+    st.Page("pages/outcomes.py", title="Outcomes", icon=":material/query_stats:", url_path="outcomes"),
+    st.Page("pages/safety.py", title="Safety", icon=":material/health_and_safety:", url_path="safety"),
 ])
 with shell.running():
     sidebar.render_filters(session.cursor())

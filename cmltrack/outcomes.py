@@ -67,3 +67,83 @@ def abstract_figures(lanes: pd.DataFrame, treatments: pd.DataFrame, adverse_even
         ("grade3plus_events", int((adverse_events["ctcae_grade"] >= 3).sum()), 0),
     ]
     return [Figure(name, float(value), PRINTED[name], decimals) for name, value, decimals in values]
+
+
+#: Human names of the abstract's figures, in the order the abstract gives them.
+FIGURE_LABELS: dict[str, str] = {
+    "patients": "Patients", "female": "Female", "resistant": "Imatinib-resistant", "intolerant": "Imatinib-intolerant",
+    "age_mean": "Age, mean (years)", "age_sd": "Age, SD", "eutos_high": "EUTOS high risk",
+    "eutos_high_pct": "EUTOS high risk (%)", "im_months_mean": "Imatinib before thalidomide, mean (months)",
+    "im_months_sd": "Imatinib before thalidomide, SD", "thal_dose_mg": "Thalidomide dose (mg/day)",
+    "followup_mean": "Follow-up, mean (months)", "followup_min": "Follow-up, shortest (months)",
+    "followup_max": "Follow-up, longest (months)", "evaluable": "Evaluable", "hematologic_responses":
+    "Hematologic responses", "ccgr": "Complete cytogenetic responses", "global_response_pct": "Global response (%)",
+    "grade3plus_events": "Adverse events grade >= 3",
+}
+GROUPS: tuple[tuple[str, str | None], ...] = (("All", None), ("Resistant", "resistant"), ("Intolerant", "intolerant"))
+
+
+def abstract_table(figures: list[Figure]) -> pd.DataFrame:
+    """Printed beside recomputed values, with the discrepancy note where they differ."""
+    def text(value: float, decimals: int) -> str:
+        return "-" if value != value else f"{value:.0f}" if float(value).is_integer() else f"{value:.{decimals}f}"
+
+    rows = []
+    for f in figures:
+        note = KNOWN_DISCREPANCIES.get(f.name, "" if f.matches else "differs from the printed value")
+        rows.append((FIGURE_LABELS.get(f.name, f.name), text(f.printed, 1), text(f.value, max(f.decimals, 1)),
+                     "yes" if f.matches else "no", note))
+    return pd.DataFrame(rows, columns=["Figure", "Printed", "From the data", "Matches", "Note"])
+
+
+def response_table(lanes: pd.DataFrame) -> pd.DataFrame:
+    """Best response on thalidomide by imatinib status: 'n (%)' of each group's patients."""
+    from cmltrack.filters import BEST_RESPONSES, best_response_label
+
+    out = pd.DataFrame(index=[best_response_label(b) for b in BEST_RESPONSES])
+    for name, status in GROUPS:
+        group = lanes if status is None else lanes[lanes["im_status"] == status]
+        counts = group["best_response"].map(best_response_label).value_counts()
+        n = len(group)
+        out[f"{name} (n = {n})"] = [f"{counts.get(i, 0)} ({100 * counts.get(i, 0) / n:.0f}%)" if n else "0"
+                                    for i in out.index]
+    return out.rename_axis("Best response on thalidomide").reset_index()
+
+
+def response_rates(lanes: pd.DataFrame) -> pd.DataFrame:
+    """Response rates among evaluable patients with exact (Clopper-Pearson) 95% confidence intervals."""
+    from cmltrack.stats import clopper_pearson
+
+    measures = (("Any response (CHR or better)", 1), ("Cytogenetic: CCyR or better", depth("CCYR")))
+    rows = []
+    for name, status in GROUPS:
+        group = lanes if status is None else lanes[lanes["im_status"] == status]
+        evaluable = group[group["evaluable"]]
+        ranks = evaluable["best_response_rank"]
+        for label, at_least in measures:
+            n, k = len(evaluable), int((ranks >= at_least).sum())
+            lo, hi = clopper_pearson(k, n) if n else (float("nan"), float("nan"))
+            rows.append((name, label, k, n, 100 * k / n if n else float("nan"), 100 * lo, 100 * hi))
+    return pd.DataFrame(rows, columns=["Group", "Response", "Responders", "Evaluable", "Rate (%)",
+                                       "95% CI low (%)", "95% CI high (%)"])
+
+
+def time_to_event(lanes: pd.DataFrame, first_ccyr: pd.Series) -> dict[str, pd.DataFrame]:
+    """Durations (months from thalidomide start) and events for the Kaplan-Meier curves.
+
+    - Time to CCyR: event at the first CCyR after thalidomide start; censored at the last visit.
+    - Time on thalidomide: event when thalidomide was stopped; censored while still taken at the last visit.
+    """
+    from cmltrack.timeaxis import months_between
+
+    treated = lanes[lanes["thal_start_date"].notna()].set_index("patient_id")
+    reached = first_ccyr.reindex(treated.index)
+    to_ccyr = pd.DataFrame({
+        "status": treated["im_status"],
+        "duration": months_between(treated["thal_start_date"], reached.fillna(treated["last_visit_date"])),
+        "event": reached.notna(),
+    })
+    on_thal = pd.DataFrame({"status": treated["im_status"], "duration": treated["thal_months"],
+                            "event": ~treated["on_thalidomide"]})
+    return {"Time to CCyR": to_ccyr.dropna(subset=["duration"]),
+            "Time on thalidomide": on_thal.dropna(subset=["duration"])}

@@ -5,9 +5,11 @@ import math
 import streamlit as st
 
 from cmltrack.db import queries as q
+from cmltrack.exports import ExportUnavailable, html, image
 from cmltrack.figures.swimmer import SORTS, build_swimmer, order_lanes
 from cmltrack.timeaxis import ANCHORS
-from cmltrack.ui import cohort_page, sidebar
+from cmltrack.ui import board, cohort_page, sidebar
+from cmltrack.ui.deck import build_deck
 
 PAGE_SIZES = (25, 50, 100, 200)
 
@@ -25,6 +27,7 @@ sort = order.selectbox("Sort lanes by", list(SORTS), format_func=SORTS.get, key=
 group = grouping.toggle("Band by resistant / intolerant", value=True, key="group", bind="query-params")
 per_page = size.selectbox("Lanes per page", PAGE_SIZES, index=1, key="per_page")
 
+lanes = lanes.assign(label=board.labels(con, lanes["patient_id"]))
 ordered = order_lanes(lanes, sort, group)
 pages = math.ceil(len(ordered) / per_page)
 page = 1
@@ -38,12 +41,13 @@ st.caption(f"Lanes {(page - 1) * per_page + 1}-{(page - 1) * per_page + len(show
            + (f"; {no_anchor} without a {anchor} start date are not drawn on this axis." if no_anchor else "."))
 guideline = sidebar.current_guideline()
 figure = build_swimmer(shown, q.treatments_for(con, ids), q.events_for(con, ids, guideline), anchor=anchor,
-                       months_before=WINDOWS[before])
+                       months_before=WINDOWS[before], calendar=not board.active(), scale=board.scale())
 event = st.plotly_chart(figure, config={"displaylogo": False, "scrollZoom": False}, key="swimmer",
                         on_select="rerun", selection_mode="points")
 picked = [pt.get("customdata") for pt in event.selection.get("points", []) if pt.get("customdata")]
 if picked:  # a click on a lane's bar or marker opens that patient, keeping the filters in the URL
-    st.switch_page("pages/patient.py", query_params={"patient": picked[0][0]})  # bound filters follow by themselves
+    # the lane's label (a pseudonym in presentation mode) names the patient; bound filters follow by themselves
+    st.switch_page("pages/patient.py", query_params={"patient": picked[0][0]})
 st.caption(
     "Bars: daily dose of each drug, darker = higher dose; imatinib above, thalidomide below in each lane. "
     "Responses sit on the lane's centre line; adverse events on the bar of the drug they are attributed to. "
@@ -51,3 +55,26 @@ st.caption(
     "(as recorded for patients without labs); the Patients page lists where they disagree with the record. "
     "Hover any glyph for patient, drug, dose, dates and event; click it to open the patient."
 )
+
+with st.expander("Export for slides", icon=":material/download:"):
+    png, svg, page_html = st.columns(3)
+    png.download_button("Swimmer as PNG", lambda: image(figure, "png"), file_name="cohort_swimmer.png",
+                        mime="image/png", on_click="ignore")
+    svg.download_button("Swimmer as SVG", lambda: image(figure, "svg"), file_name="cohort_swimmer.svg",
+                        mime="image/svg+xml", on_click="ignore")
+    page_html.download_button("Swimmer as HTML", lambda: html(figure, "Cohort swimmer"),
+                              file_name="cohort_swimmer.html", mime="text/html", on_click="ignore")
+    chosen = st.multiselect("Patients for the deck (one slide each, after the swimmer)", ids,
+                            default=ids[: min(len(ids), 6)], format_func=dict(zip(shown["patient_id"],
+                                                                                   shown["label"])).get)
+    deid = board.pseudonyms(con) if board.active() else None
+    if st.button("Build PowerPoint deck" + (" (de-identified)" if deid else ""), icon=":material/slideshow:"):
+        try:
+            with st.spinner(f"Drawing {len(chosen) + 1} slides..."):
+                st.session_state["deck"] = build_deck(con, figure, chosen, guideline, deid, board.scale())
+        except ExportUnavailable as exc:
+            st.error(str(exc))
+    if st.session_state.get("deck"):
+        st.download_button("Download the deck (.pptx)", st.session_state["deck"], file_name="tumour_board.pptx",
+                           mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                           on_click="ignore", type="primary")

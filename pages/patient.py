@@ -1,12 +1,15 @@
 """Patient: one patient's whole course on one screen; deep link ?patient=ID."""
 
+import pandas as pd
 import streamlit as st
 
 from cmltrack.db import queries as q
+from cmltrack.deid import deidentify
+from cmltrack.exports import html, image
 from cmltrack.figures.patient import build_patient_timeline
 from cmltrack.figures.swimmer import SORTS, order_lanes
 from cmltrack.timeaxis import ANCHORS
-from cmltrack.ui import patient_card, patient_nav, session, shell, sidebar
+from cmltrack.ui import board, patient_card, patient_nav, session, shell, sidebar
 
 shell.require_app()
 con = session.cursor()
@@ -16,34 +19,38 @@ choices = q.patient_choices(con)
 if choices.empty:
     st.info("The database holds no patients yet.")
     st.stop()
+names = board.pseudonyms(con)
+deid = names if board.active() else None
 
 # previous / next follow the swimmer's order of the filtered cohort
 sort = {label: key for key, label in SORTS.items()}.get(st.query_params.get("sort"), "thal_months")
 cohort = order_lanes(q.cohort_lanes(con, sidebar.current_filter(), guideline), sort)["patient_id"].tolist()
-pid = patient_nav.requested()
+pid = patient_nav.requested(names)  # an id, or a pseudonym of this session
 if pid is None:
     pid = cohort[0] if cohort else choices["patient_id"].iloc[0]
-    patient_nav.go_to(pid)
+if pid in names.forward:
+    patient_nav.go_to(pid, deid)  # the URL shows what the mode allows: a pseudonym in presentation mode
 
 top = st.columns([3, 1, 1, 3], vertical_alignment="center")
 with top[0]:
-    patient_nav.picker(choices, pid)
+    patient_nav.picker(choices, pid, deid)
 before, after = patient_nav.neighbours(cohort, pid)
 top[1].button("Previous", icon=":material/arrow_back:", disabled=before is None, on_click=patient_nav.go_to,
-              args=(before,), width="stretch")
+              args=(before, deid), width="stretch")
 top[2].button("Next", icon=":material/arrow_forward:", disabled=after is None, on_click=patient_nav.go_to,
-              args=(after,), width="stretch")
+              args=(after, deid), width="stretch")
 top[3].caption(f"{cohort.index(pid) + 1} of {len(cohort)} in the filtered cohort" if pid in cohort else
                "Not in the filtered cohort")
 
 record = q.patient(con, pid, guideline)
 if record.empty:
-    st.error(f"No patient with ID **{pid}** in this database. Pick one above, or check the link.")
+    st.error(f"No patient with {'pseudonym' if deid else 'ID'} **{pid}** in this database. Pick one above, or "
+             "check the link.")
     st.stop()
 p = record.iloc[0]
 segments, labs = q.treatments_for(con, [pid]), q.labs_for(con, [pid])
 events, aes = q.events_for(con, [pid], guideline), q.adverse_events_for(con, [pid])
-patient_card.show(p, segments, rules)
+patient_card.show(p, segments, rules, deid(pid) if deid else None)
 
 anchor = st.segmented_control("Time axis: months since", list(ANCHORS), default="thalidomide", required=True,
                               format_func=lambda a: ANCHORS[a][0].removeprefix("Months since "), key="anchor",
@@ -55,8 +62,16 @@ if p[ANCHORS[anchor][1]] is None or str(p[ANCHORS[anchor][1]]) in ("NaT", "nan",
 if labs.empty:
     st.info("No visits (blood counts, BCR::ABL1, marrow) are recorded for this patient.")
 figure = build_patient_timeline(p, segments, labs, events, aes, anchor=anchor, guideline=guideline,
-                                tki_start=q.tki_line_start(con, pid))
+                                tki_start=q.tki_line_start(con, pid), calendar=deid is None, scale=board.scale())
 st.plotly_chart(figure, config={"displaylogo": False}, key="patient_timeline")
+name = deid(pid) if deid else pid
+png, svg, page_html, _ = st.columns([1, 1, 1, 2])
+png.download_button("PNG", lambda: image(figure, "png"), file_name=f"{name}_course.png", mime="image/png",
+                    on_click="ignore", icon=":material/download:")
+svg.download_button("SVG", lambda: image(figure, "svg"), file_name=f"{name}_course.svg", mime="image/svg+xml",
+                    on_click="ignore", icon=":material/download:")
+page_html.download_button("HTML", lambda: html(figure, f"{name}: course"), file_name=f"{name}_course.html",
+                          mime="text/html", on_click="ignore", icon=":material/download:")
 st.caption(f"Responses derived from the labs by {rules} (shaded: {rules} warning and failure zones of BCR::ABL1 "
            "from the start of the imatinib line; open triangles: undetectable BCR::ABL1 at the assay's sensitivity; "
            "orange bands: accelerated or blast phase). Hover a marrow for Ph+ % and the metaphases counted.")
@@ -68,9 +83,13 @@ for tab, frame, name in ((visits_tab, labs, "visits"), (ae_tab, aes, "adverse_ev
         if frame.empty:
             st.write(f"No {name.replace('_', ' ')} recorded.")
             continue
-        shown = frame.drop(columns="patient_id")
-        for column in shown.select_dtypes("datetime").columns:  # calendar dates, not midnight timestamps
-            shown[column] = shown[column].dt.date
+        if deid is not None:  # months since thalidomide (or imatinib) start instead of dates; no identifiers
+            anchor = p["thal_start_date"] if pd.notna(p["thal_start_date"]) else p["im_start_date"]
+            shown = deidentify(frame, deid, {pid: pd.Timestamp(anchor)}).drop(columns="patient_id")
+        else:
+            shown = frame.drop(columns="patient_id")
+            for column in shown.select_dtypes("datetime").columns:  # calendar dates, not midnight timestamps
+                shown[column] = shown[column].dt.date
         st.dataframe(shown, hide_index=True, height=min(38 + 35 * len(shown), 420))
         st.download_button(f"Download {name.replace('_', ' ')} (CSV)", shown.to_csv(index=False).encode(),
-                           file_name=f"{pid}_{name}.csv", mime="text/csv", key=f"csv_{name}")
+                           file_name=f"{deid(pid) if deid else pid}_{name}.csv", mime="text/csv", key=f"csv_{name}")

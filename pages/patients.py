@@ -1,17 +1,20 @@
 """Patients: the filtered cohort as a table, with risk scores, latest ELN classification and response concordance."""
 
+import pandas as pd
 import streamlit as st
 
 from cmltrack.concordance import disagreements
 from cmltrack.db import queries as q
+from cmltrack.deid import deidentify
 from cmltrack.filters import best_response_label
-from cmltrack.ui import cohort_page, sidebar
+from cmltrack.ui import board, cohort_page, sidebar
 
 con, lanes = cohort_page.start("Patients")
 guideline = sidebar.current_guideline()
 rules = sidebar.guideline_label(guideline)
 
-table = lanes.assign(best_response=lanes["best_response"].map(best_response_label),
+table = lanes.assign(patient_id=board.labels(con, lanes["patient_id"]),
+                     best_response=lanes["best_response"].map(best_response_label),
                      im_status=lanes["im_status"].str.capitalize(),
                      eln_latest=lanes["eln_latest"].fillna("not assessed").str.capitalize())
 for score in ("sokal", "hasford", "eutos", "elts"):
@@ -27,6 +30,8 @@ columns = {
     "eln_latest": st.column_config.TextColumn(f"Latest {rules}", help=f"{rules} classification of the latest "
                                               "BCR::ABL1, marrow and blood count on the current TKI line"),
     "eln_latest_date": st.column_config.DateColumn("Classified on"),
+    "eln_latest_month": st.column_config.NumberColumn("Classified at month", format="%+.1f",
+                                                      help="Months since thalidomide start"),
     "sokal_score": st.column_config.NumberColumn("Sokal", format="%.2f", help="Sokal, Blood 1984;63:789"),
     "sokal_group": st.column_config.TextColumn("Sokal risk", help="Low < 0.8, intermediate 0.8-1.2, high > 1.2"),
     "hasford_score": st.column_config.NumberColumn("Hasford", format="%.0f", help="Hasford, JNCI 1998;90:850"),
@@ -41,6 +46,11 @@ columns = {
     "months_im_before_thal": st.column_config.NumberColumn("Imatinib before thalidomide (mo)", format="%.1f"),
     "followup_months": st.column_config.NumberColumn("Follow-up on thalidomide (mo)", format="%.1f"),
 }
+if board.active():  # no calendar dates on a shared screen: months since thalidomide start instead
+    table["eln_latest_month"] = table["eln_latest_months"] - table["months_im_before_thal"]
+    del columns["eln_latest_date"]
+else:
+    del columns["eln_latest_month"]
 st.dataframe(table[list(columns)], column_config=columns, hide_index=True,
              height=min(38 + 35 * len(table), 800))
 st.caption(
@@ -54,10 +64,14 @@ st.caption(
 )
 
 found = disagreements(q.comparable_responses(con, lanes["patient_id"].tolist(), guideline))
+if board.active():
+    anchors = dict(zip(lanes["patient_id"], pd.to_datetime(lanes["thal_start_date"].fillna(lanes["im_start_date"]))))
+    found = deidentify(found, board.pseudonyms(con), anchors)
 with st.expander(f"Recorded vs derived responses ({rules}): {len(found)} disagreement(s)"):
     if found.empty:
         st.write("Every recorded response matches one derived from the labs.")
     else:
         st.dataframe(found, hide_index=True, column_config={
             "patient_id": "Patient", "kind": "Event", "recorded_date": st.column_config.DateColumn("Recorded"),
-            "derived_date": st.column_config.DateColumn("From labs"), "finding": "Finding"})
+            "derived_date": st.column_config.DateColumn("From labs"), "finding": "Finding",
+            "recorded_date (month)": "Recorded (month)", "derived_date (month)": "From labs (month)"})

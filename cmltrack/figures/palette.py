@@ -67,6 +67,11 @@ GLYPHS: dict[str, Glyph] = {
 }
 
 
+#: CTCAE grade colours for adverse-event intervals and bars (yellow to black, Okabe-Ito order of luminance).
+AE_GRADE_COLOURS: dict[int, str] = {1: OKABE_ITO["yellow"], 2: OKABE_ITO["orange"], 3: OKABE_ITO["vermillion"],
+                                    4: "#7A1F00", 5: "#000000"}
+
+
 def _shade(hex_color: str, v: float) -> str:
     """Mix with white (v < 0) or black (v > 0) by the share |v|."""
     rgb = [int(hex_color[i:i + 2], 16) for i in (1, 3, 5)]

@@ -9,6 +9,7 @@ Accelerated and blast phase periods are shaded across every row.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,7 @@ from plotly.subplots import make_subplots
 
 from cmltrack.clinical import milestones
 from cmltrack.clinical.timeline import visit_phase
-from cmltrack.figures.palette import GLYPHS, OKABE_ITO, dose_shade, drug_label
+from cmltrack.figures.palette import AE_GRADE_COLOURS, GLYPHS, OKABE_ITO, dose_shade, drug_label
 from cmltrack.timeaxis import ANCHORS, MONTH_DAYS, months_between
 
 ROWS = ("Treatment", "Response", "Adverse events", "BCR::ABL1 IS (%)", "Ph+ metaphases (%)", "WBC (x10^9/L)",
@@ -25,7 +26,7 @@ ROWS = ("Treatment", "Response", "Adverse events", "BCR::ABL1 IS (%)", "Ph+ meta
 #: BCR::ABL1 axis: 0.001% to 100% (values above 100% are drawn at the top edge, their value on hover).
 BCR_RANGE = (-3.3, 2.3)
 DEPTH_LINES = ((0.1, "MMR"), (0.01, "MR4"), (0.0032, "MR4.5"))
-AE_COLOURS = {1: OKABE_ITO["yellow"], 2: OKABE_ITO["orange"], 3: OKABE_ITO["vermillion"], 4: "#7A1F00", 5: "#000000"}
+AE_COLOURS = AE_GRADE_COLOURS
 PHASE_SHADE = {"AP": "rgba(230,159,0,0.14)", "BP": "rgba(213,94,0,0.20)"}
 ELN_SHADE = {"warning": "rgba(240,228,66,0.22)", "failure": "rgba(213,94,0,0.13)"}
 
@@ -34,17 +35,31 @@ def _x(anchor: pd.Timestamp, dates: pd.Series) -> pd.Series:
     return months_between(pd.Series(anchor, index=dates.index), dates)
 
 
-def _fmt(dates: pd.Series) -> pd.Series:
-    return pd.to_datetime(dates).dt.strftime("%Y-%m-%d").fillna("ongoing")
+@dataclass(frozen=True)
+class _Clock:
+    """The time axis of one figure: its anchor date, and whether hover text may show calendar dates."""
+
+    anchor: pd.Timestamp
+    calendar: bool
+
+    def x(self, dates: pd.Series) -> pd.Series:
+        return _x(self.anchor, dates)
+
+    def fmt(self, dates: pd.Series) -> pd.Series:
+        """Hover text: calendar dates, or (presentation mode) months since the anchor."""
+        if self.calendar:
+            return pd.to_datetime(dates).dt.strftime("%Y-%m-%d").fillna("ongoing")
+        months = self.x(pd.to_datetime(dates))
+        return ("month " + months.round(1).astype(str)).where(pd.to_datetime(dates).notna(), "ongoing")
 
 
-def _exposure(fig: go.Figure, segments: pd.DataFrame, anchor: pd.Timestamp, last: pd.Timestamp) -> list[str]:
+def _exposure(fig: go.Figure, segments: pd.DataFrame, clock: _Clock, last: pd.Timestamp) -> list[str]:
     drugs = sorted(segments["drug"].unique(), key=lambda d: (d not in ("imatinib", "thalidomide"), d))
     end = (pd.to_datetime(segments["end_date"]) + pd.Timedelta(days=1)).fillna(last)
-    seg = segments.assign(x0=_x(anchor, segments["start_date"]), x1=_x(anchor, end), lane=segments["drug"].map(
+    seg = segments.assign(x0=clock.x(segments["start_date"]), x1=clock.x(end), lane=segments["drug"].map(
         {d: drug_label(d) for d in drugs}))
     for (drug, dose), rows in seg.groupby(["drug", "dose_mg"], sort=False):
-        custom = np.column_stack([_fmt(rows["start_date"]), _fmt(rows["end_date"]),
+        custom = np.column_stack([clock.fmt(rows["start_date"]), clock.fmt(rows["end_date"]),
                                   rows["reason_stopped"].fillna("").astype(str)])
         fig.add_trace(go.Bar(
             orientation="h", y=rows["lane"], base=rows["x0"], x=rows["x1"] - rows["x0"], name=f"{dose:g} mg/d",
@@ -62,24 +77,25 @@ def _exposure(fig: go.Figure, segments: pd.DataFrame, anchor: pd.Timestamp, last
     return [drug_label(d) for d in drugs]
 
 
-def _responses(fig: go.Figure, events: pd.DataFrame, anchor: pd.Timestamp) -> None:
-    ev = events[events["kind"] != "AE"].assign(x=lambda d: _x(anchor, d["date"]))
+def _responses(fig: go.Figure, events: pd.DataFrame, clock: _Clock, scale: float) -> None:
+    ev = events[events["kind"] != "AE"].assign(x=lambda d: clock.x(d["date"]))
     for kind in [k for k in GLYPHS if k in set(ev["kind"])]:
         rows, g = ev[ev["kind"] == kind], GLYPHS[kind]
         fig.add_trace(go.Scatter(
             x=rows["x"], y=[g.group] * len(rows), mode="markers", name=g.label, legendgroup=g.group,
-            legendgrouptitle_text=g.group, customdata=_fmt(rows["date"]),
-            marker=dict(symbol=g.symbol, color=g.color, size=g.size + 2, line=dict(color=g.line_color, width=1.2)),
+            legendgrouptitle_text=g.group, customdata=clock.fmt(rows["date"]),
+            marker=dict(symbol=g.symbol, color=g.color, size=(g.size + 2) * scale,
+                        line=dict(color=g.line_color, width=1.2)),
             hovertemplate=f"<b>{g.label}</b><br>%{{customdata}}<extra></extra>"), row=2, col=1)
 
 
-def _adverse_events(fig: go.Figure, aes: pd.DataFrame, anchor: pd.Timestamp, last: pd.Timestamp) -> int:
+def _adverse_events(fig: go.Figure, aes: pd.DataFrame, clock: _Clock, last: pd.Timestamp) -> int:
     if aes.empty:
         return 0
-    a = aes.assign(term_label=aes["meddra_pt"].fillna(aes["term"]), x0=_x(anchor, aes["onset_date"]),
-                   x1=_x(anchor, (pd.to_datetime(aes["end_date"]) + pd.Timedelta(days=1)).fillna(last)))
+    a = aes.assign(term_label=aes["meddra_pt"].fillna(aes["term"]), x0=clock.x(aes["onset_date"]),
+                   x1=clock.x((pd.to_datetime(aes["end_date"]) + pd.Timedelta(days=1)).fillna(last)))
     for grade, rows in a.groupby("ctcae_grade"):
-        custom = np.column_stack([rows["term"], _fmt(rows["onset_date"]), _fmt(rows["end_date"]),
+        custom = np.column_stack([rows["term"], clock.fmt(rows["onset_date"]), clock.fmt(rows["end_date"]),
                                   rows["attributed_drug"].fillna("not attributed"),
                                   rows["ctcae_version"].fillna("?")])
         fig.add_trace(go.Bar(
@@ -127,15 +143,15 @@ def _strict(row: milestones.Row, bound: float) -> bool:
     return any(u == bound and not inclusive for u, inclusive, _ in row.bcr)
 
 
-def _bcr(fig: go.Figure, labs: pd.DataFrame, anchor: pd.Timestamp) -> None:
-    q = labs[labs["bcr_abl1_is_pct"].notna()].assign(x=lambda d: _x(anchor, d["date"]))
+def _bcr(fig: go.Figure, labs: pd.DataFrame, clock: _Clock) -> None:
+    q = labs[labs["bcr_abl1_is_pct"].notna()].assign(x=lambda d: clock.x(d["date"]))
     detected = q[q["bcr_abl1_is_pct"] > 0]
     undetected = q[q["bcr_abl1_is_pct"] == 0]
     if len(detected):
         fig.add_trace(go.Scatter(
             x=detected["x"], y=detected["bcr_abl1_is_pct"].clip(upper=10 ** BCR_RANGE[1]), mode="lines+markers",
             name="BCR::ABL1 IS", line=dict(color=OKABE_ITO["blue"], width=2), marker=dict(size=7),
-            customdata=np.column_stack([_fmt(detected["date"]), detected["bcr_abl1_is_pct"],
+            customdata=np.column_stack([clock.fmt(detected["date"]), detected["bcr_abl1_is_pct"],
                                         detected["abl1_copies"].fillna(-1)]),
             hovertemplate="%{customdata[0]}<br>BCR::ABL1 %{customdata[1]:.4g}% IS<br>ABL1 %{customdata[2]:,.0f} "
                           "copies<extra></extra>", showlegend=False), row=4, col=1)
@@ -144,7 +160,7 @@ def _bcr(fig: go.Figure, labs: pd.DataFrame, anchor: pd.Timestamp) -> None:
         fig.add_trace(go.Scatter(
             x=undetected["x"], y=sensitivity, mode="markers", name="Undetectable (at assay sensitivity)",
             marker=dict(symbol="triangle-down-open", size=11, color=OKABE_ITO["blue"], line=dict(width=2)),
-            customdata=np.column_stack([_fmt(undetected["date"]), undetected["abl1_copies"].fillna(-1),
+            customdata=np.column_stack([clock.fmt(undetected["date"]), undetected["abl1_copies"].fillna(-1),
                                         sensitivity]),
             hovertemplate="%{customdata[0]}<br>BCR::ABL1 undetectable<br>sensitivity < %{customdata[2]:.4f}% "
                           "(ABL1 %{customdata[1]:,.0f} copies)<extra></extra>", showlegend=True), row=4, col=1)
@@ -152,29 +168,29 @@ def _bcr(fig: go.Figure, labs: pd.DataFrame, anchor: pd.Timestamp) -> None:
         fig.add_hline(y=level, line=dict(color="#555555", width=1, dash="dot"), row=4, col=1)
 
 
-def _cytogenetics(fig: go.Figure, labs: pd.DataFrame, anchor: pd.Timestamp) -> None:
-    m = labs[labs["ph_pos_pct"].notna()].assign(x=lambda d: _x(anchor, d["date"]))
+def _cytogenetics(fig: go.Figure, labs: pd.DataFrame, clock: _Clock) -> None:
+    m = labs[labs["ph_pos_pct"].notna()].assign(x=lambda d: clock.x(d["date"]))
     if m.empty:
         return
     fig.add_trace(go.Scatter(
         x=m["x"], y=m["ph_pos_pct"], mode="markers", name="Ph+ metaphases", showlegend=False,
         marker=dict(symbol="square", size=9, color=OKABE_ITO["bluish_green"], line=dict(color="#000", width=1)),
-        customdata=np.column_stack([_fmt(m["date"]), m["metaphases"].fillna(-1)]),
+        customdata=np.column_stack([clock.fmt(m["date"]), m["metaphases"].fillna(-1)]),
         hovertemplate="%{customdata[0]}<br>Ph+ %{y:g}% of %{customdata[1]:.0f} metaphases<extra></extra>"),
         row=5, col=1)
     fig.add_hline(y=35, line=dict(color="#999999", width=1, dash="dot"), row=5, col=1, annotation_text="PCyR 35%",
                   annotation_position="right", annotation_font_size=10)
 
 
-def _counts(fig: go.Figure, labs: pd.DataFrame, anchor: pd.Timestamp) -> None:
+def _counts(fig: go.Figure, labs: pd.DataFrame, clock: _Clock) -> None:
     lines = {"wbc": (6, (10,)), "platelets": (7, (100, 450)), "hb": (8, (100,))}
     for column, (row, refs) in lines.items():
-        c = labs[labs[column].notna()].assign(x=lambda d: _x(anchor, d["date"]))
+        c = labs[labs[column].notna()].assign(x=lambda d: clock.x(d["date"]))
         if c.empty:
             continue
         fig.add_trace(go.Scatter(x=c["x"], y=c[column], mode="lines+markers", showlegend=False, name=column,
                                  line=dict(color="#444444", width=1.5), marker=dict(size=5),
-                                 customdata=_fmt(c["date"]),
+                                 customdata=clock.fmt(c["date"]),
                                  hovertemplate=f"%{{customdata}}<br>{ROWS[row - 1]} %{{y:g}}<extra></extra>"),
                       row=row, col=1)
         for ref in refs:
@@ -202,9 +218,11 @@ def _phases(fig: go.Figure, labs: pd.DataFrame, anchor: pd.Timestamp) -> None:
 
 def build_patient_timeline(patient: pd.Series, segments: pd.DataFrame, labs: pd.DataFrame, events: pd.DataFrame,
                            aes: pd.DataFrame, anchor: str = "thalidomide", guideline: str = "ELN2020",
-                           tki_start: pd.Timestamp | None = None) -> go.Figure:
+                           tki_start: pd.Timestamp | None = None, calendar: bool = True,
+                           scale: float = 1.0) -> go.Figure:
     """The patient's course; ``patient`` holds the anchor dates (thal_start_date, im_start_date, diagnosis_date)
-    and last_visit_date."""
+    and last_visit_date. ``calendar=False`` gives hover times as months since the anchor (presentation mode);
+    ``scale`` enlarges text and markers."""
     if anchor not in ANCHORS:
         raise ValueError(f"anchor must be one of {list(ANCHORS)}, got {anchor!r}")
     axis_title, column = ANCHORS[anchor]
@@ -218,21 +236,22 @@ def build_patient_timeline(patient: pd.Series, segments: pd.DataFrame, labs: pd.
     heights = [0.35 * drugs, 0.3, 0.25 * ae_terms, 1.6, 0.7, 0.5, 0.5, 0.5]
     fig = make_subplots(rows=len(ROWS), cols=1, shared_xaxes=True, vertical_spacing=0.012,
                         row_heights=heights, subplot_titles=ROWS)
-    lanes = _exposure(fig, segments, anchor_date, last) if len(segments) else []
-    _responses(fig, events, anchor_date)
-    _adverse_events(fig, aes, anchor_date, last)
+    clock = _Clock(anchor_date, calendar)
+    lanes = _exposure(fig, segments, clock, last) if len(segments) else []
+    _responses(fig, events, clock, scale)
+    _adverse_events(fig, aes, clock, last)
     x_end = float(months_between(pd.Series([anchor_date]), pd.Series([last])).iloc[0])
     _eln_bands(fig, guideline, tki_start, anchor_date, x_end)
-    _bcr(fig, labs, anchor_date)
-    _cytogenetics(fig, labs, anchor_date)
-    _counts(fig, labs, anchor_date)
+    _bcr(fig, labs, clock)
+    _cytogenetics(fig, labs, clock)
+    _counts(fig, labs, clock)
     if len(labs):
         _phases(fig, labs, anchor_date)
     fig.add_vline(x=0, line=dict(color="#444444", width=1.2, dash="dash"))
     px_per_unit = 150
     fig.update_layout(
-        template="plotly_white", barmode="overlay", height=int(sum(heights) * px_per_unit) + 120,
-        margin=dict(l=10, r=60, t=110, b=50), font=dict(size=12), hoverlabel=dict(font_size=13),
+        template="plotly_white", barmode="overlay", height=int(sum(heights) * px_per_unit * scale) + 120,
+        margin=dict(l=10, r=60, t=110, b=50), font=dict(size=12 * scale), hoverlabel=dict(font_size=13 * scale),
         legend=dict(orientation="h", y=1.025, yanchor="bottom", x=0, groupclick="toggleitem", entrywidth=150,
                     font=dict(size=11)),
     )

@@ -38,6 +38,8 @@ def order_lanes(lanes: pd.DataFrame, sort: str = "thal_months", group: bool = Tr
     if sort not in keys:
         raise ValueError(f"sort must be one of {list(keys)}, got {sort!r}")
     cols, ascending = keys[sort]
+    if sort == "patient_id" and "label" in lanes:  # sort by what the screen shows (pseudonyms in presentation mode)
+        cols = ["label"]
     out = lanes.copy()
     out["group"] = out["im_status"].map(STATUS_LABEL).fillna("Status not recorded") if group else "All patients"
     rank = {label: i for i, label in enumerate([*STATUS_LABEL.values(), "Status not recorded", "All patients"])}
@@ -53,12 +55,19 @@ def _hover_date(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values).dt.strftime("%Y-%m-%d").fillna("ongoing")
 
 
+def _when(dates: pd.Series, months: pd.Series, calendar: bool) -> pd.Series:
+    """Hover text for a time: the calendar date, or (de-identified) the month on the axis."""
+    if calendar:
+        return _hover_date(dates)
+    return ("month " + months.round(1).astype(str)).where(pd.to_datetime(dates).notna(), "ongoing")
+
+
 def _lane_labels(lanes: pd.DataFrame) -> list[str]:
     age = lanes["age_years"].astype("Int64").astype(str).replace("<NA>", "?")
-    return (lanes["patient_id"].astype(str) + "  " + lanes["sex"].fillna("?").astype(str) + " " + age).tolist()
+    return (lanes["label"].astype(str) + "  " + lanes["sex"].fillna("?").astype(str) + " " + age).tolist()
 
 
-def _segment_traces(segments: pd.DataFrame) -> list[go.Bar]:
+def _segment_traces(segments: pd.DataFrame, calendar: bool) -> list[go.Bar]:
     traces = []
     drugs = sorted(segments["drug"].unique(), key=lambda d: (d not in DRUG_OFFSET, d))
     for drug in drugs:
@@ -66,8 +75,9 @@ def _segment_traces(segments: pd.DataFrame) -> list[go.Bar]:
         for dose in sorted(rows["dose_mg"].unique()):
             seg = rows[rows["dose_mg"] == dose]
             name = f"{drug_label(drug)} {dose:g} mg/d"
-            custom = np.column_stack([seg["patient_id"], np.full(len(seg), name),
-                                      _hover_date(seg["start_date"]), _hover_date(seg["end_date"]),
+            custom = np.column_stack([seg["label"], np.full(len(seg), name),
+                                      _when(seg["start_date"], seg["x0"], calendar),
+                                      _when(seg["end_date"], seg["x1"], calendar),
                                       seg["reason_stopped"].fillna("").astype(str)])
             traces.append(go.Bar(
                 orientation="h", y=seg["y"] + DRUG_OFFSET.get(drug, 0.0), base=seg["x0"], x=seg["x1"] - seg["x0"],
@@ -79,11 +89,12 @@ def _segment_traces(segments: pd.DataFrame) -> list[go.Bar]:
     return traces
 
 
-def _marker_trace(key: str, x: pd.Series, y: pd.Series, custom: np.ndarray, hover: str) -> go.Scatter:
+def _marker_trace(key: str, x: pd.Series, y: pd.Series, custom: np.ndarray, hover: str,
+                  scale: float = 1.0) -> go.Scatter:
     g = GLYPHS[key]
     return go.Scatter(
         x=x, y=y, mode="markers", name=g.label, legendgroup=g.group, legendgrouptitle_text=g.group,
-        marker=dict(symbol=g.symbol, color=g.color, size=g.size, line=dict(color=g.line_color, width=1.2)),
+        marker=dict(symbol=g.symbol, color=g.color, size=g.size * scale, line=dict(color=g.line_color, width=1.2)),
         customdata=custom, hovertemplate=hover + "<extra></extra>",
     )
 
@@ -100,42 +111,45 @@ def _dodge(events: pd.DataFrame) -> pd.Series:
     return events["y"] + (rank - (size - 1) / 2) * DODGE
 
 
-def _event_traces(events: pd.DataFrame) -> list[go.Scatter]:
+def _event_traces(events: pd.DataFrame, calendar: bool, scale: float) -> list[go.Scatter]:
     traces = []
     responses = events[events["kind"] != "AE"]
     responses = responses.assign(y=_dodge(responses))
     for kind in [k for k in GLYPHS if k in set(responses["kind"])]:
         ev = responses[responses["kind"] == kind]
-        custom = np.column_stack([ev["patient_id"], np.full(len(ev), GLYPHS[kind].label), _hover_date(ev["date"])])
+        custom = np.column_stack([ev["label"], np.full(len(ev), GLYPHS[kind].label),
+                                  _when(ev["date"], ev["x"], calendar)])
         traces.append(_marker_trace(kind, ev["x"], ev["y"], custom,
-                                    "<b>%{customdata[0]}</b><br>%{customdata[1]}<br>%{customdata[2]}"
-                                    " (month %{x:.1f})"))
+                                    "<b>%{customdata[0]}</b><br>%{customdata[1]}<br>%{customdata[2]}", scale))
     aes = events[events["kind"] == "AE"]
     for grade in sorted(aes["grade"].dropna().astype(int).unique()):
         ev = aes[aes["grade"] == grade]
         y = ev["y"] + ev["drug"].map(DRUG_OFFSET).fillna(0.0)
-        custom = np.column_stack([ev["patient_id"], ev["term"].fillna("").astype(str),
-                                  np.full(len(ev), f"grade {grade}"), _hover_date(ev["date"]),
-                                  _hover_date(ev["end_date"]), ev["drug"].fillna("not attributed").astype(str)])
+        end_x = months_between(ev["_anchor"], ev["end_date"])
+        custom = np.column_stack([ev["label"], ev["term"].fillna("").astype(str),
+                                  np.full(len(ev), f"grade {grade}"), _when(ev["date"], ev["x"], calendar),
+                                  _when(ev["end_date"], end_x, calendar),
+                                  ev["drug"].fillna("not attributed").astype(str)])
         traces.append(_marker_trace(f"AE{grade}", ev["x"], y, custom,
                                     "<b>%{customdata[0]}</b><br>%{customdata[1]}, CTCAE %{customdata[2]}"
-                                    "<br>%{customdata[3]} to %{customdata[4]}<br>attributed to %{customdata[5]}"))
+                                    "<br>%{customdata[3]} to %{customdata[4]}<br>attributed to %{customdata[5]}",
+                                    scale))
     return traces
 
 
-def _ongoing_trace(segments: pd.DataFrame) -> list[go.Scatter]:
+def _ongoing_trace(segments: pd.DataFrame, scale: float) -> list[go.Scatter]:
     seg = segments[segments["end_date"].isna()]
     if seg.empty:
         return []
     y = seg["y"] + seg["drug"].map(DRUG_OFFSET).fillna(0.0)
-    custom = np.column_stack([seg["patient_id"], [drug_label(d) for d in seg["drug"]]])
+    custom = np.column_stack([seg["label"], [drug_label(d) for d in seg["drug"]]])
     return [_marker_trace("ONGOING", seg["x1"] + 0.35, y, custom,
-                          "<b>%{customdata[0]}</b><br>%{customdata[1]} ongoing at last visit")]
+                          "<b>%{customdata[0]}</b><br>%{customdata[1]} ongoing at last visit", scale)]
 
 
 def _place(frame: pd.DataFrame, lanes: pd.DataFrame, anchor_col: str) -> pd.DataFrame:
-    """Attach each row's lane ``y`` and its patient's anchor date; drop rows of patients not shown."""
-    cols = ["patient_id", "y", anchor_col, "last_visit_date"]
+    """Attach each row's lane ``y``, label and anchor date; drop rows of patients not shown."""
+    cols = ["patient_id", "y", "label", anchor_col, "last_visit_date"]
     return frame.merge(lanes[cols].rename(columns={anchor_col: "_anchor"}), on="patient_id", how="inner")
 
 
@@ -147,20 +161,25 @@ def _group_decor(lanes: pd.DataFrame, fig: go.Figure) -> None:
         fig.add_shape(type="rect", xref="paper", x0=0, x1=1, y0=top - 1.45, y1=bottom + 0.5, layer="below",
                       line_width=0, fillcolor="#F2F2F2" if i % 2 == 0 else "#FFFFFF")
         fig.add_annotation(xref="paper", x=0.005, y=top - 1, xanchor="left", yanchor="middle", showarrow=False,
-                           text=f"<b>{label}</b> ({count})", font=dict(size=13))
+                           text=f"<b>{label}</b> ({count})")
 
 
 def build_swimmer(lanes: pd.DataFrame, segments: pd.DataFrame, events: pd.DataFrame,
-                  anchor: str = "thalidomide", months_before: float | None = None) -> go.Figure:
+                  anchor: str = "thalidomide", months_before: float | None = None, calendar: bool = True,
+                  scale: float = 1.0) -> go.Figure:
     """Swimmer figure for lanes ordered by `order_lanes`, their treatment segments and their events.
 
     ``months_before`` limits the initial view to that many months before the anchor (zoom out to see all).
-    Patients without the anchor date (e.g. never on thalidomide) are left out; the caller says how many.
+    Lanes are named by their ``label`` column when there is one (pseudonyms in presentation mode), else by patient
+    id; ``calendar=False`` gives times in hover text as months on the axis instead of dates; ``scale`` enlarges
+    text, markers and lanes for projection. Patients without the anchor date (e.g. never on thalidomide) are left
+    out; the caller says how many.
     """
     if anchor not in ANCHORS:
         raise ValueError(f"anchor must be one of {list(ANCHORS)}, got {anchor!r}")
     axis_title, anchor_col = ANCHORS[anchor]
     lanes = lanes[lanes[anchor_col].notna()]
+    lanes = lanes.assign(label=lanes["label"] if "label" in lanes else lanes["patient_id"])
     if not lanes.empty:  # a later page starts at the top too: renumber below its first group title row
         lanes = lanes.assign(y=lanes["y"] - lanes["y"].min() + 1)
     fig = go.Figure()
@@ -176,7 +195,7 @@ def build_swimmer(lanes: pd.DataFrame, segments: pd.DataFrame, events: pd.DataFr
     ev = _place(events, lanes, anchor_col)
     ev["x"] = months_between(ev["_anchor"], ev["date"])
 
-    for trace in [*_segment_traces(seg), *_ongoing_trace(seg), *_event_traces(ev)]:
+    for trace in [*_segment_traces(seg, calendar), *_ongoing_trace(seg, scale), *_event_traces(ev, calendar, scale)]:
         fig.add_trace(trace)
     _group_decor(lanes, fig)
     start_label = {"thalidomide": "Thalidomide start", "imatinib": "Imatinib start", "diagnosis": "Diagnosis"}
@@ -190,15 +209,16 @@ def build_swimmer(lanes: pd.DataFrame, segments: pd.DataFrame, events: pd.DataFr
     if months_before is not None:
         x_min = max(x_min, -float(months_before))
     fig.update_layout(
-        template="plotly_white", barmode="overlay", bargap=0, height=max(320, int(bottom + 2) * LANE_PX + 150),
-        margin=dict(l=10, r=10, t=40, b=60), hoverlabel=dict(font_size=13), font=dict(size=13),
+        template="plotly_white", barmode="overlay", bargap=0,
+        height=max(320, int((bottom + 2) * LANE_PX * scale) + 150),
+        margin=dict(l=10, r=10, t=40, b=60), hoverlabel=dict(font_size=13 * scale), font=dict(size=13 * scale),
         legend=dict(orientation="v", x=1.01, xanchor="left", y=1, yanchor="top", tracegroupgap=14,
                     groupclick="toggleitem", itemsizing="constant"),
         xaxis=dict(title=axis_title, zeroline=False, showgrid=True, gridcolor="#E5E5E5",
                    dtick=6 if x_max - x_min <= 48 else 12, range=[x_min - 1, x_max + 1.5],
                    minor=dict(dtick=3, showgrid=True, gridcolor="#F3F3F3")),
         yaxis=dict(tickmode="array", tickvals=lanes["y"].tolist(),
-                   ticktext=_lane_labels(lanes), showgrid=False, zeroline=False, tickfont=dict(size=12),
+                   ticktext=_lane_labels(lanes), showgrid=False, zeroline=False, tickfont=dict(size=12 * scale),
                    range=[bottom + 0.6, -0.5]),  # reversed: first lane on top
     )
     return fig

@@ -30,12 +30,16 @@ def _field(col: st.delta_generator.DeltaGenerator, label: str, value: str, note:
     col.markdown(f"**{value}**" + (f"  \n{note}" if note else ""))
 
 
-def show(p: pd.Series, segments: pd.DataFrame, rules: str) -> None:
-    """Draw the card for patient row ``p`` (from cmltrack.db.queries.patient)."""
+def show(p: pd.Series, segments: pd.DataFrame, rules: str, pseudonym: str | None = None) -> None:
+    """Draw the card for patient row ``p`` (from cmltrack.db.queries.patient); with a ``pseudonym``
+    (presentation mode) no name, MRN or calendar date is shown."""
     with st.container(border=True):
         who, age, status, phase, doses, eln = st.columns([1.6, 1, 1.2, 1.2, 2, 1.3])
-        name = p["display_name"] if pd.notna(p["display_name"]) else ""
-        who.markdown(f"#### {p['patient_id']}\n{name}  \nMRN {p['mrn'] if pd.notna(p['mrn']) else '—'}")
+        if pseudonym is not None:
+            who.markdown(f"#### {pseudonym}\nPresentation mode")
+        else:
+            name = p["display_name"] if pd.notna(p["display_name"]) else ""
+            who.markdown(f"#### {p['patient_id']}\n{name}  \nMRN {p['mrn'] if pd.notna(p['mrn']) else '—'}")
         _field(age, "Age at thalidomide start", f"{_num(p['age_years'], '.0f')} years", f"Sex {p['sex']}")
         _field(status, "Imatinib", str(p["im_status"] or "—").capitalize(),
                f"{_num(p['months_im_before_thal'], '.1f')} months before thalidomide")
@@ -43,7 +47,13 @@ def show(p: pd.Series, segments: pd.DataFrame, rules: str) -> None:
                f"{p['phase_at_diagnosis'] or '—'} at diagnosis")
         _field(doses, "Now taking", current_doses(segments),
                f"Best response on thalidomide: {best_response_label(p['best_response'])}")
-        when = "" if pd.isna(p["eln_latest_date"]) else f"{pd.Timestamp(p['eln_latest_date']):%Y-%m-%d}"
+        if pd.isna(p["eln_latest_date"]):
+            when = ""
+        elif pseudonym is not None:
+            when = f"month {p['eln_latest_months'] - (p['months_im_before_thal'] or 0):+.1f} (thalidomide start = 0)" \
+                if pd.notna(p["months_im_before_thal"]) else ""
+        else:
+            when = f"{pd.Timestamp(p['eln_latest_date']):%Y-%m-%d}"
         _field(eln, f"Latest {rules}", str(p["eln_latest"] if pd.notna(p["eln_latest"]) else "not assessed")
                .capitalize(), when, help="From the latest BCR::ABL1, marrow and blood count on the current TKI "
                "line. ELN milestones are written for chronic phase on first-line TKI: a reference here.")

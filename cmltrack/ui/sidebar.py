@@ -11,6 +11,7 @@ from cmltrack.clinical.milestones import GUIDELINES
 from cmltrack.db import queries as q
 from cmltrack.db.connection import DEMO_SOURCE
 from cmltrack.filters import BEST_RESPONSES, EUTOS_GROUPS, PHASES, SEXES, STATUSES, CohortFilter, best_response_label
+from cmltrack.ui import board
 
 #: Widget keys; each is also the name of its URL query parameter.
 KEYS = ("status", "sex", "age", "phase", "eutos", "best")
@@ -40,6 +41,7 @@ def _reset() -> None:
 def render_filters(con: duckdb.DuckDBPyConnection) -> CohortFilter:
     """Draw the filters and the count of patients shown; return the filter."""
     bar = st.sidebar
+    board.render_toggle()
     if q.database_source(con) == DEMO_SOURCE:
         bar.warning("**Demo data**: 21 fictitious patients built from a published abstract, not real people.",
                     icon=":material/science:")

@@ -187,3 +187,17 @@ def test_an_old_schema_database_asks_for_an_upgrade(monkeypatch, tmp_path, frame
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
     assert not at.exception
     assert "another version of cmltrack" in at.error[0].value and "cmltrack upgrade --db" in at.error[0].value
+
+
+@pytest.mark.parametrize("page", ["pages/outcomes.py", "pages/safety.py"])
+@pytest.mark.parametrize("db", ["empty_db", "one_db", "demo_db", "large_db"])
+def test_outcomes_and_safety_pages_on_every_size(monkeypatch, request, page, db):
+    at = _app(monkeypatch, request.getfixturevalue(db), page)
+    if db == "empty_db":
+        assert "holds no patients" in at.info[0].value
+        return
+    charts = len(at.get("plotly_chart"))
+    assert charts >= (2 if page == "pages/outcomes.py" else 1)
+    if page == "pages/outcomes.py":
+        rates = at.dataframe[2].value
+        assert rates.loc[0, "Evaluable"] == {"one_db": 1, "demo_db": 13, "large_db": 13 * 48}[db]

@@ -9,6 +9,7 @@ import pytest
 from tests.browser.harness import chromium, streamlit_server, wait_for_plot
 
 pytestmark = pytest.mark.timeout(180)
+NAV = ["Cohort", "Patient", "Patients", "Outcomes", "Safety"]
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +45,7 @@ def test_landing_page_draws_the_swimmer(browser, server):
     legend = " ".join(page.locator(".js-plotly-plot .legend text").all_text_contents())
     for entry in ("Imatinib 400 mg/d", "Thalidomide 100 mg/d", "CCyR", "Loss of CHR", "Grade 1"):
         assert entry in legend
-    assert _nav_links(page) == ["Cohort", "Patient", "Patients"]
+    assert _nav_links(page) == NAV
     assert _sidebar_count(page) == "Showing 21 of 21 patients"
     # hovering a thalidomide bar names the patient, drug, dose and dates
     drag = page.locator(".js-plotly-plot .nsewdrag").first
@@ -78,7 +79,7 @@ def test_deep_link_with_filters_on_a_fresh_server(browser, demo_db):
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(url + "/patients?status=Intolerant&sex=Female")
         page.get_by_role("heading", name="Patients").wait_for(timeout=30_000)
-        assert _nav_links(page) == ["Cohort", "Patient", "Patients"]
+        assert _nav_links(page) == NAV
         assert _sidebar_count(page) == "Showing 4 of 21 patients"
         page.wait_for_selector("[data-testid='stDataFrame']")
         assert "status=Intolerant" in page.url and "sex=Female" in page.url
@@ -94,7 +95,7 @@ def test_deep_link_to_the_cohort_draws_only_matching_lanes(browser, demo_db):
         ticks = page.locator(".js-plotly-plot .yaxislayer-above text").all_text_contents()
         assert sorted(t.split()[0] for t in ticks) == ["CML-01", "CML-02", "CML-03", "CML-04"]
         assert "Months since imatinib start" in page.locator(".js-plotly-plot .xtitle").text_content()
-        assert _nav_links(page) == ["Cohort", "Patient", "Patients"]
+        assert _nav_links(page) == NAV
         page.close()
 
 
@@ -132,8 +133,27 @@ def test_patient_deep_link_on_a_fresh_server(browser, demo_db):
         page.goto(url + "/patient?patient=CML-04")
         page.get_by_text("Dana Testperson").wait_for(timeout=30_000)
         wait_for_plot(page)
-        assert _nav_links(page) == ["Cohort", "Patient", "Patients"]
+        assert _nav_links(page) == NAV
         assert "patient=CML-04" in page.url
         page.goto(url + "/patient?patient=NOPE")
         page.get_by_text("No patient with ID").wait_for(timeout=30_000)
         page.close()
+
+
+def test_presentation_mode_shows_no_identifier_in_the_browser(browser, server, demo_db):
+    from tests.app.test_presentation_mode import CALENDAR_DATE, identifying_values
+
+    secrets = identifying_values(demo_db)
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    for path in ("/", "/patient", "/patients", "/outcomes", "/safety"):
+        page.goto(f"{server}{path}?mode=board")
+        page.wait_for_function("document.body.innerText.includes('Showing 21 of 21 patients')", timeout=30_000)
+        page.wait_for_timeout(2_500)
+        text = page.locator("body").inner_text().encode()
+        svg = " ".join(page.locator(".js-plotly-plot text").all_text_contents()).encode()
+        leaks = [v.decode() for v in secrets if v in text or v in svg]
+        assert not leaks, (path, leaks[:5])
+        assert not CALENDAR_DATE.search(text) and not CALENDAR_DATE.search(svg), path
+        assert "CML-" not in page.url
+    assert "mode=board" in page.url
+    page.close()

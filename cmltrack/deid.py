@@ -1,0 +1,61 @@
+"""De-identification for presentation mode: pseudonyms and times relative to an anchor (pure).
+
+Pseudonyms are a random permutation drawn per session (never derived from an MRN, name or patient id), so the same
+patient keeps one pseudonym for a session and gets another in the next. Dates become months since the patient's
+thalidomide start (imatinib start when there is none).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Mapping
+
+import pandas as pd
+
+from cmltrack.timeaxis import months_between
+
+#: Columns that identify a person and never reach a de-identified screen.
+IDENTIFYING_COLUMNS: tuple[str, ...] = ("mrn", "display_name", "birth_date")
+
+
+class Pseudonyms:
+    """A two-way map between patient ids and pseudonyms P-001, P-002, ... in random order."""
+
+    def __init__(self, patient_ids: Iterable[str], seed: int) -> None:
+        ids = sorted(set(patient_ids))
+        order = ids[:]
+        random.Random(seed).shuffle(order)
+        width = max(3, len(str(len(ids))))
+        self.forward: dict[str, str] = {pid: f"P-{i + 1:0{width}d}" for i, pid in enumerate(order)}
+        self.backward: dict[str, str] = {v: k for k, v in self.forward.items()}
+
+    def __call__(self, patient_id: str) -> str:
+        """The pseudonym of ``patient_id`` ('P-?' for an id not known when the map was drawn)."""
+        return self.forward.get(patient_id, "P-?")
+
+    def real(self, pseudonym: str) -> str | None:
+        """The patient id behind ``pseudonym``, or None."""
+        return self.backward.get(pseudonym)
+
+
+def deidentify(frame: pd.DataFrame, pseudonyms: Pseudonyms, anchors: Mapping[str, pd.Timestamp]) -> pd.DataFrame:
+    """``frame`` without identifying columns, patient ids replaced by pseudonyms, and every date column replaced by
+    '<column> (month)': months since the row's patient's anchor date."""
+    out = frame.drop(columns=[c for c in IDENTIFYING_COLUMNS if c in frame.columns])
+    anchor = out["patient_id"].map(anchors) if "patient_id" in out else None
+    for column in list(out.columns):
+        values = out[column]
+        if pd.api.types.is_datetime64_any_dtype(values) or _holds_dates(values):
+            if anchor is None:
+                out = out.drop(columns=column)
+                continue
+            out[column] = months_between(pd.to_datetime(anchor), pd.to_datetime(values)).round(1)
+            out = out.rename(columns={column: f"{column} (month)"})
+    if "patient_id" in out:
+        out["patient_id"] = out["patient_id"].map(pseudonyms)
+    return out
+
+
+def _holds_dates(values: pd.Series) -> bool:
+    sample = values.dropna().head(5)
+    return len(sample) > 0 and all(hasattr(v, "year") and hasattr(v, "month") for v in sample)

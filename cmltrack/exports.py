@@ -1,0 +1,78 @@
+"""Files for slides: figures as PNG, SVG or self-contained HTML, and a PowerPoint deck.
+
+PNG and SVG are drawn by kaleido with Debian's Chromium (apt-get install chromium); HTML embeds plotly.js so it
+opens offline.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+
+SLIDE_WIDTH_PX, SLIDE_HEIGHT_PX = 1600, 900
+
+
+class ExportUnavailable(RuntimeError):
+    """Image export needs a Chromium browser that is not there."""
+
+
+def image(fig: go.Figure, fmt: str, width: int = SLIDE_WIDTH_PX, height: int | None = None,
+          scale: float = 2.0) -> bytes:
+    """The figure as 'png' or 'svg' bytes (``height`` defaults to the figure's own)."""
+    if fmt not in ("png", "svg"):
+        raise ValueError(f"fmt must be 'png' or 'svg', got {fmt!r}")
+    try:
+        return fig.to_image(format=fmt, width=width, height=height or fig.layout.height or 700,
+                            scale=scale if fmt == "png" else 1)
+    except (RuntimeError, OSError, ValueError) as exc:  # kaleido without a browser
+        raise ExportUnavailable(f"image export needs Chromium (apt-get install chromium): {exc}") from exc
+
+
+def html(fig: go.Figure, title: str) -> bytes:
+    """A standalone HTML page with the interactive figure and plotly.js inside (opens offline)."""
+    return fig.to_html(include_plotlyjs=True, full_html=True, config={"displaylogo": False},
+                       div_id="cmltrack-figure").replace("<head>", f"<head><title>{title}</title>", 1).encode()
+
+
+@dataclass(frozen=True)
+class Slide:
+    """One slide: a title, a few lines of facts, and a figure."""
+
+    title: str
+    lines: Sequence[str]
+    figure: go.Figure
+
+
+def deck(slides: Sequence[Slide], footer: str) -> bytes:
+    """A 16:9 PowerPoint deck, one slide per entry (figure as a PNG under the title, facts on the right)."""
+    from pptx import Presentation
+    from pptx.util import Emu, Pt
+
+    prs = Presentation()
+    prs.slide_width, prs.slide_height = Emu(12192000), Emu(6858000)  # 13.33 x 7.5 in
+    blank = prs.slide_layouts[6]
+    for s in slides:
+        slide = prs.slides.add_slide(blank)
+        title = slide.shapes.add_textbox(Emu(380000), Emu(200000), Emu(11400000), Emu(600000)).text_frame
+        title.text = s.title
+        title.paragraphs[0].runs[0].font.size = Pt(28)
+        title.paragraphs[0].runs[0].font.bold = True
+        width = Emu(8600000 if s.lines else 11400000)
+        picture = image(s.figure, "png", width=SLIDE_WIDTH_PX, height=SLIDE_HEIGHT_PX, scale=1.5)
+        slide.shapes.add_picture(io.BytesIO(picture), Emu(380000), Emu(900000), width=width)
+        if s.lines:
+            box = slide.shapes.add_textbox(Emu(9150000), Emu(1000000), Emu(2700000), Emu(5200000)).text_frame
+            box.word_wrap = True
+            for i, line in enumerate(s.lines):
+                paragraph = box.paragraphs[0] if i == 0 else box.add_paragraph()
+                paragraph.text = line
+                paragraph.font.size = Pt(14)
+        note = slide.shapes.add_textbox(Emu(380000), Emu(6350000), Emu(11400000), Emu(350000)).text_frame
+        note.text = footer
+        note.paragraphs[0].runs[0].font.size = Pt(10)
+    out = io.BytesIO()
+    prs.save(out)
+    return out.getvalue()

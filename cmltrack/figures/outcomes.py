@@ -1,0 +1,64 @@
+"""Kaplan-Meier figure with confidence bands, censoring marks and a numbers-at-risk table (data in, figure out)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from cmltrack.figures.palette import OKABE_ITO
+from cmltrack.stats import at_risk_at, kaplan_meier
+
+COLOURS = (OKABE_ITO["blue"], OKABE_ITO["vermillion"], OKABE_ITO["bluish_green"], OKABE_ITO["reddish_purple"])
+DASHES = ("solid", "dash", "dot", "dashdot")
+
+
+def km_figure(groups: dict[str, pd.DataFrame], title: str, cumulative: bool = False, scale: float = 1.0) -> go.Figure:
+    """One curve per group (a frame of duration and event); ``cumulative`` plots 1 - S (e.g. time to response)."""
+    fig = make_subplots(rows=2, cols=1, row_heights=[0.8, 0.2], shared_xaxes=True, vertical_spacing=0.1)
+    x_max = max([float(g["duration"].max()) for g in groups.values() if len(g)] + [1.0])
+    ticks = list(np.arange(0, x_max + 3, 3))
+    for i, (name, g) in enumerate(groups.items()):
+        if g.empty:
+            continue
+        km = kaplan_meier(g["duration"], g["event"])
+        y, lo, hi = km["survival"], km["lower"], km["upper"]
+        if cumulative:
+            y, lo, hi = 1 - y, 1 - hi, 1 - lo
+        colour, dash = COLOURS[i % len(COLOURS)], DASHES[i % len(DASHES)]
+        label = f"{name} (n = {len(g)}, events {int(g['event'].sum())})"
+        fig.add_trace(go.Scatter(x=km["time"], y=hi * 100, mode="lines", line=dict(width=0, shape="hv"),
+                                 showlegend=False, hoverinfo="skip", legendgroup=name), row=1, col=1)
+        fig.add_trace(go.Scatter(x=km["time"], y=lo * 100, mode="lines", line=dict(width=0, shape="hv"),
+                                 fill="tonexty", fillcolor=_rgba(colour, 0.12), showlegend=False, hoverinfo="skip",
+                                 legendgroup=name), row=1, col=1)
+        fig.add_trace(go.Scatter(x=km["time"], y=y * 100, mode="lines", name=label, legendgroup=name,
+                                 line=dict(color=colour, width=2.5 * scale, shape="hv", dash=dash),
+                                 customdata=np.column_stack([km["at_risk"], lo * 100, hi * 100]),
+                                 hovertemplate=f"{name}<br>month %{{x:.1f}}: %{{y:.0f}}% (95% CI %{{customdata[1]:.0f}}"
+                                               "-%{customdata[2]:.0f}%)<br>at risk %{customdata[0]}<extra></extra>"),
+                      row=1, col=1)
+        censored = g[~g["event"]]
+        if len(censored):
+            step = pd.Series(y.to_numpy(), index=km["time"])
+            at = [float(step[step.index <= t].iloc[-1]) * 100 for t in censored["duration"]]
+            fig.add_trace(go.Scatter(x=censored["duration"], y=at, mode="markers", name=f"{name}: censored",
+                                     legendgroup=name, showlegend=False, hoverinfo="skip",
+                                     marker=dict(symbol="line-ns-open", size=10 * scale, color=colour,
+                                                 line=dict(width=2))), row=1, col=1)
+        fig.add_trace(go.Scatter(x=ticks, y=[name] * len(ticks), mode="text", showlegend=False, hoverinfo="skip",
+                                 text=[str(n) for n in at_risk_at(g["duration"], ticks)],
+                                 textfont=dict(color=colour, size=12 * scale)), row=2, col=1)
+    fig.update_layout(template="plotly_white", height=int(520 * scale), title=dict(text=title, x=0),
+                      margin=dict(l=10, r=10, t=60, b=50), font=dict(size=13 * scale),
+                      legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"))
+    fig.update_yaxes(title_text="Reached (%)" if cumulative else "Still on it (%)", range=[-2, 102], row=1, col=1)
+    fig.update_yaxes(title_text="At risk", autorange="reversed", showgrid=False, row=2, col=1)
+    fig.update_xaxes(title_text="Months since thalidomide start", dtick=3, range=[0, x_max + 0.5], row=2, col=1)
+    return fig
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"

@@ -1,0 +1,67 @@
+"""Presentation mode for tumour boards: pseudonyms, no identifiers or calendar dates, projector-sized text.
+
+On with the sidebar toggle or ?mode=board; the pseudonyms are drawn once per browser session.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from cmltrack.db import queries as q
+from cmltrack.deid import Pseudonyms
+
+KEY = "board"
+#: Figures are drawn this much larger in presentation mode (fonts, markers, lanes).
+SCALE = 1.35
+
+
+def _sync_url() -> None:
+    if st.session_state.get(KEY):
+        st.query_params["mode"] = "board"
+    elif "mode" in st.query_params:
+        del st.query_params["mode"]
+
+
+def render_toggle() -> bool:
+    """The sidebar toggle (its first value comes from ?mode=board); returns whether the mode is on."""
+    if KEY not in st.session_state:
+        st.session_state[KEY] = st.query_params.get("mode") == "board"
+    st.sidebar.toggle("Presentation mode", key=KEY, on_change=_sync_url,
+                      help="For tumour boards: pseudonyms instead of IDs and names, no calendar dates (months since "
+                           "thalidomide start), larger text. Also ?mode=board in the URL.")
+    if st.session_state[KEY]:
+        _sync_url()
+        st.html("<style>html, body, [data-testid='stAppViewContainer'] { font-size: 19px; }"
+                "[data-testid='stMarkdownContainer'] p, [data-testid='stCaptionContainer'] { font-size: 1.05rem; }"
+                "[data-testid='stAppViewContainer'] { color: #000; }</style>")
+    return bool(st.session_state[KEY])
+
+
+def active() -> bool:
+    """Whether presentation mode is on in this session."""
+    return bool(st.session_state.get(KEY))
+
+
+def scale() -> float:
+    """Figure scale for the current mode."""
+    return SCALE if active() else 1.0
+
+
+def pseudonyms(con: duckdb.DuckDBPyConnection) -> Pseudonyms:
+    """This session's pseudonyms for every patient in the database."""
+    ids = tuple(q.patient_choices(con)["patient_id"])
+    cached = st.session_state.get("_pseudonyms")
+    if cached is None or cached[0] != ids:
+        st.session_state.setdefault("_pseudonym_seed", secrets.randbits(64))
+        cached = (ids, Pseudonyms(ids, st.session_state["_pseudonym_seed"]))
+        st.session_state["_pseudonyms"] = cached
+    return cached[1]
+
+
+def labels(con: duckdb.DuckDBPyConnection, patient_ids: pd.Series) -> pd.Series:
+    """How patients are named on screen: pseudonyms in presentation mode, ids otherwise."""
+    return patient_ids.map(pseudonyms(con)) if active() else patient_ids

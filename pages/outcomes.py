@@ -1,0 +1,44 @@
+"""Outcomes: the abstract's figures recomputed, responses by status with exact CIs, Kaplan-Meier curves."""
+
+import streamlit as st
+
+from cmltrack import outcomes
+from cmltrack.db import queries as q
+from cmltrack.figures.outcomes import km_figure
+from cmltrack.filters import CohortFilter
+from cmltrack.ui import board, cohort_page, sidebar
+
+con, lanes = cohort_page.start("Outcomes")
+guideline = sidebar.current_guideline()
+
+st.markdown("#### The source abstract, recomputed from the data")
+everyone = q.cohort_lanes(con, CohortFilter(), guideline)
+all_ids = everyone["patient_id"].tolist()
+figures = outcomes.abstract_figures(everyone, q.treatments_for(con, all_ids), q.adverse_events_for(con, all_ids))
+st.dataframe(outcomes.abstract_table(figures), hide_index=True, height=min(38 + 35 * len(figures), 720))
+st.caption("ASH 2012 abstract, Blood 2012;120(21):1689, against every patient in the database (not the filter). "
+           "Two printed percentages cannot come from 21 patients: 16/21 is 76.2%, printed 79%; 10/13 is 76.9%, "
+           "printed 76%.")
+
+st.markdown("#### Response on thalidomide, filtered cohort")
+left, right = st.columns([1, 1.4])
+left.dataframe(outcomes.response_table(lanes), hide_index=True)
+rates = outcomes.response_rates(lanes)
+right.dataframe(rates, hide_index=True, column_config={
+    "Rate (%)": st.column_config.NumberColumn(format="%.1f"),
+    "95% CI low (%)": st.column_config.NumberColumn(format="%.1f"),
+    "95% CI high (%)": st.column_config.NumberColumn(format="%.1f")})
+right.caption("Among patients evaluable for response (12 weeks on thalidomide). Exact (Clopper-Pearson) 95% "
+              "confidence intervals.")
+
+st.markdown("#### Time to response and time on thalidomide")
+first = q.first_response_after_thalidomide(con, lanes["patient_id"].tolist(), "CCYR", guideline)
+curves = outcomes.time_to_event(lanes, first)
+for title, frame in curves.items():
+    groups = {"Resistant": frame[frame["status"] == "resistant"], "Intolerant": frame[frame["status"] == "intolerant"]}
+    groups = {name: g for name, g in groups.items() if len(g)} or {"All": frame}
+    st.plotly_chart(km_figure(groups, title, cumulative=title.startswith("Time to"), scale=board.scale()),
+                    config={"displaylogo": False}, key=f"km_{title}")
+st.caption("Kaplan-Meier estimates with 95% confidence bands (log-log, Greenwood); ticks mark censored patients. "
+           f"Time to CCyR: first CCyR after thalidomide start ({sidebar.guideline_label(guideline)} responses), "
+           "censored at the last visit. Time on thalidomide: censored while still taken at the last visit.")
