@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-from cmltrack.ui import session, shell, sidebar
+from cmltrack.ui import auth, session, shell, sidebar
 
 shell.disable_pages_folder_mode()
 st.set_page_config(page_title="cmltrack", page_icon=":material/monitor_heart:", layout="wide")
+auth.require_login()
 
 navigation = st.navigation([
     st.Page("pages/cohort.py", title="Cohort", icon=":material/view_timeline:", default=True),
@@ -14,6 +15,6 @@ navigation = st.navigation([
     st.Page("pages/outcomes.py", title="Outcomes", icon=":material/query_stats:", url_path="outcomes"),
     st.Page("pages/safety.py", title="Safety", icon=":material/health_and_safety:", url_path="safety"),
 ])
-with shell.running():
-    sidebar.render_filters(session.cursor())
+with shell.running(), session.pinned() as con:
+    sidebar.render_filters(con)
     navigation.run()

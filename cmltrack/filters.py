@@ -35,8 +35,12 @@ class CohortFilter:
             unknown = set(getattr(self, name)) - set(allowed)
             if unknown:
                 raise ValueError(f"{name}: unknown value(s) {sorted(unknown)}; allowed {list(allowed)}")
-        if self.age is not None and self.age[0] > self.age[1]:
-            raise ValueError(f"age: lower bound {self.age[0]} is above upper bound {self.age[1]}")
+        if self.age is not None:
+            if len(self.age) != 2 or not all(isinstance(a, int) and not isinstance(a, bool) and 0 <= a <= 150
+                                             for a in self.age):
+                raise ValueError(f"age: two whole numbers of years between 0 and 150, got {self.age!r}")
+            if self.age[0] > self.age[1]:
+                raise ValueError(f"age: lower bound {self.age[0]} is above upper bound {self.age[1]}")
 
     @property
     def active(self) -> bool:

@@ -18,13 +18,14 @@ con, lanes = cohort_page.start("Cohort: imatinib and thalidomide exposure")
 axis, window, order, grouping, size, paging = st.columns([3, 1.5, 2, 2, 1.1, 1.1], vertical_alignment="bottom")
 anchor = axis.segmented_control("Time axis: months since", list(ANCHORS), default="thalidomide", required=True,
                                 format_func=lambda a: ANCHORS[a][0].removeprefix("Months since "), key="anchor",
-                                bind="query-params")
+                                bind="query-params") or "thalidomide"  # an empty ?anchor= clears the control
 WINDOWS = {"12": 12, "24": 24, "60": 60, "all": None}
 before = window.selectbox("History shown", list(WINDOWS), index=1 if anchor == "thalidomide" else 3,
                           format_func=lambda w: "All" if w == "all" else f"{w} months before", key="window",
                           help="The view starts this many months before the anchor; zoom out on the chart to see more.")
-sort = order.selectbox("Sort lanes by", list(SORTS), format_func=SORTS.get, key="sort", bind="query-params")
-group = grouping.toggle("Band by resistant / intolerant", value=True, key="group", bind="query-params")
+sort = order.selectbox("Sort lanes by", list(SORTS), format_func=SORTS.get, key="sort",
+                       bind="query-params") or "thal_months"
+group = bool(grouping.toggle("Band by resistant / intolerant", value=True, key="group", bind="query-params"))
 per_page = size.selectbox("Lanes per page", PAGE_SIZES, index=1, key="per_page")
 
 lanes = lanes.assign(label=board.labels(con, lanes["patient_id"]))

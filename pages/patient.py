@@ -9,7 +9,7 @@ from cmltrack.exports import html, image
 from cmltrack.figures.patient import build_patient_timeline
 from cmltrack.figures.swimmer import SORTS, order_lanes
 from cmltrack.timeaxis import ANCHORS
-from cmltrack.ui import board, patient_card, patient_nav, session, shell, sidebar
+from cmltrack.ui import auth, board, patient_card, patient_nav, session, shell, sidebar
 
 shell.require_app()
 con = session.cursor()
@@ -48,13 +48,14 @@ if record.empty:
              "check the link.")
     st.stop()
 p = record.iloc[0]
+auth.audit_view(pid)
 segments, labs = q.treatments_for(con, [pid]), q.labs_for(con, [pid])
 events, aes = q.events_for(con, [pid], guideline), q.adverse_events_for(con, [pid])
 patient_card.show(p, segments, rules, deid(pid) if deid else None)
 
 anchor = st.segmented_control("Time axis: months since", list(ANCHORS), default="thalidomide", required=True,
                               format_func=lambda a: ANCHORS[a][0].removeprefix("Months since "), key="anchor",
-                              bind="query-params")
+                              bind="query-params") or "thalidomide"  # an empty ?anchor= clears the control
 if p[ANCHORS[anchor][1]] is None or str(p[ANCHORS[anchor][1]]) in ("NaT", "nan", "None"):
     st.info(f"This patient has no {ANCHORS[anchor][0].removeprefix('Months since ')} date: the time axis counts "
             "from imatinib start instead.")

@@ -37,6 +37,29 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int | None:
     return None if row is None else int(row[0])
 
 
+#: The catalog name the database file is attached under.
+ALIAS = "registry"
+
+
 def open_readonly(path: str | Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection; share it across threads through ``.cursor()``, one per session."""
-    return duckdb.connect(str(path), read_only=True)
+    """A read-only view of the file as it is now; share it across threads through `cursor_for`.
+
+    Each call gets a private in-memory DuckDB with the file attached. A plain ``duckdb.connect(path)`` would go
+    through DuckDB's process-wide instance cache and, while any connection to a file that has since been replaced
+    (an import) is open, hand back the old contents. Connections opened before a replacement keep their snapshot.
+    """
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(f"ATTACH '{str(path).replace(chr(39), chr(39) * 2)}' AS {ALIAS} (READ_ONLY)")
+        con.execute(f"USE {ALIAS}")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def cursor_for(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A new cursor on ``con`` (one per thread or session) reading the attached file."""
+    cur = con.cursor()
+    cur.execute(f"USE {ALIAS}")
+    return cur

@@ -95,11 +95,14 @@ def write_database(path: str | Path, frames: dict[str, pd.DataFrame], source: st
 
 def read_frames(path: str | Path) -> tuple[dict[str, pd.DataFrame], str]:
     """The fact tables of an existing database (any schema version) and its source, for rewriting it."""
-    with duckdb.connect(str(path), read_only=True) as con:
+    from cmltrack.db.connection import open_readonly
+
+    with open_readonly(path) as con:
         frames = {}
         for table in TABLES:
             have = {r[0] for r in con.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]).fetchall()}
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ? AND table_catalog = ?",
+                [table, "registry"]).fetchall()}
             cols = [c for c in COLUMNS[table] if c in have]
             frames[table] = con.execute(f"SELECT {', '.join(cols)} FROM {table}").df()  # noqa: S608 (fixed names)
         if "source" in frames["responses"]:

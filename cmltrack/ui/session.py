@@ -1,44 +1,91 @@
-"""The database connection (one per file version, shared) and a cursor per browser session."""
+"""The database connection (one per file version, shared) and one cursor per browser session.
+
+Within one script run every query uses the same cursor, so a file replaced during a run (an import) is seen by the
+next run, never by half of this one. A missing, damaged, locked or outdated file stops the page with what to do.
+"""
 
 from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Iterator
+from pathlib import Path
 
 import duckdb
 import streamlit as st
 
 from cmltrack.config import DEFAULT_DB, ENV_VAR, database_path
-from cmltrack.db.connection import DatabaseMissing, ensure_database, open_readonly, schema_version
+from cmltrack.db.connection import DatabaseMissing, cursor_for, ensure_database, open_readonly, schema_version
 from cmltrack.db.schema import SCHEMA_VERSION
+
+log = logging.getLogger("cmltrack")
+_run = threading.local()
 
 
 @st.cache_resource(show_spinner="Opening the database...", max_entries=4)
 def _connection(path: str, mtime_ns: int) -> duckdb.DuckDBPyConnection:
     """Read-only connection to one version of the file (a replaced file has a new mtime, so a new connection)."""
-    return open_readonly(path)
+    con = open_readonly(path)
+    log.info("opened database version %s (schema %s)", mtime_ns, schema_version(con))
+    return con
 
 
-def cursor() -> duckdb.DuckDBPyConnection:
-    """This session's cursor on the current database, building the demo database at the default path on first
-    start. A configured file that does not exist stops the page with what to do."""
+def _stop(message: str) -> None:
+    st.error(message, icon=":material/database:")
+    st.stop()
+
+
+def _open(path: Path, key: tuple[str, int]) -> duckdb.DuckDBPyConnection:
+    try:
+        return cursor_for(_connection(*key))
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            log.warning("database file is locked by another process")
+            _stop(f"**The database is busy:** another program holds {path} for writing (an import, or a second "
+                  "copy of a tool that opens it read-write). Wait until it has finished, then reload this page. If "
+                  "it stays busy, close the other program; cmltrack itself only ever reads this file.")
+        log.warning("database file could not be opened: %s", type(exc).__name__)
+        _stop(f"**The database file is damaged or is not a cmltrack database:** {path}. Restore it from a backup, "
+              f"import the data again, or unset {ENV_VAR} to use the demo database. (DuckDB said: {exc})")
+        raise  # not reached: st.stop() ends the run
+
+
+def _current() -> duckdb.DuckDBPyConnection:
     try:
         path = ensure_database(database_path(), default=DEFAULT_DB)
     except DatabaseMissing as exc:
-        st.error(f"**The database is missing:** {exc}. {ENV_VAR} points there. Check the path (a typo, or a drive "
-                 f"that is not mounted), or unset {ENV_VAR} to use the demo database.")
-        st.stop()
+        _stop(f"**The database is missing:** {exc}. {ENV_VAR} points there. Check the path (a typo, or a drive "
+              f"that is not mounted), or unset {ENV_VAR} to use the demo database.")
     key = (str(path), path.stat().st_mtime_ns)
     if st.session_state.get("_db_key") != key:
-        cur = _connection(*key).cursor()
+        cur = _open(path, key)
         version = schema_version(cur)
         if version != SCHEMA_VERSION:
             if path.resolve() == DEFAULT_DB.resolve():  # the embedded database: rewrite it in the current schema
                 from cmltrack.db.store import upgrade_database
 
                 upgrade_database(path)
+                log.info("upgraded the embedded database from schema %s", version)
                 st.rerun()
-            st.error(f"**This database was written by another version of cmltrack** (schema {version}, this app "
-                     f"reads schema {SCHEMA_VERSION}): {path}. Upgrade it with `python -m cmltrack upgrade --db "
-                     f"{path}` (facts are kept, derived tables recomputed; the file is replaced atomically).")
-            st.stop()
+            _stop(f"**This database was written by another version of cmltrack** (schema {version}, this app "
+                  f"reads schema {SCHEMA_VERSION}): {path}. Upgrade it with `python -m cmltrack upgrade --db "
+                  f"{path}` (facts are kept, derived tables recomputed; the file is replaced atomically).")
         st.session_state["_db_cursor"] = cur
         st.session_state["_db_key"] = key
     return st.session_state["_db_cursor"]
+
+
+@contextlib.contextmanager
+def pinned() -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open (or reuse) the session's cursor and keep it for every query of this script run."""
+    _run.cursor = _current()
+    try:
+        yield _run.cursor
+    finally:
+        _run.cursor = None
+
+
+def cursor() -> duckdb.DuckDBPyConnection:
+    """This run's cursor (pinned by app.py), or the session's current one outside a pinned run."""
+    return getattr(_run, "cursor", None) or _current()

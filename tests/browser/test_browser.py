@@ -157,3 +157,15 @@ def test_presentation_mode_shows_no_identifier_in_the_browser(browser, server, d
         assert "CML-" not in page.url
     assert "mode=board" in page.url
     page.close()
+
+
+def test_sessions_under_load_while_the_database_is_replaced():
+    """A short run of bench/load_test.py: 4 sessions, 20 s, the file replaced every 5 s."""
+    import asyncio
+
+    from bench.load_test import run
+
+    report = asyncio.run(run(sessions=4, seconds=20, replace_every=5))
+    assert report["errors"] == [] and report["mixed_versions"] == []
+    assert report["database_replacements"] >= 3 and report["reruns"] >= 8
+    assert report["versions_seen"] == [20, 21]  # both versions were served

@@ -1,0 +1,143 @@
+"""Failure pages, the login gate, the audit trail, and logs without patient identifiers."""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+AUTH = {"auth": {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
+                 "client_id": "cmltrack", "client_secret": "s", "server_metadata_url":
+                 "https://login.hospital.example/.well-known/openid-configuration"}}
+
+
+def _run(monkeypatch, db: Path, page: str | None = None, secrets: dict | None = None, user: dict | None = None,
+         patient: str | None = None) -> AppTest:
+    monkeypatch.setenv("CMLTRACK_DB", str(db))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    if secrets:
+        at.secrets.update(secrets)
+    if user is not None:
+        at.user = user
+    if patient:
+        at.query_params["patient"] = patient
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_a_damaged_file_gives_a_clear_page(monkeypatch, tmp_path):
+    bad = tmp_path / "registry.duckdb"
+    bad.write_bytes(b"not a database " * 500)
+    at = _run(monkeypatch, bad)
+    assert "damaged or is not a cmltrack database" in at.error[0].value and "registry.duckdb" in at.error[0].value
+    assert bad.read_bytes() == b"not a database " * 500  # left as it was
+
+
+def test_a_locked_file_gives_a_busy_page(monkeypatch, tmp_path, frames):
+    from cmltrack.db.store import write_database
+
+    db = write_database(tmp_path / "locked.duckdb", frames, source="test")
+    holder = subprocess.Popen([sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(db)!r}); "
+                               "print('locked', flush=True); time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        at = _run(monkeypatch, db)
+        assert "The database is busy" in at.error[0].value
+    finally:
+        holder.kill()
+        holder.wait()
+    time.sleep(0.2)
+    at = _run(monkeypatch, db)  # once the writer is gone the app works again
+    assert not at.error
+
+
+def test_local_mode_says_so(monkeypatch, demo_db):
+    at = _run(monkeypatch, demo_db)
+    assert any("Local mode" in c.value and "127.0.0.1" in c.value for c in at.sidebar.caption)
+
+
+def test_login_gate_blocks_the_app_until_signed_in(monkeypatch, demo_db):
+    at = _run(monkeypatch, demo_db, secrets=AUTH, user={"is_logged_in": False})
+    assert [b.label for b in at.button] == ["Sign in"]
+    assert not at.get("plotly_chart") and not at.dataframe and not at.sidebar.markdown
+
+
+@pytest.mark.parametrize("page", ["pages/patient.py", "pages/patients.py", "pages/outcomes.py", "pages/safety.py"])
+def test_every_page_is_behind_the_gate(monkeypatch, demo_db, page):
+    signed_in = {"is_logged_in": True, "email": "a@hospital.example"}
+    at = _run(monkeypatch, demo_db, page, secrets=AUTH, user=signed_in)
+    assert at.dataframe or at.get("plotly_chart")  # the page itself works when signed in
+    at.user = {"is_logged_in": False}  # the session expires on this page
+    at.run()
+    assert [b.label for b in at.button] == ["Sign in"]
+    assert not at.dataframe and not at.get("plotly_chart")
+
+
+def test_signed_in_user_sees_the_app_and_each_patient_view_is_audited(monkeypatch, demo_db, tmp_path):
+    trail = tmp_path / "audit.jsonl"
+    monkeypatch.setattr("cmltrack.ui.auth.AUDIT_LOG", trail)
+    user = {"is_logged_in": True, "email": "haematologist@hospital.example"}
+    at = _run(monkeypatch, demo_db, "pages/patient.py", secrets=AUTH, user=user, patient="CML-03")
+    assert any("Signed in as haematologist@hospital.example" in c.value for c in at.sidebar.caption)
+    assert at.get("plotly_chart")
+    lines = [json.loads(line) for line in trail.read_text().splitlines()]
+    assert lines and {line["user"] for line in lines} == {"haematologist@hospital.example"}
+    assert all(line["action"] == "view" and len(line["patient"]) == 16 for line in lines)
+    assert "CML-03" not in trail.read_text()
+    assert (trail.stat().st_mode & 0o777) == 0o600
+
+
+def test_logs_carry_no_patient_identifiers(monkeypatch, demo_db, tmp_path, caplog):
+    from cmltrack.ui.session import _connection
+
+    _connection.clear()  # so this run opens the database and logs it
+    caplog.set_level(logging.DEBUG)
+    _run(monkeypatch, demo_db, "pages/patient.py", patient="CML-03")
+    _run(monkeypatch, demo_db, "pages/patients.py")
+    bad = tmp_path / "bad.duckdb"
+    bad.write_bytes(b"garbage" * 100)
+    _run(monkeypatch, bad)
+    text = " ".join(r.getMessage() for r in caplog.records if r.name.startswith("cmltrack"))
+    assert "opened database" in text and "could not be opened" in text
+    assert "CML-" not in text and "Testperson" not in text and "FAKE-" not in text
+
+
+@pytest.mark.parametrize("secrets", [{}, {"cmltrack": {"something": "else"}}])
+def test_without_an_auth_section_there_is_no_login(monkeypatch, demo_db, secrets):
+    at = _run(monkeypatch, demo_db, secrets=secrets)
+    assert not [b for b in at.button if b.label == "Sign in"] and at.get("plotly_chart")
+
+
+hostile_param = st.one_of(st.text(max_size=40), st.sampled_from(["CML-01' OR '1'='1", "'; DROP TABLE patients; --",
+                                                                  "P-001", "../../etc/passwd", "%00", "9" * 400]))
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(params=st.dictionaries(st.sampled_from(["patient", "sort", "mode", "anchor", "status", "age", "best",
+                                              "rules", "window"]), hostile_param, max_size=4))
+def test_any_url_parameters_give_a_page_or_a_message_never_a_traceback(monkeypatch, demo_db, params):
+    import hashlib
+
+    before = hashlib.sha256(demo_db.read_bytes()).hexdigest()
+    monkeypatch.setenv("CMLTRACK_DB", str(demo_db))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception
+    at.switch_page("pages/patient.py").run()
+    assert not at.exception
+    assert at.get("plotly_chart") or at.error  # the patient, or a clear message
+    assert hashlib.sha256(demo_db.read_bytes()).hexdigest() == before
