@@ -22,12 +22,19 @@ class Pseudonyms:
     """A two-way map between patient ids and pseudonyms P-001, P-002, ... in random order."""
 
     def __init__(self, patient_ids: Iterable[str], seed: int) -> None:
-        ids = sorted(set(patient_ids))
-        order = ids[:]
-        random.Random(seed).shuffle(order)
-        width = max(3, len(str(len(ids))))
-        self.forward: dict[str, str] = {pid: f"P-{i + 1:0{width}d}" for i, pid in enumerate(order)}
-        self.backward: dict[str, str] = {v: k for k, v in self.forward.items()}
+        self._rng = random.Random(seed)
+        self._width = max(3, len(str(len(set(patient_ids)))))
+        self.forward: dict[str, str] = {}
+        self.backward: dict[str, str] = {}
+        self.extend(patient_ids)
+
+    def extend(self, patient_ids: Iterable[str]) -> None:
+        """Give new patients the next numbers (in random order); existing pseudonyms never change."""
+        new = sorted(set(patient_ids) - set(self.forward))
+        self._rng.shuffle(new)
+        for pid in new:
+            pseudonym = f"P-{len(self.forward) + 1:0{self._width}d}"
+            self.forward[pid], self.backward[pseudonym] = pseudonym, pid
 
     def __call__(self, patient_id: str) -> str:
         """The pseudonym of ``patient_id`` ('P-?' for an id not known when the map was drawn)."""
@@ -59,3 +66,19 @@ def deidentify(frame: pd.DataFrame, pseudonyms: Pseudonyms, anchors: Mapping[str
 def _holds_dates(values: pd.Series) -> bool:
     sample = values.dropna().head(5)
     return len(sample) > 0 and all(hasattr(v, "year") and hasattr(v, "month") for v in sample)
+
+
+#: Free-text stop reasons shown in presentation mode only as one of these categories (free text can name people).
+REASON_CATEGORIES: tuple[tuple[str, str], ...] = (
+    ("progress", "progression"), ("blast", "progression"), ("interrupt", "interruption"),
+    ("adverse", "adverse event"), ("toxic", "adverse event"), ("intoleran", "adverse event"),
+    ("dose", "dose change"), ("complete", "completed"), ("death", "death"), ("died", "death"),
+)
+
+
+def coded_reason(text: object) -> str:
+    """A free-text reason reduced to a fixed category ('' when there is none)."""
+    if not isinstance(text, str) or not text.strip():
+        return ""
+    lower = text.lower()
+    return next((category for key, category in REASON_CATEGORIES if key in lower), "other")

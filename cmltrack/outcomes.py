@@ -128,22 +128,71 @@ def response_rates(lanes: pd.DataFrame) -> pd.DataFrame:
                                        "95% CI low (%)", "95% CI high (%)"])
 
 
-def time_to_event(lanes: pd.DataFrame, first_ccyr: pd.Series) -> dict[str, pd.DataFrame]:
-    """Durations (months from thalidomide start) and events for the Kaplan-Meier curves.
+#: Responses up to this long after thalidomide was stopped still count as responses to it (as in derive.py).
+AFTER_STOP_DAYS = 30
+CCYR_OR_DEEPER: tuple[str, ...] = ("CCYR", "MMR", "MR4", "MR4.5", "MR5")
 
-    - Time to CCyR: event at the first CCyR after thalidomide start; censored at the last visit.
-    - Time on thalidomide: event when thalidomide was stopped; censored while still taken at the last visit.
+
+def _thal_stop(treatments: pd.DataFrame) -> pd.Series:
+    """Last day on thalidomide of each patient who stopped it (patients still on it are absent)."""
+    thal = treatments[treatments["drug"] == "thalidomide"]
+    grouped = thal.groupby("patient_id")
+    stopped = ~grouped["end_date"].apply(lambda ends: ends.isna().any())
+    return pd.to_datetime(grouped["end_date"].max()[stopped])
+
+
+def time_to_event(lanes: pd.DataFrame, responses: pd.DataFrame, treatments: pd.DataFrame,
+                  labs: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Durations (months from thalidomide start) and events for the outcome curves.
+
+    Time to CCyR (event 1): the first response of CCyR depth or deeper (CCyR, MMR, MR4...) after thalidomide start
+    and no later than 30 days after it stopped. Competing (event 2): thalidomide stopped, or progression to AP/BP,
+    before that. Censored (0) at the last response assessment (marrow or BCR::ABL1) in that window. Patients already
+    in CCyR at thalidomide start are left out (nothing to reach).
+    Time on thalidomide (event 1 = stopped, 0 = still taken at the last visit): first start to final stop.
+    ``responses``: the responses shown (patient_id, date, kind), e.g. cmltrack.db.queries.events_for.
     """
     from cmltrack.timeaxis import months_between
 
     treated = lanes[lanes["thal_start_date"].notna()].set_index("patient_id")
-    reached = first_ccyr.reindex(treated.index)
-    to_ccyr = pd.DataFrame({
+    start = pd.to_datetime(treated["thal_start_date"])
+    stop = _thal_stop(treatments).reindex(treated.index)
+    window_end = (stop + pd.Timedelta(days=AFTER_STOP_DAYS)).fillna(pd.to_datetime(treated["last_visit_date"]))
+    r = responses.assign(date=pd.to_datetime(responses["date"]))
+    r = r[r["patient_id"].isin(treated.index)]
+    r = r.assign(start=r["patient_id"].map(start), end=r["patient_id"].map(window_end))
+    after = r[(r["date"] > r["start"]) & (r["date"] <= r["end"])]
+    first_ccyr = after[after["kind"].isin(CCYR_OR_DEEPER)].groupby("patient_id")["date"].min()
+    progressed = after[after["kind"].isin(("PROG_AP", "PROG_BP"))].groupby("patient_id")["date"].min()
+    # in CCyR at the start: the last cytogenetic event on or before it is a response, not its loss
+    cyto = r[(r["date"] <= r["start"]) & r["kind"].isin((*CCYR_OR_DEEPER, "LOSS_CCYR"))].sort_values("date")
+    in_ccyr = cyto.groupby("patient_id")["kind"].last().isin(CCYR_OR_DEEPER)
+    assessed = labs.assign(date=pd.to_datetime(labs["date"]))
+    assessed = assessed[(assessed["bcr_abl1_is_pct"].notna() | assessed["ph_pos_pct"].notna())
+                        & assessed["patient_id"].isin(treated.index)]
+    assessed = assessed[(assessed["date"] > assessed["patient_id"].map(start))
+                        & (assessed["date"] <= assessed["patient_id"].map(window_end))]
+    last_assessed = assessed.groupby("patient_id")["date"].max()
+
+    rows = []
+    for pid in treated.index:
+        if in_ccyr.get(pid, False):
+            continue
+        competing = min([d for d in (stop.get(pid), progressed.get(pid)) if pd.notna(d)], default=pd.NaT)
+        reached, prog = first_ccyr.get(pid, pd.NaT), progressed.get(pid, pd.NaT)
+        if pd.notna(reached) and (pd.isna(prog) or reached <= prog):  # (the window already ends 30 days after a stop)
+            when, event = reached, 1
+        elif pd.notna(competing):
+            when, event = competing, 2
+        else:
+            when, event = last_assessed.get(pid, start[pid]), 0
+        rows.append((pid, treated.at[pid, "im_status"], when, event))
+    to_ccyr = pd.DataFrame(rows, columns=["patient_id", "status", "date", "event"]).set_index("patient_id")
+    to_ccyr["duration"] = months_between(start.reindex(to_ccyr.index), to_ccyr["date"])
+    on_thal = pd.DataFrame({
         "status": treated["im_status"],
-        "duration": months_between(treated["thal_start_date"], reached.fillna(treated["last_visit_date"])),
-        "event": reached.notna(),
+        "duration": months_between(start, stop.fillna(pd.to_datetime(treated["last_visit_date"]))),
+        "event": stop.notna().astype(int),
     })
-    on_thal = pd.DataFrame({"status": treated["im_status"], "duration": treated["thal_months"],
-                            "event": ~treated["on_thalidomide"]})
-    return {"Time to CCyR": to_ccyr.dropna(subset=["duration"]),
+    return {"Time to CCyR": to_ccyr.drop(columns="date").dropna(subset=["duration"]),
             "Time on thalidomide": on_thal.dropna(subset=["duration"])}

@@ -4,10 +4,42 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cmltrack.stats import poisson_rate_ci
+from cmltrack.stats import clopper_pearson, poisson_rate_ci
 from cmltrack.timeaxis import months_between
 
 GRADES: tuple[int, ...] = (1, 2, 3, 4, 5)
+#: Treatment-emergent: onset from thalidomide start to this many days after it stopped (ICH E9 convention).
+EMERGENT_DAYS = 30
+
+
+def thalidomide_windows(lanes: pd.DataFrame, treatments: pd.DataFrame) -> pd.DataFrame:
+    """Per patient treated with thalidomide: from its first start to 30 days after its final stop (the last visit
+    while it is still taken)."""
+    thal = treatments[treatments["drug"] == "thalidomide"]
+    grouped = thal.groupby("patient_id")
+    ongoing = grouped["end_date"].apply(lambda ends: ends.isna().any())
+    stop = pd.to_datetime(grouped["end_date"].max()).where(~ongoing)
+    last = pd.to_datetime(lanes.set_index("patient_id")["last_visit_date"]).reindex(stop.index)
+    end = (stop + pd.Timedelta(days=EMERGENT_DAYS)).fillna(last)
+    return pd.DataFrame({"start": pd.to_datetime(grouped["start_date"].min()), "end": end})
+
+
+def in_windows(aes: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
+    """Adverse events whose onset falls inside their patient's window."""
+    onset = pd.to_datetime(aes["onset_date"])
+    start, end = aes["patient_id"].map(windows["start"]), aes["patient_id"].map(windows["end"])
+    return aes[(onset >= start) & (onset <= end)]
+
+
+def clip_to_windows(treatments: pd.DataFrame, windows: pd.DataFrame, last_visit: pd.Series) -> pd.DataFrame:
+    """Treatment segments cut to their patient's window (segments outside it dropped); open segments end at the
+    last visit."""
+    t = treatments[treatments["patient_id"].isin(windows.index)].copy()
+    end = pd.to_datetime(t["end_date"]).fillna(pd.to_datetime(t["patient_id"].map(last_visit)))
+    t["start_date"] = pd.concat([pd.to_datetime(t["start_date"]), t["patient_id"].map(windows["start"])],
+                                axis=1).max(axis=1)
+    t["end_date"] = pd.concat([end, t["patient_id"].map(windows["end"])], axis=1).min(axis=1)
+    return t[t["end_date"] >= t["start_date"]]
 
 
 def _term(aes: pd.DataFrame) -> pd.Series:
@@ -39,18 +71,23 @@ def onset_months(aes: pd.DataFrame, thal_start: pd.Series) -> pd.DataFrame:
 
 
 def exposure_adjusted(aes: pd.DataFrame, treatments: pd.DataFrame, last_visit: pd.Series) -> pd.DataFrame:
-    """Per drug: events attributed to it, patient-months on it (open segments to the last visit), and the rate
-    per 100 patient-months with its exact 95% interval."""
+    """Per drug: patients exposed, patients with at least one event attributed to it (% with exact interval),
+    events, patient-months on it (open segments to the last visit), and events per 100 patient-months with an
+    exact Poisson interval (which assumes independent events, so it is too narrow when patients have repeats)."""
     t = treatments.assign(end=pd.to_datetime(treatments["end_date"]).fillna(
         pd.to_datetime(treatments["patient_id"].map(last_visit))))
     t["months"] = months_between(t["start_date"], t["end"]).clip(lower=0)
     exposure = t.groupby("drug")["months"].sum()
-    events = aes.groupby("attributed_drug").size()
+    exposed = t[t["months"] > 0].groupby("drug")["patient_id"].agg(set)
     rows = []
     for drug, months in exposure.items():
         if months <= 0:
             continue
-        n = int(events.get(drug, 0))
+        mine = aes[(aes["attributed_drug"] == drug) & aes["patient_id"].isin(exposed[drug])]
+        n, patients, with_event = len(mine), len(exposed[drug]), mine["patient_id"].nunique()
+        p_lo, p_hi = clopper_pearson(with_event, patients)
         lo, hi = poisson_rate_ci(n, months)
-        rows.append((drug, n, round(months, 1), 100 * n / months, 100 * lo, 100 * hi))
-    return pd.DataFrame(rows, columns=["drug", "events", "patient_months", "per_100_pm", "ci_low", "ci_high"])
+        rows.append((drug, patients, with_event, 100 * with_event / patients, 100 * p_lo, 100 * p_hi, n,
+                     round(months, 1), 100 * n / months, 100 * lo, 100 * hi))
+    return pd.DataFrame(rows, columns=["drug", "patients", "patients_with_event", "pct_patients", "pct_low",
+                                       "pct_high", "events", "patient_months", "per_100_pm", "ci_low", "ci_high"])

@@ -1,8 +1,9 @@
 """Survival and proportion statistics (pure numpy / scipy).
 
 - Kaplan-Meier product-limit estimator (Kaplan EL, Meier P, JASA 1958;53:457) with Greenwood's variance and the
-  log(-log) confidence interval (Kalbfleisch & Prentice 2002; the default of R's survival and of lifelines).
+  log(-log) confidence interval (Kalbfleisch & Prentice 2002; lifelines' default, R's survfit conf.type="log-log").
   lifelines itself is not used: its releases require pandas < 3.
+- Cumulative incidence with competing events (Aalen-Johansen; Kalbfleisch & Prentice 2002, ch. 8).
 - Exact (Clopper-Pearson) binomial confidence interval (Clopper CJ, Pearson ES, Biometrika 1934;26:404).
 - Exact Poisson confidence interval for a rate (Garwood F, Biometrika 1936;28:437).
 """
@@ -49,6 +50,28 @@ def _loglog_ci(s: float, greenwood: float, z: float) -> tuple[float, float]:
     se = math.sqrt(greenwood) / abs(math.log(s))
     lo, hi = s ** math.exp(z * se), s ** math.exp(-z * se)
     return lo, hi
+
+
+def cumulative_incidence(durations: Sequence[float], events: Sequence[int]) -> pd.DataFrame:
+    """Cumulative incidence of event 1 when event 2 competes (0 = censored): columns time, at_risk, events,
+    competing, censored, incidence. CIF(t) = sum over event times t_j <= t of S(t_j-) d1_j / n_j, where S is the
+    Kaplan-Meier estimate of remaining free of either event."""
+    t = np.asarray(durations, dtype=float)
+    e = np.asarray(events, dtype=int)
+    if t.shape != e.shape:
+        raise ValueError("durations and events must have the same length")
+    if len(t) and (np.isnan(t).any() or (t < 0).any() or not np.isin(e, (0, 1, 2)).all()):
+        raise ValueError("durations must be >= 0 and events 0, 1 or 2")
+    rows = [(0.0, len(t), 0, 0, 0, 0.0)]
+    free, incidence = 1.0, 0.0
+    for time in np.unique(t):
+        at_risk = int((t >= time).sum())
+        d1, d2 = int(((t == time) & (e == 1)).sum()), int(((t == time) & (e == 2)).sum())
+        c = int(((t == time) & (e == 0)).sum())
+        incidence += free * d1 / at_risk
+        free *= 1 - (d1 + d2) / at_risk
+        rows.append((float(time), at_risk, d1, d2, c, incidence))
+    return pd.DataFrame(rows, columns=["time", "at_risk", "events", "competing", "censored", "incidence"])
 
 
 def at_risk_at(durations: Sequence[float], times: Sequence[float]) -> list[int]:

@@ -4,11 +4,13 @@ import math
 
 import streamlit as st
 
+from cmltrack.config import database_path
 from cmltrack.db import queries as q
-from cmltrack.exports import ExportUnavailable, html, image
+from cmltrack.db.connection import open_readonly
+from cmltrack.exports import html, image
 from cmltrack.figures.swimmer import SORTS, build_swimmer, order_lanes
 from cmltrack.timeaxis import ANCHORS
-from cmltrack.ui import board, cohort_page, sidebar
+from cmltrack.ui import board, cohort_page, patient_nav, sidebar
 from cmltrack.ui.deck import build_deck
 
 PAGE_SIZES = (25, 50, 100, 200)
@@ -46,9 +48,12 @@ figure = build_swimmer(shown, q.treatments_for(con, ids), q.events_for(con, ids,
 event = st.plotly_chart(figure, config={"displaylogo": False, "scrollZoom": False}, key="swimmer",
                         on_select="rerun", selection_mode="points")
 picked = [pt.get("customdata") for pt in event.selection.get("points", []) if pt.get("customdata")]
-if picked:  # a click on a lane's bar or marker opens that patient, keeping the filters in the URL
-    # the lane's label (a pseudonym in presentation mode) names the patient; bound filters follow by themselves
-    st.switch_page("pages/patient.py", query_params={"patient": picked[0][0]})
+if picked:  # a click on a lane's bar or marker opens that patient; bound filters follow by themselves
+    label = picked[0][0]
+    if board.active():  # the label is this session's pseudonym: hand the patient over in the session, not the URL
+        st.session_state[patient_nav.CURRENT] = board.pseudonyms(con).real(label)
+        st.switch_page("pages/patient.py", query_params={})
+    st.switch_page("pages/patient.py", query_params={"patient": label})
 st.caption(
     "Bars: daily dose of each drug, darker = higher dose; imatinib above, thalidomide below in each lane. "
     "Responses sit on the lane's centre line; adverse events on the bar of the drug they are attributed to. "
@@ -69,13 +74,18 @@ with st.expander("Export for slides", icon=":material/download:"):
                             default=ids[: min(len(ids), 6)], format_func=dict(zip(shown["patient_id"],
                                                                                    shown["label"])).get)
     deid = board.pseudonyms(con) if board.active() else None
-    if st.button("Build PowerPoint deck" + (" (de-identified)" if deid else ""), icon=":material/slideshow:"):
+    source = str(database_path())
+
+    def deck_file() -> bytes:
+        """Drawn when clicked, from what is on screen now (mode, patients, rules), on a connection of its own."""
+        own = open_readonly(source)
         try:
-            with st.spinner(f"Drawing {len(chosen) + 1} slides..."):
-                st.session_state["deck"] = build_deck(con, figure, chosen, guideline, deid, board.scale())
-        except ExportUnavailable as exc:
-            st.error(str(exc))
-    if st.session_state.get("deck"):
-        st.download_button("Download the deck (.pptx)", st.session_state["deck"], file_name="tumour_board.pptx",
-                           mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
-                           on_click="ignore", type="primary")
+            return build_deck(own, figure, chosen, guideline, deid, board_scale)
+        finally:
+            own.close()
+
+    board_scale = board.scale()
+    st.download_button(f"PowerPoint deck: swimmer + {len(chosen)} patients" + (" (de-identified)" if deid else ""),
+                       deck_file, file_name="tumour_board.pptx", on_click="ignore", type="primary",
+                       mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                       icon=":material/slideshow:", disabled=not chosen)

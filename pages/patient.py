@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from cmltrack.db import queries as q
-from cmltrack.deid import deidentify
+from cmltrack.deid import coded_reason, deidentify
 from cmltrack.exports import html, image
 from cmltrack.figures.patient import build_patient_timeline
 from cmltrack.figures.swimmer import SORTS, order_lanes
@@ -19,26 +19,27 @@ choices = q.patient_choices(con)
 if choices.empty:
     st.info("The database holds no patients yet.")
     st.stop()
-names = board.pseudonyms(con)
-deid = names if board.active() else None
+deid = board.pseudonyms(con) if board.active() else None
 
 # previous / next follow the swimmer's order of the filtered cohort
 sort = {label: key for key, label in SORTS.items()}.get(st.query_params.get("sort"), "thal_months")
 cohort = order_lanes(q.cohort_lanes(con, sidebar.current_filter(), guideline), sort)["patient_id"].tolist()
-pid = patient_nav.requested(names)  # an id, or a pseudonym of this session
+pid, notice = patient_nav.requested(board=deid is not None)
+if notice:
+    st.warning(notice)
 if pid is None:
     pid = cohort[0] if cohort else choices["patient_id"].iloc[0]
-if pid in names.forward:
-    patient_nav.go_to(pid, deid)  # the URL shows what the mode allows: a pseudonym in presentation mode
+if pid in set(choices["patient_id"]):
+    patient_nav.go_to(pid, board=deid is not None)
 
 top = st.columns([3, 1, 1, 3], vertical_alignment="center")
 with top[0]:
     patient_nav.picker(choices, pid, deid)
 before, after = patient_nav.neighbours(cohort, pid)
 top[1].button("Previous", icon=":material/arrow_back:", disabled=before is None, on_click=patient_nav.go_to,
-              args=(before, deid), width="stretch")
+              args=(before, deid is not None), width="stretch")
 top[2].button("Next", icon=":material/arrow_forward:", disabled=after is None, on_click=patient_nav.go_to,
-              args=(after, deid), width="stretch")
+              args=(after, deid is not None), width="stretch")
 top[3].caption(f"{cohort.index(pid) + 1} of {len(cohort)} in the filtered cohort" if pid in cohort else
                "Not in the filtered cohort")
 
@@ -84,9 +85,12 @@ for tab, frame, name in ((visits_tab, labs, "visits"), (ae_tab, aes, "adverse_ev
         if frame.empty:
             st.write(f"No {name.replace('_', ' ')} recorded.")
             continue
-        if deid is not None:  # months since thalidomide (or imatinib) start instead of dates; no identifiers
+        if deid is not None:  # months since thalidomide (or imatinib) start instead of dates; no free text
             anchor = p["thal_start_date"] if pd.notna(p["thal_start_date"]) else p["im_start_date"]
             shown = deidentify(frame, deid, {pid: pd.Timestamp(anchor)}).drop(columns="patient_id")
+            shown = shown.drop(columns=[c for c in ("term",) if c in shown])
+            if "reason_stopped" in shown:
+                shown["reason_stopped"] = shown["reason_stopped"].map(coded_reason)
         else:
             shown = frame.drop(columns="patient_id")
             for column in shown.select_dtypes("datetime").columns:  # calendar dates, not midnight timestamps

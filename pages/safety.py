@@ -7,34 +7,53 @@ from cmltrack.db import queries as q
 from cmltrack.figures.safety import grade_bars, onset_strip
 from cmltrack.ui import board, cohort_page
 
+PERIODS = {"emergent": "Since thalidomide start (treatment-emergent)", "all": "Whole record (imatinib years too)"}
+
 con, lanes = cohort_page.start("Safety")
 ids = lanes["patient_id"].tolist()
+by_patient = lanes.set_index("patient_id")
+treatments = q.treatments_for(con, ids)
+period = st.segmented_control("Adverse events", list(PERIODS), format_func=PERIODS.get, default="emergent",
+                              required=True, key="ae_period") or "emergent"
 aes = q.adverse_events_for(con, ids)
+if period == "emergent":
+    windows = safety.thalidomide_windows(lanes, treatments)
+    aes = safety.in_windows(aes, windows)
+    exposure = safety.clip_to_windows(treatments, windows, by_patient["last_visit_date"])
+else:
+    exposure = treatments
 if aes.empty:
-    st.info("No adverse events are recorded for the patients shown.")
+    st.info("No adverse events are recorded for the patients shown in this period.")
     st.stop()
 
-by_patient = lanes.set_index("patient_id")
 worst = safety.worst_grade_by_term(aes)
 scale = board.scale()
 st.plotly_chart(grade_bars(worst.drop(columns="patients"), "Patients by the worst grade of each adverse event",
                            "Patients", scale), config={"displaylogo": False}, key="worst")
-left, right = st.columns(2)
-with left:
+columns = st.columns(1 if board.active() else 2)
+with columns[0]:
     st.plotly_chart(grade_bars(safety.by_attribution(aes), "Events by attributed drug", "Events", scale),
                     config={"displaylogo": False}, key="attribution")
-with right:
-    rates = safety.exposure_adjusted(aes, q.treatments_for(con, ids), by_patient["last_visit_date"])
+with columns[-1]:
+    rates = safety.exposure_adjusted(aes, exposure, by_patient["last_visit_date"])
     st.markdown("**Exposure-adjusted rates**")
+    pct = {"format": "%.0f"}
     st.dataframe(rates, hide_index=True, column_config={
-        "drug": "Drug", "events": "Events attributed", "patient_months": "Patient-months",
-        "per_100_pm": st.column_config.NumberColumn("Per 100 patient-months", format="%.1f"),
-        "ci_low": st.column_config.NumberColumn("95% CI low", format="%.1f"),
-        "ci_high": st.column_config.NumberColumn("95% CI high", format="%.1f")})
-    st.caption("Events attributed to the drug per 100 patient-months on it (ongoing treatment counted to the "
-               "last visit); exact Poisson 95% intervals.")
+        "drug": "Drug", "patients": "Patients exposed", "patients_with_event": "With an event",
+        "pct_patients": st.column_config.NumberColumn("% of patients", **pct),
+        "pct_low": st.column_config.NumberColumn("95% CI low", **pct),
+        "pct_high": st.column_config.NumberColumn("95% CI high", **pct),
+        "events": "Events", "patient_months": "Patient-months",
+        "per_100_pm": st.column_config.NumberColumn("Events per 100 patient-months", format="%.1f"),
+        "ci_low": st.column_config.NumberColumn("Rate CI low", format="%.1f"),
+        "ci_high": st.column_config.NumberColumn("Rate CI high", format="%.1f")})
+    st.caption("Events attributed to the drug over patient-months on it in the period (ongoing treatment counted "
+               "to the last visit). Patient incidence with exact (Clopper-Pearson) intervals; event rates with exact "
+               "Poisson intervals, which assume independent events and are too narrow when patients have repeats.")
 onsets = safety.onset_months(aes, by_patient["thal_start_date"])
 if len(onsets):
     st.plotly_chart(onset_strip(onsets, scale), config={"displaylogo": False}, key="onset")
-st.caption(f"{len(aes)} adverse events in {aes['patient_id'].nunique()} of {len(lanes)} patients; CTCAE grades as "
-           f"recorded (version {', '.join(sorted(aes['ctcae_version'].dropna().unique())) or 'not recorded'}).")
+st.caption(f"{len(aes)} adverse events in {aes['patient_id'].nunique()} of {len(lanes)} patients "
+           f"({PERIODS[period].lower()}; treatment-emergent: onset from thalidomide start to "
+           f"{safety.EMERGENT_DAYS} days after it stopped). CTCAE grades as recorded (version "
+           f"{', '.join(sorted(aes['ctcae_version'].dropna().unique())) or 'not recorded'}).")

@@ -166,14 +166,3 @@ def tki_line_start(con: duckdb.DuckDBPyConnection, patient_id: str) -> pd.Timest
         [patient_id, list(TKIS)]).fetchone()
     return None if row[0] is None else pd.Timestamp(row[0])
 
-
-def first_response_after_thalidomide(con: duckdb.DuckDBPyConnection, patient_ids: Sequence[str], kind: str,
-                                     guideline: str = "ELN2020") -> pd.Series:
-    """Date of each patient's first shown response of ``kind`` after thalidomide start (patients without one are
-    absent)."""
-    rows = con.execute(
-        f"""SELECT r.patient_id, min(r.date) AS first {_SHOWN_RESPONSES}
-                AND r.kind = ? AND r.date > s.thal_start_date
-            GROUP BY 1""",  # noqa: S608 (fixed SQL text; values are bound)
-        [list(patient_ids), guideline, kind]).df()
-    return pd.Series(pd.to_datetime(rows["first"]).to_numpy(), index=rows["patient_id"].to_numpy())

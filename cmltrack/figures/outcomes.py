@@ -8,38 +8,49 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from cmltrack.figures.palette import OKABE_ITO
-from cmltrack.stats import at_risk_at, kaplan_meier
+from cmltrack.stats import at_risk_at, cumulative_incidence, kaplan_meier
 
 COLOURS = (OKABE_ITO["blue"], OKABE_ITO["vermillion"], OKABE_ITO["bluish_green"], OKABE_ITO["reddish_purple"])
 DASHES = ("solid", "dash", "dot", "dashdot")
 
 
-def km_figure(groups: dict[str, pd.DataFrame], title: str, cumulative: bool = False, scale: float = 1.0) -> go.Figure:
-    """One curve per group (a frame of duration and event); ``cumulative`` plots 1 - S (e.g. time to response)."""
+def km_figure(groups: dict[str, pd.DataFrame], title: str, competing: bool = False, scale: float = 1.0) -> go.Figure:
+    """One curve per group (a frame of duration and event).
+
+    Default: Kaplan-Meier of remaining free of the event (event 1; 0 censored) with its 95% band. ``competing``:
+    cumulative incidence of event 1 with event 2 competing (Aalen-Johansen), drawn rising, without a band.
+    """
     fig = make_subplots(rows=2, cols=1, row_heights=[0.8, 0.2], shared_xaxes=True, vertical_spacing=0.1)
     x_max = max([float(g["duration"].max()) for g in groups.values() if len(g)] + [1.0])
     ticks = list(np.arange(0, x_max + 3, 3))
     for i, (name, g) in enumerate(groups.items()):
         if g.empty:
             continue
-        km = kaplan_meier(g["duration"], g["event"])
-        y, lo, hi = km["survival"], km["lower"], km["upper"]
-        if cumulative:
-            y, lo, hi = 1 - y, 1 - hi, 1 - lo
         colour, dash = COLOURS[i % len(COLOURS)], DASHES[i % len(DASHES)]
-        label = f"{name} (n = {len(g)}, events {int(g['event'].sum())})"
-        fig.add_trace(go.Scatter(x=km["time"], y=hi * 100, mode="lines", line=dict(width=0, shape="hv"),
-                                 showlegend=False, hoverinfo="skip", legendgroup=name), row=1, col=1)
-        fig.add_trace(go.Scatter(x=km["time"], y=lo * 100, mode="lines", line=dict(width=0, shape="hv"),
-                                 fill="tonexty", fillcolor=_rgba(colour, 0.12), showlegend=False, hoverinfo="skip",
-                                 legendgroup=name), row=1, col=1)
+        events = int((g["event"] == 1).sum())
+        if competing:
+            km = cumulative_incidence(g["duration"], g["event"])
+            y = km["incidence"]
+            lo = hi = y
+            label = f"{name} (n = {len(g)}, reached {events}, competing {int((g['event'] == 2).sum())})"
+        else:
+            km = kaplan_meier(g["duration"], g["event"] == 1)
+            y, lo, hi = km["survival"], km["lower"], km["upper"]
+            label = f"{name} (n = {len(g)}, events {events})"
+            fig.add_trace(go.Scatter(x=km["time"], y=hi * 100, mode="lines", line=dict(width=0, shape="hv"),
+                                     showlegend=False, hoverinfo="skip", legendgroup=name), row=1, col=1)
+            fig.add_trace(go.Scatter(x=km["time"], y=lo * 100, mode="lines", line=dict(width=0, shape="hv"),
+                                     fill="tonexty", fillcolor=_rgba(colour, 0.12), showlegend=False,
+                                     hoverinfo="skip", legendgroup=name), row=1, col=1)
         fig.add_trace(go.Scatter(x=km["time"], y=y * 100, mode="lines", name=label, legendgroup=name,
                                  line=dict(color=colour, width=2.5 * scale, shape="hv", dash=dash),
                                  customdata=np.column_stack([km["at_risk"], lo * 100, hi * 100]),
-                                 hovertemplate=f"{name}<br>month %{{x:.1f}}: %{{y:.0f}}% (95% CI %{{customdata[1]:.0f}}"
-                                               "-%{customdata[2]:.0f}%)<br>at risk %{customdata[0]}<extra></extra>"),
+                                 hovertemplate=f"{name}<br>month %{{x:.1f}}: %{{y:.0f}}%"
+                                               + ("" if competing else " (95% CI %{customdata[1]:.0f}"
+                                                  "-%{customdata[2]:.0f}%)") + "<br>at risk %{customdata[0]}"
+                                               "<extra></extra>"),
                       row=1, col=1)
-        censored = g[~g["event"]]
+        censored = g[g["event"] == 0]
         if len(censored):
             step = pd.Series(y.to_numpy(), index=km["time"])
             at = [float(step[step.index <= t].iloc[-1]) * 100 for t in censored["duration"]]
@@ -53,9 +64,10 @@ def km_figure(groups: dict[str, pd.DataFrame], title: str, cumulative: bool = Fa
     fig.update_layout(template="plotly_white", height=int(520 * scale), title=dict(text=title, x=0),
                       margin=dict(l=10, r=10, t=60, b=50), font=dict(size=13 * scale),
                       legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"))
-    fig.update_yaxes(title_text="Reached (%)" if cumulative else "Still on it (%)", range=[-2, 102], row=1, col=1)
-    fig.update_yaxes(title_text="At risk", autorange="reversed", showgrid=False, row=2, col=1)
-    fig.update_xaxes(title_text="Months since thalidomide start", dtick=3, range=[0, x_max + 0.5], row=2, col=1)
+    fig.update_yaxes(title_text="Reached (%)" if competing else "Still on it (%)", range=[-2, 102], row=1, col=1)
+    rows = max(len([g for g in groups.values() if len(g)]), 1)  # first group on top, text not clipped at the edges
+    fig.update_yaxes(title_text="At risk", range=[rows - 0.4, -0.6], showgrid=False, row=2, col=1)
+    fig.update_xaxes(title_text="Months since thalidomide start", dtick=3, range=[-0.7, x_max + 0.5], row=2, col=1)
     return fig
 
 

@@ -18,6 +18,7 @@ from plotly.subplots import make_subplots
 
 from cmltrack.clinical import milestones
 from cmltrack.clinical.timeline import visit_phase
+from cmltrack.deid import coded_reason
 from cmltrack.figures.palette import AE_GRADE_COLOURS, GLYPHS, OKABE_ITO, dose_shade, drug_label
 from cmltrack.timeaxis import ANCHORS, MONTH_DAYS, months_between
 
@@ -59,8 +60,9 @@ def _exposure(fig: go.Figure, segments: pd.DataFrame, clock: _Clock, last: pd.Ti
     seg = segments.assign(x0=clock.x(segments["start_date"]), x1=clock.x(end), lane=segments["drug"].map(
         {d: drug_label(d) for d in drugs}))
     for (drug, dose), rows in seg.groupby(["drug", "dose_mg"], sort=False):
-        custom = np.column_stack([clock.fmt(rows["start_date"]), clock.fmt(rows["end_date"]),
-                                  rows["reason_stopped"].fillna("").astype(str)])
+        reasons = rows["reason_stopped"].fillna("").astype(str) if clock.calendar else \
+            rows["reason_stopped"].map(coded_reason)
+        custom = np.column_stack([clock.fmt(rows["start_date"]), clock.fmt(rows["end_date"]), reasons])
         fig.add_trace(go.Bar(
             orientation="h", y=rows["lane"], base=rows["x0"], x=rows["x1"] - rows["x0"], name=f"{dose:g} mg/d",
             marker=dict(color=dose_shade(drug, dose), line=dict(width=0.5, color="white")), showlegend=False,
@@ -95,7 +97,8 @@ def _adverse_events(fig: go.Figure, aes: pd.DataFrame, clock: _Clock, last: pd.T
     a = aes.assign(term_label=aes["meddra_pt"].fillna(aes["term"]), x0=clock.x(aes["onset_date"]),
                    x1=clock.x((pd.to_datetime(aes["end_date"]) + pd.Timedelta(days=1)).fillna(last)))
     for grade, rows in a.groupby("ctcae_grade"):
-        custom = np.column_stack([rows["term"], clock.fmt(rows["onset_date"]), clock.fmt(rows["end_date"]),
+        verbatim = rows["term"] if clock.calendar else rows["term_label"]  # free text stays off a shared screen
+        custom = np.column_stack([verbatim, clock.fmt(rows["onset_date"]), clock.fmt(rows["end_date"]),
                                   rows["attributed_drug"].fillna("not attributed"),
                                   rows["ctcae_version"].fillna("?")])
         fig.add_trace(go.Bar(
@@ -222,7 +225,8 @@ def build_patient_timeline(patient: pd.Series, segments: pd.DataFrame, labs: pd.
                            scale: float = 1.0) -> go.Figure:
     """The patient's course; ``patient`` holds the anchor dates (thal_start_date, im_start_date, diagnosis_date)
     and last_visit_date. ``calendar=False`` gives hover times as months since the anchor (presentation mode);
-    ``scale`` enlarges text and markers."""
+    ``scale`` enlarges text and markers; without calendar dates, free text (stop reasons, verbatim AE terms) is
+    shown only as categories and preferred terms."""
     if anchor not in ANCHORS:
         raise ValueError(f"anchor must be one of {list(ANCHORS)}, got {anchor!r}")
     axis_title, column = ANCHORS[anchor]
@@ -252,8 +256,8 @@ def build_patient_timeline(patient: pd.Series, segments: pd.DataFrame, labs: pd.
     fig.update_layout(
         template="plotly_white", barmode="overlay", height=int(sum(heights) * px_per_unit * scale) + 120,
         margin=dict(l=10, r=60, t=110, b=50), font=dict(size=12 * scale), hoverlabel=dict(font_size=13 * scale),
-        legend=dict(orientation="h", y=1.025, yanchor="bottom", x=0, groupclick="toggleitem", entrywidth=150,
-                    font=dict(size=11)),
+        legend=dict(orientation="h", y=1.025, yanchor="bottom", x=0, groupclick="toggleitem",
+                    entrywidth=int(150 * scale), font=dict(size=11 * scale)),
     )
     fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(lanes)), row=1, col=1)
     fig.update_yaxes(showticklabels=False, row=2, col=1)
@@ -263,5 +267,5 @@ def build_patient_timeline(patient: pd.Series, segments: pd.DataFrame, labs: pd.
     fig.update_xaxes(title_text=axis_title, dtick=6, row=len(ROWS), col=1)
     fig.update_xaxes(showgrid=True, gridcolor="#EEEEEE")
     for annotation in fig.layout.annotations[:len(ROWS)]:  # the subplot titles
-        annotation.update(x=0, xanchor="left", font=dict(size=12, color="#333333"))
+        annotation.update(x=0, xanchor="left", font=dict(size=12 * scale, color="#000000" if scale > 1 else "#333333"))
     return fig

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from cmltrack.deid import coded_reason
 from cmltrack.figures.palette import GLYPHS, dose_shade, drug_label
 from cmltrack.timeaxis import ANCHORS, months_between
 
@@ -62,6 +63,11 @@ def _when(dates: pd.Series, months: pd.Series, calendar: bool) -> pd.Series:
     return ("month " + months.round(1).astype(str)).where(pd.to_datetime(dates).notna(), "ongoing")
 
 
+def _reason(reasons: pd.Series, calendar: bool) -> pd.Series:
+    """Stop reasons: as written, or (presentation mode) only their category: free text can name people."""
+    return reasons.fillna("").astype(str) if calendar else reasons.map(coded_reason)
+
+
 def _lane_labels(lanes: pd.DataFrame) -> list[str]:
     age = lanes["age_years"].astype("Int64").astype(str).replace("<NA>", "?")
     return (lanes["label"].astype(str) + "  " + lanes["sex"].fillna("?").astype(str) + " " + age).tolist()
@@ -78,7 +84,7 @@ def _segment_traces(segments: pd.DataFrame, calendar: bool) -> list[go.Bar]:
             custom = np.column_stack([seg["label"], np.full(len(seg), name),
                                       _when(seg["start_date"], seg["x0"], calendar),
                                       _when(seg["end_date"], seg["x1"], calendar),
-                                      seg["reason_stopped"].fillna("").astype(str)])
+                                      _reason(seg["reason_stopped"], calendar)])
             traces.append(go.Bar(
                 orientation="h", y=seg["y"] + DRUG_OFFSET.get(drug, 0.0), base=seg["x0"], x=seg["x1"] - seg["x0"],
                 width=BAR_WIDTH, name=name, legendgroup=drug, legendgrouptitle_text=drug_label(drug),
@@ -171,7 +177,8 @@ def build_swimmer(lanes: pd.DataFrame, segments: pd.DataFrame, events: pd.DataFr
 
     ``months_before`` limits the initial view to that many months before the anchor (zoom out to see all).
     Lanes are named by their ``label`` column when there is one (pseudonyms in presentation mode), else by patient
-    id; ``calendar=False`` gives times in hover text as months on the axis instead of dates; ``scale`` enlarges
+    id; ``calendar=False`` (presentation mode) gives times in hover text as months on the axis instead of dates and
+    stop reasons only as categories; ``scale`` enlarges
     text, markers and lanes for projection. Patients without the anchor date (e.g. never on thalidomide) are left
     out; the caller says how many.
     """

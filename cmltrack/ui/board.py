@@ -35,9 +35,13 @@ def render_toggle() -> bool:
                            "thalidomide start), larger text. Also ?mode=board in the URL.")
     if st.session_state[KEY]:
         _sync_url()
-        st.html("<style>html, body, [data-testid='stAppViewContainer'] { font-size: 19px; }"
-                "[data-testid='stMarkdownContainer'] p, [data-testid='stCaptionContainer'] { font-size: 1.05rem; }"
-                "[data-testid='stAppViewContainer'] { color: #000; }</style>")
+        # projector: larger type, black text (captions included), stronger rules and borders
+        st.html("<style>html, body, [data-testid='stAppViewContainer'] { font-size: 19px; color: #000; }"
+                "[data-testid='stMarkdownContainer'] p, [data-testid='stCaptionContainer'] "
+                "{ font-size: 1.05rem; color: #000 !important; }"
+                "[data-testid='stVerticalBlockBorderWrapper'], [data-testid='stExpander'] details "
+                "{ border: 2px solid #000 !important; }"
+                "[data-testid='stSidebar'] { background: #fff; border-right: 2px solid #000; }</style>")
     return bool(st.session_state[KEY])
 
 
@@ -53,13 +57,14 @@ def scale() -> float:
 
 def pseudonyms(con: duckdb.DuckDBPyConnection) -> Pseudonyms:
     """This session's pseudonyms for every patient in the database."""
-    ids = tuple(q.patient_choices(con)["patient_id"])
-    cached = st.session_state.get("_pseudonyms")
-    if cached is None or cached[0] != ids:
-        st.session_state.setdefault("_pseudonym_seed", secrets.randbits(64))
-        cached = (ids, Pseudonyms(ids, st.session_state["_pseudonym_seed"]))
-        st.session_state["_pseudonyms"] = cached
-    return cached[1]
+    ids = q.patient_choices(con)["patient_id"].tolist()
+    names = st.session_state.get("_pseudonyms")
+    if names is None:
+        names = Pseudonyms(ids, secrets.randbits(64))
+        st.session_state["_pseudonyms"] = names
+    else:
+        names.extend(ids)  # a replaced database adds patients; the ones on screen keep their pseudonyms
+    return names
 
 
 def labels(con: duckdb.DuckDBPyConnection, patient_ids: pd.Series) -> pd.Series:

@@ -1,6 +1,13 @@
-"""Which patient the patient page shows: ?patient=ID in the URL, a picker, previous / next in the filtered cohort."""
+"""Which patient the patient page shows.
+
+Normal mode: ?patient=ID in the URL (a link can be shared). Presentation mode: the patient is kept in the browser
+session only. A pseudonym means a different patient in every session, so it never goes into a URL, and a link
+carrying one is refused rather than resolved to whoever has that pseudonym now.
+"""
 
 from __future__ import annotations
+
+import re
 
 import pandas as pd
 import streamlit as st
@@ -8,25 +15,38 @@ import streamlit as st
 from cmltrack.deid import Pseudonyms
 
 PARAM = "patient"
+CURRENT = "patient_current"
+PSEUDONYM = re.compile(r"P-\d+|P-\?")
 
 
-def requested(pseudonyms: Pseudonyms) -> str | None:
-    """The patient in the URL, if any: an id, or one of this session's pseudonyms (returned as the id behind it).
-    Anything else is returned as written, so the page can say it is unknown."""
+def requested(board: bool) -> tuple[str | None, str | None]:
+    """(patient id to show or None, a message to show or None)."""
     value = st.query_params.get(PARAM)
-    if not isinstance(value, str) or not value.strip():
-        return None
-    value = value.strip()
-    return pseudonyms.real(value) or value
+    value = value.strip() if isinstance(value, str) and value.strip() else None
+    if value is not None and PSEUDONYM.fullmatch(value):
+        del st.query_params[PARAM]
+        return st.session_state.get(CURRENT), ("A link cannot open a patient by pseudonym: pseudonyms are drawn anew "
+                                                "for every browser session. Pick the patient below.")
+    if board:
+        if value is not None:  # a link with a real id: take it, and take it off the screen
+            st.session_state[CURRENT] = value
+            del st.query_params[PARAM]
+        return st.session_state.get(CURRENT), None
+    return value or st.session_state.get(CURRENT), None
 
 
-def go_to(patient_id: str, pseudonyms: Pseudonyms | None = None) -> None:
-    """Show ``patient_id``, keeping it (its pseudonym in presentation mode) in the URL for sharing."""
-    st.query_params[PARAM] = pseudonyms(patient_id) if pseudonyms is not None else patient_id
+def go_to(patient_id: str, board: bool) -> None:
+    """Show ``patient_id``; in normal mode also put it in the URL for sharing."""
+    st.session_state[CURRENT] = patient_id
+    if board:
+        if PARAM in st.query_params:
+            del st.query_params[PARAM]
+    else:
+        st.query_params[PARAM] = patient_id
 
 
-def _picked(pseudonyms: Pseudonyms | None) -> None:
-    go_to(st.session_state["patient_picker"], pseudonyms)
+def _picked(board: bool) -> None:
+    go_to(st.session_state["patient_picker"], board)
 
 
 def picker(choices: pd.DataFrame, current: str | None, pseudonyms: Pseudonyms | None) -> None:
@@ -41,9 +61,9 @@ def picker(choices: pd.DataFrame, current: str | None, pseudonyms: Pseudonyms | 
         def show(pid: str) -> str:
             return f"{pid} · {names[pid]}" if names.get(pid) else pid
     st.session_state["patient_picker"] = current if current in set(ids) else None
-    st.selectbox("Patient", ids, key="patient_picker", on_change=_picked, args=(pseudonyms,), format_func=show,
-                 placeholder="Search by pseudonym" if pseudonyms is not None else "Search by ID or name",
-                 label_visibility="collapsed")
+    st.selectbox("Patient", ids, key="patient_picker", on_change=_picked, args=(pseudonyms is not None,),
+                 format_func=show, placeholder="Search by pseudonym" if pseudonyms is not None else
+                 "Search by ID or name", label_visibility="collapsed")
 
 
 def neighbours(cohort_ids: list[str], current: str) -> tuple[str | None, str | None]:

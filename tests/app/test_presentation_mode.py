@@ -77,15 +77,45 @@ def test_pseudonyms_are_stable_in_a_session_and_drawn_anew_in_the_next(monkeypat
     assert len(orders) > 1  # a new session draws new pseudonyms
 
 
-def test_patient_page_in_board_mode_uses_the_pseudonym_in_the_url(monkeypatch, demo_db):
+def _param(at: AppTest, key: str) -> str | None:
+    value = at.query_params.get(key) if key in at.query_params else None
+    return value[0] if isinstance(value, list) else value
+
+
+def test_board_mode_keeps_the_patient_out_of_the_url(monkeypatch, demo_db):
     at = _board(monkeypatch, demo_db, "pages/patient.py")
-    shown = at.query_params["patient"]
-    shown = shown[0] if isinstance(shown, list) else shown
-    assert re.fullmatch(r"P-\d{3}", shown)
-    at.session_state["board"] = False
+    assert _param(at, "patient") is None  # a pseudonym means another patient in the next session: never in a URL
+    shown = next(m.value for m in at.markdown if m.value.startswith("#### P-"))
+    at.session_state["board"] = False  # mode off: the same patient, now by id and in the URL
     at.run()
-    url = at.query_params["patient"]
-    assert (url[0] if isinstance(url, list) else url).startswith("CML-")  # same patient, by id again
+    pid = _param(at, "patient")
+    assert pid.startswith("CML-") and at.session_state["patient_current"] == pid
+    assert shown.startswith("#### P-")
+
+
+def test_a_link_with_a_pseudonym_is_refused(monkeypatch, demo_db):
+    monkeypatch.setenv("CMLTRACK_DB", str(demo_db))
+    for mode in (None, "board"):
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        at.query_params["patient"] = "P-007"
+        if mode:
+            at.query_params["mode"] = mode
+        at.run()
+        at.switch_page("pages/patient.py").run()
+        assert not at.exception
+        assert "cannot open a patient by pseudonym" in at.warning[0].value
+        assert _param(at, "patient") != "P-007"
+
+
+def test_a_real_id_link_in_board_mode_opens_the_patient_and_leaves_the_url(monkeypatch, demo_db):
+    monkeypatch.setenv("CMLTRACK_DB", str(demo_db))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params["patient"] = "CML-03"
+    at.query_params["mode"] = "board"
+    at.run()
+    at.switch_page("pages/patient.py").run()
+    assert at.session_state["patient_current"] == "CML-03" and _param(at, "patient") is None
+    assert "CML-03" not in page_bytes(at).decode(errors="ignore")
 
 
 def test_toggle_sets_the_url(monkeypatch, demo_db):

@@ -41,7 +41,7 @@ def test_patient_queries_take_any_text_as_a_value(db, value):
         for query in (q.treatments_for, q.labs_for, q.adverse_events_for):
             assert query(con, [value]).empty
         assert q.events_for(con, [value], "ELN2020").empty
-        assert q.first_response_after_thalidomide(con, [value], "CCYR").empty
+        assert q.comparable_responses(con, [value], "ELN2020").empty
         assert q.count_patients(con, CohortFilter())[1] == 21
     assert _digest(db) == before
 

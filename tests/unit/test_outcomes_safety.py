@@ -36,25 +36,50 @@ def test_abstract_table_marks_the_two_printed_discrepancies(con, lanes):
     assert table.set_index("Figure").loc["Evaluable", "From the data"] == "13"
 
 
-def test_time_to_event_inputs(con, lanes):
-    first = q.first_response_after_thalidomide(con, lanes["patient_id"].tolist(), "CCYR")
-    curves = outcomes.time_to_event(lanes, first)
-    ccyr = curves["Time to CCyR"]
-    assert int(ccyr["event"].sum()) == 4 and len(ccyr) == 21
+def _curves(con, lanes):
+    ids = lanes["patient_id"].tolist()
+    shown = q.events_for(con, ids)
+    return outcomes.time_to_event(lanes, shown[shown["kind"] != "AE"], q.treatments_for(con, ids),
+                                  q.labs_for(con, ids))
+
+
+def test_time_to_ccyr_with_competing_events_and_censoring_at_the_last_assessment(con, lanes):
+    ccyr = _curves(con, lanes)["Time to CCyR"]
+    assert len(ccyr) == 21  # nobody was in CCyR when thalidomide started
+    assert sorted(ccyr.index[ccyr["event"] == 1]) == ["CML-01", "CML-02", "CML-03", "CML-04"]
     assert ccyr.loc["CML-04", "duration"] == pytest.approx(2, abs=0.1)
-    on_thal = curves["Time on thalidomide"]
-    assert set(on_thal.index[on_thal["event"]]) == {"CML-14", "CML-19"}  # the two who stopped
+    # stopped thalidomide first (somnolence at 1 month; blast phase at 4.5 months): competing, not censored
+    assert ccyr.loc[["CML-14", "CML-19"], "event"].tolist() == [2, 2]
+    assert ccyr.loc["CML-14", "duration"] == pytest.approx(4.5, abs=0.1)
+    # censored at the last BCR::ABL1 (9 months), not at the last blood count (9.4)
+    assert ccyr.loc["CML-05", "event"] == 0 and ccyr.loc["CML-05", "duration"] == pytest.approx(9.0, abs=0.1)
+
+
+def test_time_on_thalidomide_runs_from_first_start_to_final_stop(con, lanes):
+    on_thal = _curves(con, lanes)["Time on thalidomide"]
+    assert sorted(on_thal.index[on_thal["event"] == 1]) == ["CML-14", "CML-19"]
+    assert on_thal.loc["CML-19", "duration"] == pytest.approx(1.0, abs=0.05)
+    assert on_thal.loc["CML-01", "duration"] == pytest.approx(18.0, abs=0.05)
 
 
 def test_km_figure_has_curves_bands_censor_marks_and_numbers_at_risk(con, lanes):
-    first = q.first_response_after_thalidomide(con, lanes["patient_id"].tolist(), "CCYR")
-    frame = outcomes.time_to_event(lanes, first)["Time on thalidomide"]
+    frame = _curves(con, lanes)["Time on thalidomide"]
     fig = km_figure({"All": frame}, "Time on thalidomide").to_dict()
     curve = next(t for t in fig["data"] if t.get("name", "").startswith("All (n = 21"))
     assert curve["line"]["shape"] == "hv"
     assert any(t.get("fill") == "tonexty" for t in fig["data"])
     at_risk = next(t for t in fig["data"] if t["mode"] == "text")
     assert at_risk["text"][0] == "21"
+    assert fig["layout"]["xaxis2"]["range"][0] < 0  # the numbers at month 0 are not clipped
+    from cmltrack.stats import cumulative_incidence
+    from tests.unit.test_swimmer_figure import decoded
+
+    ccyr = _curves(con, lanes)["Time to CCyR"]
+    cif = decoded(km_figure({"All": ccyr}, "Time to CCyR", competing=True).to_dict())
+    curve = next(t for t in cif["data"] if t.get("name", "").startswith("All (n = 21, reached 4, competing 2"))
+    assert not any(t.get("fill") == "tonexty" for t in cif["data"])
+    expected = cumulative_incidence(ccyr["duration"], ccyr["event"])["incidence"].max()
+    assert max(curve["y"]) == pytest.approx(100 * expected) and 100 * 4 / 21 <= max(curve["y"]) < 50
 
 
 def test_safety_summaries(con, lanes):
@@ -91,3 +116,55 @@ def test_deidentify_drops_identifiers_and_turns_dates_into_months():
     out = deidentify(frame, names, {"X1": pd.Timestamp("2012-01-01")})
     assert list(out.columns) == ["patient_id", "onset_date (month)", "grade"]
     assert out.iloc[0].tolist() == ["P-001", pytest.approx(3.0, abs=0.05), 1]
+
+
+def test_pseudonyms_stay_when_patients_are_added():
+    ids = [f"CML-{i:02d}" for i in range(1, 22)]
+    names = Pseudonyms(ids, seed=5)
+    before = dict(names.forward)
+    names.extend([*ids, "CML-22", "CML-23"])
+    assert {k: names.forward[k] for k in before} == before
+    assert {names("CML-22"), names("CML-23")} == {"P-022", "P-023"}
+
+
+def test_free_text_is_coded_in_presentation_mode(con, lanes):
+    from cmltrack.deid import coded_reason
+    from cmltrack.figures.patient import build_patient_timeline
+    from cmltrack.figures.swimmer import build_swimmer, order_lanes
+    from tests.unit.test_swimmer_figure import decoded
+
+    assert [coded_reason(t) for t in ("adverse event: somnolence", "progression to blast phase",
+                                      "interruption for adverse event", "dose change", "Dr Smith asked", None)] == \
+        ["adverse event", "progression", "interruption", "dose change", "other", ""]
+    ordered = order_lanes(lanes)
+    ids = ordered["patient_id"].tolist()
+    fig = decoded(build_swimmer(ordered, q.treatments_for(con, ids), q.events_for(con, ids), calendar=False).to_dict())
+    reasons = {row[4] for t in fig["data"] if t["type"] == "bar" for row in t["customdata"]}
+    assert reasons <= {"", "adverse event", "progression", "interruption", "dose change", "completed", "death",
+                       "other"}
+    p = q.patient(con, "CML-02").iloc[0]
+    pfig = decoded(build_patient_timeline(p, q.treatments_for(con, ["CML-02"]), q.labs_for(con, ["CML-02"]),
+                                          q.events_for(con, ["CML-02"]), q.adverse_events_for(con, ["CML-02"]),
+                                          calendar=False).to_dict())
+    ae_text = " ".join(str(row[0]) for t in pfig["data"] if t["type"] == "bar" and t["yaxis"] == "y3"
+                       for row in t["customdata"])
+    assert "Numbness and tingling" not in ae_text and "Peripheral sensory neuropathy" in ae_text
+
+
+def test_treatment_emergent_events_and_exposure_stay_inside_the_thalidomide_window(con, lanes):
+    from cmltrack.demo import SPECS
+
+    ids = lanes["patient_id"].tolist()
+    treatments, aes = q.treatments_for(con, ids), q.adverse_events_for(con, ids)
+    windows = safety.thalidomide_windows(lanes, treatments)
+    emergent = safety.in_windows(aes, windows)
+    # the demo scripts time every adverse event on the thalidomide clock ('t') or the imatinib clock ('m')
+    assert len(emergent) == sum(1 for s in SPECS for ae in s.aes if ae[2] == "t") == 23
+    clipped = safety.clip_to_windows(treatments, windows, lanes.set_index("patient_id")["last_visit_date"])
+    rates = safety.exposure_adjusted(emergent, clipped, lanes.set_index("patient_id")["last_visit_date"])
+    rates = rates.set_index("drug")
+    # in the window, imatinib exposure is the time on the combination: about the thalidomide exposure
+    assert rates.loc["imatinib", "patient_months"] == pytest.approx(rates.loc["thalidomide", "patient_months"], rel=0.1)
+    with_thal_event = {s.pid for s in SPECS if any(ae[2] == "t" for ae in s.aes)}
+    assert rates.loc["imatinib", "events"] == 0
+    assert rates.loc["thalidomide", "patients_with_event"] == len(with_thal_event) == 19

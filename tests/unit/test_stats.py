@@ -6,7 +6,14 @@ import math
 
 import pytest
 
-from cmltrack.stats import at_risk_at, clopper_pearson, kaplan_meier, median_time, poisson_rate_ci
+from cmltrack.stats import (
+    at_risk_at,
+    clopper_pearson,
+    cumulative_incidence,
+    kaplan_meier,
+    median_time,
+    poisson_rate_ci,
+)
 
 
 def test_kaplan_meier_hand_computed():
@@ -51,3 +58,16 @@ def test_poisson_rate_interval():
     assert (lo * 100, hi * 100) == (pytest.approx(0.6187, abs=1e-3), pytest.approx(8.7673, abs=1e-3))
     with pytest.raises(ValueError):
         clopper_pearson(3, 2)
+
+
+def test_cumulative_incidence_hand_computed():
+    # t=1 event (n=4): CIF 1/4, free 3/4; t=2 competing (n=3): free 1/2; t=3 event (n=2): CIF 1/4 + 1/2 * 1/2
+    cif = cumulative_incidence([1, 2, 3, 4], [1, 2, 1, 0])
+    assert cif["incidence"].tolist() == pytest.approx([0, 0.25, 0.25, 0.5, 0.5])
+    assert cif["competing"].tolist() == [0, 0, 1, 0, 0]
+    # without competing events it equals 1 - Kaplan-Meier
+    plain = cumulative_incidence([1, 2, 2, 3, 4, 5], [1, 1, 0, 1, 0, 1])
+    km = kaplan_meier([1, 2, 2, 3, 4, 5], [True, True, False, True, False, True])
+    assert plain["incidence"].tolist() == pytest.approx((1 - km["survival"]).tolist())
+    with pytest.raises(ValueError, match="events"):
+        cumulative_incidence([1], [3])

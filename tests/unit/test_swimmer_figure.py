@@ -19,7 +19,11 @@ def decoded(obj):
     if isinstance(obj, dict):
         if "bdata" in obj and "dtype" in obj:
             arr = np.frombuffer(base64.b64decode(obj["bdata"]), dtype=obj["dtype"])
-            return arr.reshape(obj["shape"]).tolist() if "shape" in obj else arr.tolist()
+            if "shape" not in obj:
+                return arr.tolist()
+            shape = obj["shape"]
+            shape = tuple(int(n) for n in shape.split(",")) if isinstance(shape, str) else tuple(shape)
+            return arr.reshape(shape).tolist()
         return {k: decoded(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
         return [decoded(v) for v in obj]
