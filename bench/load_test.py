@@ -1,11 +1,15 @@
-"""Load test: N browser sessions filter and switch pages against a real `streamlit run` while the database is
-replaced (as an import does: a new file renamed over the old) every few seconds.
+"""Load test: N sessions filter and switch pages against a real `streamlit run` while the database is replaced
+(as an import does: a new file renamed over the old) every few seconds.
 
-    python bench/load_test.py --sessions 20 --seconds 60
+    python bench/load_test.py --sessions 20 --seconds 60              # protocol clients (default)
+    python bench/load_test.py --sessions 4 --seconds 20 --client browser
 
-Checks: no error on any page; every page shows one database version (the sidebar's "Showing x of T" and the
-cohort caption "Lanes 1-n of N" agree, and T is 21 or 20, the two versions). Reports rerun latency: time from a
-navigation to the page idle again (the running indicator gone), p50 and p95.
+Clients: "ws" speaks Streamlit's own websocket protocol, sending the rerun requests a browser sends (page, query
+string) and reading the same messages, so the server does all its work while the client costs nearly nothing;
+"browser" drives headless Chromium pages (heavy: on 2 cores a handful at most). Checks: no error on any page; every
+page shows one database version (the sidebar's "Showing x of T" and the cohort caption "Lanes 1-n of N" agree, and
+T is 21 or 20, the two versions). Reports rerun latency: request to script finished (ws) or navigation to page
+idle (browser), p50 and p95.
 """
 
 from __future__ import annotations
@@ -70,6 +74,51 @@ async def session(browser: object, url: str, deadline: float, seed: int, results
     await context.close()
 
 
+async def ws_session(url: str, deadline: float, seed: int, results: dict) -> None:
+    """One session over Streamlit's websocket protocol: a rerun request per navigation, timed to script end."""
+    import websockets
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    rng = random.Random(seed)
+    async with websockets.connect(url.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=["streamlit"],
+                                  max_size=None, open_timeout=60) as ws:
+        while time.monotonic() < deadline:
+            path = rng.choice(PATHS)
+            page, _, query = path.lstrip("/").partition("?")
+            request = BackMsg()
+            request.rerun_script.query_string = query
+            request.rerun_script.page_name = page
+            started = time.monotonic()
+            await ws.send(request.SerializeToString())
+            blob, failed = b"", False
+            try:
+                while True:
+                    message = ForwardMsg()
+                    message.ParseFromString(await asyncio.wait_for(ws.recv(), 120))
+                    kind = message.WhichOneof("type")
+                    if kind == "delta" and message.delta.WhichOneof("type") == "new_element":
+                        failed |= message.delta.new_element.WhichOneof("type") == "exception"
+                        blob += message.SerializeToString()
+                    if kind == "script_finished" and message.script_finished in (
+                            ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR):
+                        break
+            except (TimeoutError, websockets.ConnectionClosed) as exc:
+                results["errors"].append(f"{path}: {type(exc).__name__}")
+                return
+            results["latency"].append(time.monotonic() - started)
+            text = blob.decode("utf-8", errors="ignore")
+            count = COUNT.search(text)
+            if failed or count is None:
+                results["errors"].append(f"{path}: {'exception shown' if failed else 'no patient count'}")
+                continue
+            shown, total = map(int, count.groups())
+            results["totals"].add(total)
+            lanes = LANES.search(text)
+            if total not in (20, 21) or (lanes and int(lanes.group(2)) != shown):
+                results["mixed"].append(f"{path}: sidebar {shown}/{total}, lanes {lanes.group(0) if lanes else '-'}")
+
+
 def replace_periodically(db: Path, every: float, stop: threading.Event, count: list) -> None:
     full, fewer = versions()
     while not stop.wait(every):
@@ -77,28 +126,38 @@ def replace_periodically(db: Path, every: float, stop: threading.Event, count: l
         count[0] += 1
 
 
-async def run(sessions: int, seconds: float, replace_every: float) -> dict:
-    from playwright.async_api import async_playwright
-
+async def run(sessions: int, seconds: float, replace_every: float, client: str = "ws") -> dict:
     work = Path(tempfile.mkdtemp(prefix="cmltrack-load-"))
     db = write_database(work / "registry.duckdb", versions()[0], source="load test")
     results = {"latency": [], "errors": [], "mixed": [], "totals": set()}
     replaced, stop = [0], threading.Event()
     with streamlit_server(db) as url:
-        async with async_playwright() as pw:
-            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
-            writer = threading.Thread(target=replace_periodically, args=(db, replace_every, stop, replaced))
+        writer = threading.Thread(target=replace_periodically, args=(db, replace_every, stop, replaced))
+        if client == "ws":
             writer.start()
             deadline = time.monotonic() + seconds
             try:
-                await asyncio.gather(*(session(browser, url, deadline, i, results) for i in range(sessions)))
+                await asyncio.gather(*(ws_session(url, deadline, i, results) for i in range(sessions)))
             finally:
                 stop.set()
                 writer.join()
-                await browser.close()
+        else:
+            from playwright.async_api import async_playwright
+
+            async with async_playwright() as pw:
+                browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+                writer.start()
+                deadline = time.monotonic() + seconds
+                try:
+                    await asyncio.gather(*(session(browser, url, deadline, i, results) for i in range(sessions)))
+                finally:
+                    stop.set()
+                    writer.join()
+                    await browser.close()
     latency = sorted(results["latency"])
     return {
-        "sessions": sessions, "seconds": seconds, "reruns": len(latency), "database_replacements": replaced[0],
+        "client": client, "sessions": sessions, "seconds": seconds, "reruns": len(latency),
+        "database_replacements": replaced[0],
         "versions_seen": sorted(results["totals"]), "errors": results["errors"], "mixed_versions": results["mixed"],
         "p50_s": round(statistics.median(latency), 2) if latency else None,
         "p95_s": round(latency[int(0.95 * (len(latency) - 1))], 2) if latency else None,
@@ -110,8 +169,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--replace-every", type=float, default=8.0)
+    parser.add_argument("--client", choices=("ws", "browser"), default="ws")
     args = parser.parse_args(argv)
-    report = asyncio.run(run(args.sessions, args.seconds, args.replace_every))
+    report = asyncio.run(run(args.sessions, args.seconds, args.replace_every, args.client))
     print(json.dumps(report, indent=2))
     return 0 if not report["errors"] and not report["mixed_versions"] else 1
 

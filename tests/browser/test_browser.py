@@ -165,7 +165,7 @@ def test_sessions_under_load_while_the_database_is_replaced():
 
     from bench.load_test import run
 
-    report = asyncio.run(run(sessions=4, seconds=20, replace_every=5))
+    report = asyncio.run(run(sessions=4, seconds=20, replace_every=5, client="browser"))
     assert report["errors"] == [] and report["mixed_versions"] == [], report
     assert report["database_replacements"] >= 3 and report["reruns"] >= 4, report
     # which versions a page happened to land on depends on machine speed; that a replaced file is seen at all is
