@@ -30,26 +30,24 @@ worst = safety.worst_grade_by_term(aes)
 scale = board.scale()
 st.plotly_chart(grade_bars(worst.drop(columns="patients"), "Patients by the worst grade of each adverse event",
                            "Patients", scale), config={"displaylogo": False}, key="worst")
-columns = st.columns(1 if board.active() else 2)
-with columns[0]:
-    st.plotly_chart(grade_bars(safety.by_attribution(aes), "Events by attributed drug", "Events", scale),
-                    config={"displaylogo": False}, key="attribution")
-with columns[-1]:
-    rates = safety.exposure_adjusted(aes, exposure, by_patient["last_visit_date"])
-    st.markdown("**Exposure-adjusted rates**")
-    pct = {"format": "%.0f"}
-    st.dataframe(rates, hide_index=True, column_config={
-        "drug": "Drug", "patients": "Patients exposed", "patients_with_event": "With an event",
-        "pct_patients": st.column_config.NumberColumn("% of patients", **pct),
-        "pct_low": st.column_config.NumberColumn("95% CI low", **pct),
-        "pct_high": st.column_config.NumberColumn("95% CI high", **pct),
-        "events": "Events", "patient_months": "Patient-months",
-        "per_100_pm": st.column_config.NumberColumn("Events per 100 patient-months", format="%.1f"),
-        "ci_low": st.column_config.NumberColumn("Rate CI low", format="%.1f"),
-        "ci_high": st.column_config.NumberColumn("Rate CI high", format="%.1f")})
-    st.caption("Events attributed to the drug over patient-months on it in the period (ongoing treatment counted "
-               "to the last visit). Patient incidence with exact (Clopper-Pearson) intervals; event rates with exact "
-               "Poisson intervals, which assume independent events and are too narrow when patients have repeats.")
+st.plotly_chart(grade_bars(safety.by_attribution(aes), "Events by attributed drug", "Events", scale),
+                config={"displaylogo": False}, key="attribution")
+# the rates table takes the full width: it has eleven columns
+rates = safety.exposure_adjusted(aes, exposure, by_patient["last_visit_date"])
+st.markdown("**Exposure-adjusted rates**")
+pct = {"format": "%.0f"}
+st.dataframe(rates, hide_index=True, column_config={
+    "drug": "Drug", "patients": "Patients exposed", "patients_with_event": "With an event",
+    "pct_patients": st.column_config.NumberColumn("% of patients", **pct),
+    "pct_low": st.column_config.NumberColumn("95% CI low", **pct),
+    "pct_high": st.column_config.NumberColumn("95% CI high", **pct),
+    "events": "Events", "patient_months": "Patient-months",
+    "per_100_pm": st.column_config.NumberColumn("Events per 100 patient-months", format="%.1f"),
+    "ci_low": st.column_config.NumberColumn("Rate CI low", format="%.1f"),
+    "ci_high": st.column_config.NumberColumn("Rate CI high", format="%.1f")})
+st.caption("Events attributed to the drug over patient-months on it in the period (ongoing treatment counted "
+           "to the last visit). Patient incidence with exact (Clopper-Pearson) intervals; event rates with exact "
+           "Poisson intervals, which assume independent events and are too narrow when patients have repeats.")
 onsets = safety.onset_months(aes, by_patient["thal_start_date"])
 if len(onsets):
     st.plotly_chart(onset_strip(onsets, scale), config={"displaylogo": False}, key="onset")

@@ -12,6 +12,7 @@ def grade_bars(table: pd.DataFrame, title: str, axis_title: str, scale: float = 
     """Horizontal bars stacked by CTCAE grade; ``table`` has one row per category and columns 1-5."""
     fig = go.Figure()
     rows = table.index.tolist()[::-1]
+    largest = float(table.reindex(columns=[1, 2, 3, 4, 5], fill_value=0).sum(axis=1).max()) if len(table) else 0.0
     for grade in (1, 2, 3, 4, 5):
         values = table.reindex(rows)[grade] if grade in table.columns else pd.Series(0, index=rows)
         if values.sum() == 0:
@@ -22,7 +23,8 @@ def grade_bars(table: pd.DataFrame, title: str, axis_title: str, scale: float = 
     fig.update_layout(template="plotly_white", barmode="stack", title=dict(text=title, x=0),
                       height=int((140 + 30 * max(len(rows), 1)) * scale), font=dict(size=13 * scale),
                       margin=dict(l=10, r=10, t=60, b=40), legend=dict(orientation="h", y=1.02, yanchor="bottom"),
-                      xaxis=dict(title=axis_title, dtick=1), legend_traceorder="normal")
+                      xaxis=dict(title=axis_title, dtick=1 if largest <= 20 else None, tickformat="d"),
+                      legend_traceorder="normal")  # a tick per patient only while they are few
     return fig
 
 

@@ -168,3 +168,12 @@ def test_treatment_emergent_events_and_exposure_stay_inside_the_thalidomide_wind
     with_thal_event = {s.pid for s in SPECS if any(ae[2] == "t" for ae in s.aes)}
     assert rates.loc["imatinib", "events"] == 0
     assert rates.loc["thalidomide", "patients_with_event"] == len(with_thal_event) == 19
+
+
+def test_grade_bars_keep_readable_ticks_at_scale():
+    from cmltrack.figures.safety import grade_bars
+
+    few = pd.DataFrame({1: [9], 2: [1]}, index=["Peripheral sensory neuropathy"])
+    many = few * 48
+    assert grade_bars(few, "t", "Patients").layout.xaxis.dtick == 1  # one tick per patient while they are few
+    assert grade_bars(many, "t", "Patients").layout.xaxis.dtick is None  # 480 patients: let the axis choose
