@@ -82,3 +82,13 @@ def coded_reason(text: object) -> str:
         return ""
     lower = text.lower()
     return next((category for key, category in REASON_CATEGORIES if key in lower), "other")
+
+
+#: Shown in presentation mode for an adverse event recorded without a MedDRA preferred term.
+UNCODED_AE = "adverse event (not coded)"
+
+
+def ae_label(meddra_pt: pd.Series, term: pd.Series, deidentified: bool) -> pd.Series:
+    """What an adverse event is called on screen: its MedDRA preferred term, else the verbatim term, except in
+    presentation mode, where verbatim text (which can name people or dates) is replaced by a fixed label."""
+    return meddra_pt.fillna(UNCODED_AE if deidentified else term)

@@ -34,7 +34,8 @@ ASSESSMENT_COLUMNS: tuple[str, ...] = (
     "patient_id", "guideline", "milestone", "date", "months", "category", "bcr_abl1_is_pct", "ph_pos_pct", "chr",
 )
 TKIS: tuple[str, ...] = ("imatinib", "dasatinib", "nilotinib", "bosutinib", "ponatinib", "asciminib")
-#: The guideline whose derived responses feed best response (responses reached are the same under every guideline).
+#: The guideline whose derived responses feed the stored best response (first responses are the same under every
+#: guideline; a response reached again after a loss can differ, since the loss rules differ).
 REFERENCE_GUIDELINE = "ELN2020"
 _SCORE_INPUTS = {
     "sokal": (sokal, ("age_at_diagnosis", "spleen_cm", "platelets", "blasts_pct")),
@@ -123,10 +124,11 @@ def derived_responses_and_assessments(frames: dict[str, pd.DataFrame]) -> tuple[
         visits = group.assign(date=pd.to_datetime(group["date"]).dt.date).to_dict("records")
         start = line_start.get(pid)
         for guideline in GUIDELINES:
-            events += [(pid, date, kind, "derived", guideline) for date, kind in derive_events(visits, guideline)]
+            derived = derive_events(visits, guideline)
+            events += [(pid, date, kind, "derived", guideline) for date, kind in derived]
             if start is not None and not pd.isna(start):
                 assessments += [(pid, guideline, a.milestone, a.date, a.months, a.category, a.bcr_abl1_is_pct,
-                                 a.ph_pos_pct, a.chr) for a in assess(visits, start.date(), guideline)]
+                                 a.ph_pos_pct, a.chr) for a in assess(visits, start.date(), guideline, derived)]
     derived = pd.DataFrame(events, columns=["patient_id", "date", "kind", "source", "guideline"])
     return derived.drop_duplicates(), pd.DataFrame(assessments, columns=list(ASSESSMENT_COLUMNS))
 

@@ -15,6 +15,13 @@ import plotly.graph_objects as go
 SLIDE_WIDTH_PX, SLIDE_HEIGHT_PX = 1600, 900
 
 
+def images_available() -> bool:
+    """Whether a Chromium for kaleido is installed (PNG and SVG need one; HTML does not)."""
+    import shutil
+
+    return any(shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome", "chrome"))
+
+
 class ExportUnavailable(RuntimeError):
     """Image export needs a Chromium browser that is not there."""
 

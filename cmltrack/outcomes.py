@@ -1,6 +1,6 @@
 """The source abstract's figures, recomputed from cohort rows (pure pandas).
 
-Printed values: ASH 2012 abstract, Blood 2012;120(21):1689 (see shared DOMAIN.md). Where the abstract's own arithmetic
+Printed values: ASH 2012 abstract, Blood 2012;120(21):1689. Where the abstract's own arithmetic
 is off (EUTOS high 16/21 printed as 79%; global response 10/13 = 76.9% printed as 76%), the exact fraction is kept
 beside the printed number.
 """
@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from cmltrack.clinical.responses import RESPONSE_KINDS, depth
+from cmltrack.clinical.responses import PROGRESSION_KINDS, RESPONSE_KINDS, depth
+from cmltrack.derive import RESPONSE_AFTER_STOP_DAYS as AFTER_STOP_DAYS
 
 #: What the abstract prints, by figure name.
 PRINTED: dict[str, float] = {
@@ -128,9 +129,8 @@ def response_rates(lanes: pd.DataFrame) -> pd.DataFrame:
                                        "95% CI low (%)", "95% CI high (%)"])
 
 
-#: Responses up to this long after thalidomide was stopped still count as responses to it (as in derive.py).
-AFTER_STOP_DAYS = 30
-CCYR_OR_DEEPER: tuple[str, ...] = ("CCYR", "MMR", "MR4", "MR4.5", "MR5")
+#: Responses at least as deep as a complete cytogenetic response.
+CCYR_OR_DEEPER: tuple[str, ...] = RESPONSE_KINDS[RESPONSE_KINDS.index("CCYR"):]
 
 
 def _thal_stop(treatments: pd.DataFrame) -> pd.Series:
@@ -163,7 +163,7 @@ def time_to_event(lanes: pd.DataFrame, responses: pd.DataFrame, treatments: pd.D
     r = r.assign(start=r["patient_id"].map(start), end=r["patient_id"].map(window_end))
     after = r[(r["date"] > r["start"]) & (r["date"] <= r["end"])]
     first_ccyr = after[after["kind"].isin(CCYR_OR_DEEPER)].groupby("patient_id")["date"].min()
-    progressed = after[after["kind"].isin(("PROG_AP", "PROG_BP"))].groupby("patient_id")["date"].min()
+    progressed = after[after["kind"].isin(PROGRESSION_KINDS)].groupby("patient_id")["date"].min()
     # in CCyR at the start: the last cytogenetic event on or before it is a response, not its loss
     cyto = r[(r["date"] <= r["start"]) & r["kind"].isin((*CCYR_OR_DEEPER, "LOSS_CCYR"))].sort_values("date")
     in_ccyr = cyto.groupby("patient_id")["kind"].last().isin(CCYR_OR_DEEPER)

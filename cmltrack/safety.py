@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from cmltrack.deid import ae_label
 from cmltrack.stats import clopper_pearson, poisson_rate_ci
 from cmltrack.timeaxis import months_between
 
@@ -43,7 +44,8 @@ def clip_to_windows(treatments: pd.DataFrame, windows: pd.DataFrame, last_visit:
 
 
 def _term(aes: pd.DataFrame) -> pd.Series:
-    return aes["meddra_pt"].fillna(aes["term"])
+    # aggregates are labelled by MedDRA term only: verbatim text would split one term and can name people
+    return ae_label(aes["meddra_pt"], aes["term"], deidentified=True)
 
 
 def worst_grade_by_term(aes: pd.DataFrame) -> pd.DataFrame:

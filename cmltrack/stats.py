@@ -80,12 +80,6 @@ def at_risk_at(durations: Sequence[float], times: Sequence[float]) -> list[int]:
     return [int((t >= x).sum()) for x in times]
 
 
-def median_time(km: pd.DataFrame) -> float | None:
-    """First time survival falls to 0.5 or below; None when it never does."""
-    below = km[km["survival"] <= 0.5]
-    return None if below.empty else float(below["time"].iloc[0])
-
-
 def clopper_pearson(k: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
     """Exact two-sided confidence interval of a proportion k/n."""
     if n <= 0 or not 0 <= k <= n:

@@ -7,7 +7,7 @@ import streamlit as st
 from cmltrack.config import database_path
 from cmltrack.db import queries as q
 from cmltrack.db.connection import open_readonly
-from cmltrack.exports import html, image
+from cmltrack.exports import html, image, images_available
 from cmltrack.figures.swimmer import SORTS, build_swimmer, order_lanes
 from cmltrack.timeaxis import ANCHORS
 from cmltrack.ui import board, cohort_page, patient_nav, sidebar
@@ -58,16 +58,17 @@ st.caption(
     "Bars: daily dose of each drug, darker = higher dose; imatinib above, thalidomide below in each lane. "
     "Responses sit on the lane's centre line; adverse events on the bar of the drug they are attributed to. "
     f"Responses, losses and progression are derived from the labs by the {sidebar.guideline_label(guideline)} rules "
-    "(as recorded for patients without labs); the Patients page lists where they disagree with the record. "
+    "(as recorded where a patient's labs do not measure them); the Patients page lists where they disagree with the "
+    "record. "
     "Hover any glyph for patient, drug, dose, dates and event; click it to open the patient."
 )
 
 with st.expander("Export for slides", icon=":material/download:"):
     png, svg, page_html = st.columns(3)
     png.download_button("Swimmer as PNG", lambda: image(figure, "png"), file_name="cohort_swimmer.png",
-                        mime="image/png", on_click="ignore")
+                        mime="image/png", on_click="ignore", disabled=not images_available())
     svg.download_button("Swimmer as SVG", lambda: image(figure, "svg"), file_name="cohort_swimmer.svg",
-                        mime="image/svg+xml", on_click="ignore")
+                        mime="image/svg+xml", on_click="ignore", disabled=not images_available())
     page_html.download_button("Swimmer as HTML", lambda: html(figure, "Cohort swimmer"),
                               file_name="cohort_swimmer.html", mime="text/html", on_click="ignore")
     chosen = st.multiselect("Patients for the deck (one slide each, after the swimmer)", ids,
@@ -88,4 +89,6 @@ with st.expander("Export for slides", icon=":material/download:"):
     st.download_button(f"PowerPoint deck: swimmer + {len(chosen)} patients" + (" (de-identified)" if deid else ""),
                        deck_file, file_name="tumour_board.pptx", on_click="ignore", type="primary",
                        mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
-                       icon=":material/slideshow:", disabled=not chosen)
+                       icon=":material/slideshow:", disabled=not chosen or not images_available())
+    if not images_available():
+        st.caption("PNG, SVG and the deck need Chromium on the server (apt-get install chromium); HTML works without.")

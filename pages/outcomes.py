@@ -4,7 +4,6 @@ import streamlit as st
 
 from cmltrack import outcomes
 from cmltrack.db import queries as q
-from cmltrack.derive import REFERENCE_GUIDELINE
 from cmltrack.figures.outcomes import km_figure
 from cmltrack.filters import CohortFilter
 from cmltrack.ui import board, cohort_page, sidebar
@@ -34,7 +33,7 @@ right.caption("Among patients evaluable for response (12 weeks on thalidomide). 
 
 st.markdown("#### Time to response and time on thalidomide")
 ids = lanes["patient_id"].tolist()
-shown = q.events_for(con, ids, REFERENCE_GUIDELINE)  # responses reached are the same under every guideline
+shown = q.events_for(con, ids, guideline)
 curves = outcomes.time_to_event(lanes, shown[shown["kind"] != "AE"], q.treatments_for(con, ids), q.labs_for(con, ids))
 for title, frame in curves.items():
     groups = {"Resistant": frame[frame["status"] == "resistant"], "Intolerant": frame[frame["status"] == "intolerant"]}
@@ -42,7 +41,8 @@ for title, frame in curves.items():
     st.plotly_chart(km_figure(groups, title, competing=title.startswith("Time to"), scale=board.scale()),
                     config={"displaylogo": False}, key=f"km_{title}")
 st.caption("Time to CCyR: cumulative incidence (Aalen-Johansen) of the first response of CCyR depth or deeper after "
-           "thalidomide start (up to 30 days after stopping it), with stopping thalidomide and progression to AP/BP "
+           f"thalidomide start (up to 30 days after stopping it; {sidebar.guideline_label(guideline)} responses), "
+           "with stopping thalidomide and progression to AP/BP "
            "as competing events; censored at the last marrow or BCR::ABL1 result; patients already in CCyR at the "
            "start are left out. Time on thalidomide: Kaplan-Meier from first start to final stop, with 95% "
            "confidence bands (log-log, Greenwood), censored while still taken at the last visit. Ticks mark "

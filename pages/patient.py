@@ -5,7 +5,7 @@ import streamlit as st
 
 from cmltrack.db import queries as q
 from cmltrack.deid import coded_reason, deidentify
-from cmltrack.exports import html, image
+from cmltrack.exports import html, image, images_available
 from cmltrack.figures.patient import build_patient_timeline
 from cmltrack.figures.swimmer import SORTS, order_lanes
 from cmltrack.timeaxis import ANCHORS
@@ -68,10 +68,11 @@ figure = build_patient_timeline(p, segments, labs, events, aes, anchor=anchor, g
 st.plotly_chart(figure, config={"displaylogo": False}, key="patient_timeline")
 name = deid(pid) if deid else pid
 png, svg, page_html, _ = st.columns([1, 1, 1, 2])
+images = images_available()  # PNG and SVG are drawn by Chromium on the server
 png.download_button("PNG", lambda: image(figure, "png"), file_name=f"{name}_course.png", mime="image/png",
-                    on_click="ignore", icon=":material/download:")
+                    on_click="ignore", icon=":material/download:", disabled=not images)
 svg.download_button("SVG", lambda: image(figure, "svg"), file_name=f"{name}_course.svg", mime="image/svg+xml",
-                    on_click="ignore", icon=":material/download:")
+                    on_click="ignore", icon=":material/download:", disabled=not images)
 page_html.download_button("HTML", lambda: html(figure, f"{name}: course"), file_name=f"{name}_course.html",
                           mime="text/html", on_click="ignore", icon=":material/download:")
 st.caption(f"Responses derived from the labs by {rules} (shaded: {rules} warning and failure zones of BCR::ABL1 "

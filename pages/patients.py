@@ -47,7 +47,7 @@ columns = {
     "followup_months": st.column_config.NumberColumn("Follow-up on thalidomide (mo)", format="%.1f"),
 }
 if board.active():  # no calendar dates on a shared screen: months since thalidomide start instead
-    table["eln_latest_month"] = table["eln_latest_months"] - table["months_im_before_thal"]
+    table["eln_latest_month"] = table["eln_latest_thal_month"]
     del columns["eln_latest_date"]
 else:
     del columns["eln_latest_month"]

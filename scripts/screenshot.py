@@ -13,6 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from cmltrack.db.connection import DEMO_SOURCE  # noqa: E402
 from cmltrack.db.store import write_database  # noqa: E402
 from cmltrack.demo import demo_frames  # noqa: E402
 from tests.browser.harness import chromium, streamlit_server  # noqa: E402
@@ -28,7 +29,7 @@ def main(argv: list[str]) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     db = args.db or args.out / "demo.duckdb"
     if not db.exists():
-        write_database(db, demo_frames(), source="demo")
+        write_database(db, demo_frames(), source=DEMO_SOURCE)
     width, height = (int(v) for v in args.size.split("x"))
     with streamlit_server(db) as url, chromium() as browser:
         page = browser.new_page(viewport={"width": width, "height": height})

@@ -13,7 +13,6 @@ import math
 from cmltrack.units import MONTH_DAYS
 
 MIN_DAYS = 84
-MIN_MONTHS = MIN_DAYS / MONTH_DAYS
 
 
 def is_evaluable(months_on_thalidomide: float | None) -> bool:

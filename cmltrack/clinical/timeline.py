@@ -191,13 +191,14 @@ def _latest(visits: list[Visit], get: Callable[[Visit], object], until: dt.date,
     return found[-1] if found else None
 
 
-def assess(visits: Sequence[Visit], tki_start: dt.date, guideline: str = "ELN2020") -> list[Assessment]:
+def assess(visits: Sequence[Visit], tki_start: dt.date, guideline: str = "ELN2020",
+           events: list[tuple[dt.date, str]] | None = None) -> list[Assessment]:
     """ELN classification at each milestone and at the latest visit; milestones without a usable result are
-    left out."""
+    left out. ``events``: the visits' derive_events under ``guideline``, when already computed."""
     if guideline not in milestones.RULES:
         raise ValueError(f"guideline must be one of {list(milestones.GUIDELINES)}, got {guideline!r}")
     ordered = _in_order(visits)
-    events = derive_events(ordered, guideline)
+    events = derive_events(ordered, guideline) if events is None else events
     out: list[Assessment] = []
     for m in sorted(k for k in milestones.RULES[guideline] if k != milestones.ANY_TIME):
         picked = {"bcr": _nearest(ordered, _mol, tki_start, m), "ph": _nearest(ordered, _cyto, tki_start, m),

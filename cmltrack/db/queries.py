@@ -20,7 +20,8 @@ _LANE_COLUMNS = """
     s.followup_months, s.thal_months, s.on_thalidomide, s.sokal_score, s.sokal_group, s.hasford_score,
     s.hasford_group, s.eutos_score, s.eutos_group, s.elts_score, s.elts_group, s.phase_at_thal,
     s.evaluable, s.best_response, s.best_response_rank,
-    a.category AS eln_latest, a.date AS eln_latest_date, a.months AS eln_latest_months"""
+    a.category AS eln_latest, a.date AS eln_latest_date, a.months AS eln_latest_months,
+    datediff('day', s.thal_start_date, a.date) / 30.4375 AS eln_latest_thal_month"""
 
 _FROM = "FROM patients p JOIN patient_summary s ON s.patient_id = p.patient_id"
 _LATEST_ELN = ("LEFT JOIN eln_assessments a ON a.patient_id = p.patient_id AND a.guideline = ? "
@@ -91,17 +92,18 @@ _SHOWN_RESPONSES = f"""
 def events_for(con: duckdb.DuckDBPyConnection, patient_ids: Sequence[str], guideline: str = "ELN2020") -> pd.DataFrame:
     """Responses and adverse events of the given patients, as one event table.
 
-    Responses are those derived from the labs under ``guideline``; a patient without labs shows the recorded ones.
-    Columns: patient_id, date, end_date, kind (response code or 'AE'), source, grade, term, drug.
+    Responses are those derived from the labs under ``guideline`` in the families the patient's labs measure,
+    recorded ones elsewhere. Columns: patient_id, date, end_date, kind (response code or 'AE'), source, grade,
+    term (AE: MedDRA term, else verbatim), meddra_pt, drug.
     """
     ids = list(patient_ids)
     return con.execute(
         f"""SELECT r.patient_id, r.date, NULL::DATE AS end_date, r.kind, r.source, NULL::INTEGER AS grade,
-                   NULL::VARCHAR AS term, NULL::VARCHAR AS drug
+                   NULL::VARCHAR AS term, NULL::VARCHAR AS meddra_pt, NULL::VARCHAR AS drug
             {_SHOWN_RESPONSES}
             UNION ALL
             SELECT patient_id, onset_date, end_date, 'AE', 'recorded', ctcae_grade, coalesce(meddra_pt, term),
-                   attributed_drug
+                   meddra_pt, attributed_drug
             FROM adverse_events WHERE list_contains(?::VARCHAR[], patient_id)
             ORDER BY 1, 2""",  # noqa: S608 (fixed SQL text; values are bound)
         [ids, guideline, ids]).df()
@@ -115,15 +117,6 @@ def comparable_responses(con: duckdb.DuckDBPyConnection, patient_ids: Sequence[s
             WHERE list_contains(?::VARCHAR[], r.patient_id) AND (r.source = 'recorded' OR r.guideline = ?)
               AND {_MEASURED}
             ORDER BY 1, 2, 3""",  # noqa: S608 (fixed SQL text; values are bound)
-        [list(patient_ids), guideline]).df()
-
-
-def assessments_for(con: duckdb.DuckDBPyConnection, patient_ids: Sequence[str], guideline: str) -> pd.DataFrame:
-    """ELN assessments (each milestone and the latest visit) of the given patients under ``guideline``."""
-    return con.execute(
-        """SELECT patient_id, milestone, date, months, category, bcr_abl1_is_pct, ph_pos_pct, chr
-           FROM eln_assessments WHERE list_contains(?::VARCHAR[], patient_id) AND guideline = ?
-           ORDER BY patient_id, date, milestone""",
         [list(patient_ids), guideline]).df()
 
 

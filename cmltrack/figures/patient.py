@@ -18,7 +18,7 @@ from plotly.subplots import make_subplots
 
 from cmltrack.clinical import milestones
 from cmltrack.clinical.timeline import visit_phase
-from cmltrack.deid import coded_reason
+from cmltrack.deid import ae_label, coded_reason
 from cmltrack.figures.palette import AE_GRADE_COLOURS, GLYPHS, OKABE_ITO, dose_shade, drug_label
 from cmltrack.timeaxis import ANCHORS, MONTH_DAYS, months_between
 
@@ -26,8 +26,7 @@ ROWS = ("Treatment", "Response", "Adverse events", "BCR::ABL1 IS (%)", "Ph+ meta
         "Platelets (x10^9/L)", "Hb (g/L)")
 #: BCR::ABL1 axis: 0.001% to 100% (values above 100% are drawn at the top edge, their value on hover).
 BCR_RANGE = (-3.3, 2.3)
-DEPTH_LINES = ((0.1, "MMR"), (0.01, "MR4"), (0.0032, "MR4.5"))
-AE_COLOURS = AE_GRADE_COLOURS
+DEPTH_LINES = (0.1, 0.01, 0.0032)  # MMR, MR4, MR4.5 (named on the axis ticks)
 PHASE_SHADE = {"AP": "rgba(230,159,0,0.14)", "BP": "rgba(213,94,0,0.20)"}
 ELN_SHADE = {"warning": "rgba(240,228,66,0.22)", "failure": "rgba(213,94,0,0.13)"}
 
@@ -91,10 +90,11 @@ def _responses(fig: go.Figure, events: pd.DataFrame, clock: _Clock, scale: float
             hovertemplate=f"<b>{g.label}</b><br>%{{customdata}}<extra></extra>"), row=2, col=1)
 
 
-def _adverse_events(fig: go.Figure, aes: pd.DataFrame, clock: _Clock, last: pd.Timestamp) -> int:
+def _adverse_events(fig: go.Figure, aes: pd.DataFrame, clock: _Clock, last: pd.Timestamp) -> None:
     if aes.empty:
-        return 0
-    a = aes.assign(term_label=aes["meddra_pt"].fillna(aes["term"]), x0=clock.x(aes["onset_date"]),
+        return
+    a = aes.assign(term_label=ae_label(aes["meddra_pt"], aes["term"], not clock.calendar),
+                   x0=clock.x(aes["onset_date"]),
                    x1=clock.x((pd.to_datetime(aes["end_date"]) + pd.Timedelta(days=1)).fillna(last)))
     for grade, rows in a.groupby("ctcae_grade"):
         verbatim = rows["term"] if clock.calendar else rows["term_label"]  # free text stays off a shared screen
@@ -104,12 +104,11 @@ def _adverse_events(fig: go.Figure, aes: pd.DataFrame, clock: _Clock, last: pd.T
         fig.add_trace(go.Bar(
             orientation="h", y=rows["term_label"], base=rows["x0"], x=(rows["x1"] - rows["x0"]).clip(lower=0.15),
             name=f"Grade {grade}", legendgroup="ae", legendgrouptitle_text="Adverse event (CTCAE grade)",
-            marker=dict(color=AE_COLOURS.get(int(grade), "#999999"), line=dict(width=0.8, color="#333333")),
+            marker=dict(color=AE_GRADE_COLOURS.get(int(grade), "#999999"), line=dict(width=0.8, color="#333333")),
             width=0.55, customdata=custom,
             hovertemplate=f"<b>%{{y}}</b>, grade {grade} (CTCAE %{{customdata[4]}})<br>%{{customdata[0]}}"
                           "<br>%{customdata[1]} to %{customdata[2]}<br>attributed to %{customdata[3]}<extra></extra>"),
             row=3, col=1)
-    return a["term_label"].nunique()
 
 
 def _eln_bands(fig: go.Figure, guideline: str, tki_start: pd.Timestamp | None, anchor: pd.Timestamp,
@@ -167,7 +166,7 @@ def _bcr(fig: go.Figure, labs: pd.DataFrame, clock: _Clock) -> None:
                                         sensitivity]),
             hovertemplate="%{customdata[0]}<br>BCR::ABL1 undetectable<br>sensitivity < %{customdata[2]:.4f}% "
                           "(ABL1 %{customdata[1]:,.0f} copies)<extra></extra>", showlegend=True), row=4, col=1)
-    for level, _ in DEPTH_LINES:  # named on the axis ticks
+    for level in DEPTH_LINES:
         fig.add_hline(y=level, line=dict(color="#555555", width=1, dash="dot"), row=4, col=1)
 
 
@@ -235,7 +234,7 @@ def build_patient_timeline(patient: pd.Series, segments: pd.DataFrame, labs: pd.
         raise ValueError(f"anchor: this patient has no {column.removesuffix('_date').replace('_', ' ')} date")
     anchor_date = pd.Timestamp(anchor_date)
     last = pd.Timestamp(patient["last_visit_date"]) if pd.notna(patient.get("last_visit_date")) else anchor_date
-    ae_terms = max(aes["meddra_pt"].fillna(aes["term"]).nunique() if len(aes) else 0, 1)
+    ae_terms = max(ae_label(aes["meddra_pt"], aes["term"], not calendar).nunique() if len(aes) else 0, 1)
     drugs = max(segments["drug"].nunique() if len(segments) else 0, 1)
     heights = [0.35 * drugs, 0.3, 0.25 * ae_terms, 1.6, 0.7, 0.5, 0.5, 0.5]
     fig = make_subplots(rows=len(ROWS), cols=1, shared_xaxes=True, vertical_spacing=0.012,

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from cmltrack.deid import coded_reason
+from cmltrack.deid import ae_label, coded_reason
 from cmltrack.figures.palette import GLYPHS, dose_shade, drug_label
 from cmltrack.timeaxis import ANCHORS, months_between
 
@@ -132,7 +132,8 @@ def _event_traces(events: pd.DataFrame, calendar: bool, scale: float) -> list[go
         ev = aes[aes["grade"] == grade]
         y = ev["y"] + ev["drug"].map(DRUG_OFFSET).fillna(0.0)
         end_x = months_between(ev["_anchor"], ev["end_date"])
-        custom = np.column_stack([ev["label"], ev["term"].fillna("").astype(str),
+        name = ev["term"] if calendar else ae_label(ev["meddra_pt"], ev["term"], deidentified=True)
+        custom = np.column_stack([ev["label"], name.fillna("").astype(str),
                                   np.full(len(ev), f"grade {grade}"), _when(ev["date"], ev["x"], calendar),
                                   _when(ev["end_date"], end_x, calendar),
                                   ev["drug"].fillna("not attributed").astype(str)])

@@ -57,13 +57,15 @@ def scale() -> float:
 
 def pseudonyms(con: duckdb.DuckDBPyConnection) -> Pseudonyms:
     """This session's pseudonyms for every patient in the database."""
-    ids = q.patient_choices(con)["patient_id"].tolist()
     names = st.session_state.get("_pseudonyms")
-    if names is None:
-        names = Pseudonyms(ids, secrets.randbits(64))
-        st.session_state["_pseudonyms"] = names
-    else:
-        names.extend(ids)  # a replaced database adds patients; the ones on screen keep their pseudonyms
+    if names is None or st.session_state.get("_pseudonyms_for") != st.session_state.get("_db_key"):
+        ids = q.patient_choices(con)["patient_id"].tolist()
+        if names is None:
+            names = Pseudonyms(ids, secrets.randbits(64))
+            st.session_state["_pseudonyms"] = names
+        else:
+            names.extend(ids)  # a replaced database adds patients; the ones on screen keep their pseudonyms
+        st.session_state["_pseudonyms_for"] = st.session_state.get("_db_key")
     return names
 
 

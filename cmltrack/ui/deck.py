@@ -12,6 +12,7 @@ from cmltrack.exports import Slide, deck
 from cmltrack.figures.patient import build_patient_timeline
 from cmltrack.filters import best_response_label
 from cmltrack.ui.patient_card import current_doses
+from cmltrack.ui.sidebar import guideline_label
 
 
 def patient_slide(con: duckdb.DuckDBPyConnection, pid: str, guideline: str, deid: Pseudonyms | None,
@@ -29,7 +30,7 @@ def patient_slide(con: duckdb.DuckDBPyConnection, pid: str, guideline: str, deid
              f"Phase at thalidomide start: {p['phase_at_thal']}",
              f"Now: {current_doses(segments)}",
              f"Best response on thalidomide: {best_response_label(p['best_response'])}",
-             f"Latest {guideline.replace('ELN', 'ELN ')}: {p['eln_latest'] or 'not assessed'}",
+             f"Latest {guideline_label(guideline)}: {p['eln_latest'] or 'not assessed'}",
              f"EUTOS {p['eutos_group']}, ELTS {p['elts_group']}"]
     title = deid(pid) if deid is not None else f"{pid} · {p['display_name'] or ''}".rstrip(" ·")
     return Slide(title, lines, figure)
@@ -41,5 +42,5 @@ def build_deck(con: duckdb.DuckDBPyConnection, cohort_figure: go.Figure, patient
     slides = [Slide("Cohort: imatinib and thalidomide exposure", [], cohort_figure)]
     slides += [patient_slide(con, pid, guideline, deid, scale) for pid in patient_ids]
     footer = ("De-identified: pseudonyms, months since thalidomide start. " if deid is not None else "") + \
-        f"cmltrack; responses derived by {guideline.replace('ELN', 'ELN ')} rules."
+        f"cmltrack; responses derived by {guideline_label(guideline)} rules."
     return deck(slides, footer)

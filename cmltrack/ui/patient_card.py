@@ -50,8 +50,8 @@ def show(p: pd.Series, segments: pd.DataFrame, rules: str, pseudonym: str | None
         if pd.isna(p["eln_latest_date"]):
             when = ""
         elif pseudonym is not None:
-            when = f"month {p['eln_latest_months'] - (p['months_im_before_thal'] or 0):+.1f} (thalidomide start = 0)" \
-                if pd.notna(p["months_im_before_thal"]) else ""
+            when = "" if pd.isna(p["eln_latest_thal_month"]) else \
+                f"month {p['eln_latest_thal_month']:+.1f} (thalidomide start = 0)"
         else:
             when = f"{pd.Timestamp(p['eln_latest_date']):%Y-%m-%d}"
         _field(eln, f"Latest {rules}", str(p["eln_latest"] if pd.notna(p["eln_latest"]) else "not assessed")

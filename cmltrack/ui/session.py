@@ -1,7 +1,8 @@
 """The database connection (one per file version, shared) and one cursor per browser session.
 
-Within one script run every query uses the same cursor, so a file replaced during a run (an import) is seen by the
-next run, never by half of this one. A missing, damaged, locked or outdated file stops the page with what to do.
+Within one script run every query uses the same cursor, so a file replaced during a run (a new database renamed
+over the old one) is seen by the next run, never by half of this one. A missing, damaged, locked or outdated file
+stops the page with what to do; the embedded default database is built when missing and rewritten when outdated.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def _open(path: Path, key: tuple[str, int]) -> duckdb.DuckDBPyConnection:
                   "it stays busy, close the other program; cmltrack itself only ever reads this file.")
         log.warning("database file could not be opened: %s", type(exc).__name__)
         _stop(f"**The database file is damaged or is not a cmltrack database:** {path}. Restore it from a backup, "
-              f"import the data again, or unset {ENV_VAR} to use the demo database. (DuckDB said: {exc})")
+              f"write the database again, or unset {ENV_VAR} to use the demo database. (DuckDB said: {exc})")
         raise  # not reached: st.stop() ends the run
 
 

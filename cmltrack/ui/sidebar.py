@@ -13,8 +13,8 @@ from cmltrack.db.connection import DEMO_SOURCE
 from cmltrack.filters import BEST_RESPONSES, EUTOS_GROUPS, PHASES, SEXES, STATUSES, CohortFilter, best_response_label
 from cmltrack.ui import board
 
-#: Widget keys; each is also the name of its URL query parameter.
-KEYS = ("status", "sex", "age", "phase", "eutos", "best")
+#: The multi-choice filter widgets; each key is also the name of its URL query parameter (and "age").
+CHOICE_KEYS = ("status", "sex", "phase", "eutos", "best")
 _SEX_LABEL = {"F": "Female", "M": "Male"}
 _AGE_BOUNDS = "_age_bounds"
 
@@ -32,7 +32,7 @@ def filter_from_state(state: Mapping, age_bounds: tuple[int, int] | None) -> Coh
 
 
 def _reset() -> None:
-    for key in ("status", "sex", "phase", "eutos", "best"):
+    for key in CHOICE_KEYS:
         st.session_state[key] = []
     if st.session_state.get(_AGE_BOUNDS) is not None:
         st.session_state["age"] = st.session_state[_AGE_BOUNDS]
@@ -110,8 +110,8 @@ def describe(f: CohortFilter) -> str:
 def show_empty(f: CohortFilter, total: int) -> None:
     """Say in words that nothing matches, and what to do."""
     if total == 0:
-        st.info("The database holds no patients yet. Import data, or build the demo cohort with "
-                "`python -m cmltrack demo`.")
+        st.info("The database holds no patients yet. Build the demo cohort with `python -m cmltrack demo`, or point "
+                "CMLTRACK_DB at a cmltrack database with patients.")
     else:
         st.warning(f"No patient matches the current filters ({describe(f)}). "
                    f"Widen them or press **Reset filters** in the sidebar to see all {total} patients.")

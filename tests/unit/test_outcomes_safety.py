@@ -177,3 +177,22 @@ def test_grade_bars_keep_readable_ticks_at_scale():
     many = few * 48
     assert grade_bars(few, "t", "Patients").layout.xaxis.dtick == 1  # one tick per patient while they are few
     assert grade_bars(many, "t", "Patients").layout.xaxis.dtick is None  # 480 patients: let the axis choose
+
+
+def test_an_uncoded_adverse_event_never_shows_its_verbatim_text_in_presentation_mode(con, lanes):
+    from cmltrack.deid import UNCODED_AE
+    from cmltrack.figures.swimmer import build_swimmer, order_lanes
+    from tests.unit.test_swimmer_figure import decoded
+
+    ordered = order_lanes(lanes)
+    ids = ordered["patient_id"].tolist()
+    events = q.events_for(con, ids)
+    first_ae = events.index[events["kind"] == "AE"][0]
+    events.loc[first_ae, ["meddra_pt", "term"]] = [None, "Seen by Dr Hartmann on 12 May"]
+    fig = decoded(build_swimmer(ordered, q.treatments_for(con, ids), events, calendar=False).to_dict())
+    texts = " ".join(str(cell) for t in fig["data"] if t.get("customdata") is not None
+                     for row in t["customdata"] for cell in (row if isinstance(row, list) else [row]))
+    assert "Hartmann" not in texts and UNCODED_AE in texts
+    aes = q.adverse_events_for(con, ids)
+    aes.loc[aes.index[0], ["meddra_pt", "term"]] = [None, "Seen by Dr Hartmann on 12 May"]
+    assert "Hartmann" not in " ".join(safety.worst_grade_by_term(aes).index)
