@@ -72,6 +72,15 @@ def _scores(p: pd.DataFrame) -> dict[str, pd.Series]:
     return out
 
 
+def thalidomide_stop(treatments: pd.DataFrame) -> pd.Series:
+    """Last day on thalidomide of each patient who took it; NaT while any of their segments is still open."""
+    thal = treatments[treatments["drug"] == "thalidomide"]
+    if thal.empty:
+        return pd.Series(dtype="datetime64[us]")
+    grouped = thal.groupby("patient_id")["end_date"]
+    return pd.to_datetime(grouped.max()).where(~thal["end_date"].isna().groupby(thal["patient_id"]).any())
+
+
 def _thal_exposure(treatments: pd.DataFrame, last_visit: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Months on thalidomide (ongoing segments counted to the last visit), whether it is ongoing, and its last day
     (NaT while ongoing)."""
@@ -83,10 +92,8 @@ def _thal_exposure(treatments: pd.DataFrame, last_visit: pd.Series) -> tuple[pd.
     end = pd.to_datetime(thal["end_date"]).fillna(last)
     thal["months"] = months_between(thal["start_date"], end).clip(lower=0)
     thal["ongoing"] = ongoing
-    thal["stop"] = pd.to_datetime(thal["end_date"])
     grouped = thal.groupby("patient_id")
-    stopped = grouped["stop"].max().where(~grouped["ongoing"].any())
-    return grouped["months"].sum(), grouped["ongoing"].any(), stopped
+    return grouped["months"].sum(), grouped["ongoing"].any(), thalidomide_stop(treatments)
 
 
 #: A blood count older than this before thalidomide start does not tell the phase at the start.

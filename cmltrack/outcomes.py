@@ -13,6 +13,7 @@ import pandas as pd
 
 from cmltrack.clinical.responses import PROGRESSION_KINDS, RESPONSE_KINDS, depth
 from cmltrack.derive import RESPONSE_AFTER_STOP_DAYS as AFTER_STOP_DAYS
+from cmltrack.derive import thalidomide_stop
 
 #: What the abstract prints, by figure name.
 PRINTED: dict[str, float] = {
@@ -133,14 +134,6 @@ def response_rates(lanes: pd.DataFrame) -> pd.DataFrame:
 CCYR_OR_DEEPER: tuple[str, ...] = RESPONSE_KINDS[RESPONSE_KINDS.index("CCYR"):]
 
 
-def _thal_stop(treatments: pd.DataFrame) -> pd.Series:
-    """Last day on thalidomide of each patient who stopped it (patients still on it are absent)."""
-    thal = treatments[treatments["drug"] == "thalidomide"]
-    grouped = thal.groupby("patient_id")
-    stopped = ~grouped["end_date"].apply(lambda ends: ends.isna().any())
-    return pd.to_datetime(grouped["end_date"].max()[stopped])
-
-
 def time_to_event(lanes: pd.DataFrame, responses: pd.DataFrame, treatments: pd.DataFrame,
                   labs: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Durations (months from thalidomide start) and events for the outcome curves.
@@ -156,7 +149,7 @@ def time_to_event(lanes: pd.DataFrame, responses: pd.DataFrame, treatments: pd.D
 
     treated = lanes[lanes["thal_start_date"].notna()].set_index("patient_id")
     start = pd.to_datetime(treated["thal_start_date"])
-    stop = _thal_stop(treatments).reindex(treated.index)
+    stop = thalidomide_stop(treatments).reindex(treated.index)
     window_end = (stop + pd.Timedelta(days=AFTER_STOP_DAYS)).fillna(pd.to_datetime(treated["last_visit_date"]))
     r = responses.assign(date=pd.to_datetime(responses["date"]))
     r = r[r["patient_id"].isin(treated.index)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from cmltrack.deid import ae_label
+from cmltrack.derive import thalidomide_stop
 from cmltrack.stats import clopper_pearson, poisson_rate_ci
 from cmltrack.timeaxis import months_between
 
@@ -17,12 +18,10 @@ def thalidomide_windows(lanes: pd.DataFrame, treatments: pd.DataFrame) -> pd.Dat
     """Per patient treated with thalidomide: from its first start to 30 days after its final stop (the last visit
     while it is still taken)."""
     thal = treatments[treatments["drug"] == "thalidomide"]
-    grouped = thal.groupby("patient_id")
-    ongoing = grouped["end_date"].apply(lambda ends: ends.isna().any())
-    stop = pd.to_datetime(grouped["end_date"].max()).where(~ongoing)
+    stop = thalidomide_stop(treatments)
     last = pd.to_datetime(lanes.set_index("patient_id")["last_visit_date"]).reindex(stop.index)
     end = (stop + pd.Timedelta(days=EMERGENT_DAYS)).fillna(last)
-    return pd.DataFrame({"start": pd.to_datetime(grouped["start_date"].min()), "end": end})
+    return pd.DataFrame({"start": pd.to_datetime(thal.groupby("patient_id")["start_date"].min()), "end": end})
 
 
 def in_windows(aes: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
