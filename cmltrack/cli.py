@@ -1,12 +1,17 @@
-"""Command line: `python -m cmltrack demo --out PATH`, `python -m cmltrack upgrade --db PATH`."""
+"""Command line: `python -m cmltrack demo|import|validate|upgrade ...` (see `python -m cmltrack -h`)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cmltrack.config import database_path
+from cmltrack.db.lock import DatabaseBusy
+
+if TYPE_CHECKING:
+    from cmltrack.ingest.plan import ImportPlan
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -26,6 +31,55 @@ def _upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(plan: ImportPlan) -> None:
+    for d in plan.datasets:
+        what = f"-> {d.table}: {d.rows} rows" if d.table else "-> not imported"
+        print(f"  {d.label}: {d.records} records {what}")
+    for note in plan.notes:
+        print(f"  note: {note}")
+
+
+def _problems(problems: list, limit: int = 200) -> None:
+    for p in problems[:limit]:
+        print(f"  {p}", file=sys.stderr)
+    if len(problems) > limit:
+        print(f"  ... and {len(problems) - limit} more", file=sys.stderr)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from cmltrack.db.store import read_frames
+    from cmltrack.ingest.plan import check_sources
+
+    existing: set[str] = set()
+    if args.db is not None and Path(args.db).exists():
+        existing = set(read_frames(args.db)[0]["patients"]["patient_id"])
+    plan = check_sources(args.sources, existing)
+    _report(plan)
+    if plan.problems:
+        print(f"{len(plan.problems)} error(s):", file=sys.stderr)
+        _problems(plan.problems)
+        return 1
+    counts = ", ".join(f"{n} {t}" for t, n in plan.counts.items() if n)
+    print(f"valid: would import {counts or 'nothing'}")
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from cmltrack.ingest.plan import import_sources
+    from cmltrack.ingest.problems import ImportRejected
+
+    try:
+        plan = import_sources(args.db, args.sources, mode="replace" if args.replace else "add")
+    except ImportRejected as exc:
+        print(f"import refused, {len(exc.problems)} error(s); {args.db} was not changed:", file=sys.stderr)
+        _problems(exc.problems)
+        return 1
+    _report(plan)
+    counts = ", ".join(f"{n} {t}" for t, n in plan.counts.items() if n)
+    print(f"imported {counts or 'nothing'} into {args.db}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `python -m cmltrack`."""
     parser = argparse.ArgumentParser(prog="python -m cmltrack", description=__doc__)
@@ -37,6 +91,19 @@ def build_parser() -> argparse.ArgumentParser:
                                              "tables recomputed; atomic)")
     upgrade.add_argument("--db", type=Path, default=database_path(), help="database file (default: %(default)s)")
     upgrade.set_defaults(func=_upgrade)
+    sources_help = ("files: the project's layout (patients.csv, treatments.csv, labs.csv, responses.csv, "
+                    "adverse_events.csv, or one .xlsx with those sheets) or CDISC ADaM/SDTM datasets (ADSL/DM, "
+                    "ADEX/EX, ADRS/RS, ADAE/AE, ADTTE) as .xpt, .rda/.RData, .csv or .parquet")
+    imp = sub.add_parser("import", help="check sources, then add them to a database in one atomic write")
+    imp.add_argument("--db", type=Path, default=database_path(), help="database file (default: %(default)s)")
+    imp.add_argument("--replace", action="store_true",
+                     help="the database will hold only these sources (default: add their patients to it)")
+    imp.add_argument("sources", nargs="+", type=Path, help=sources_help)
+    imp.set_defaults(func=_import)
+    val = sub.add_parser("validate", help="check sources and report what an import would do; writes nothing")
+    val.add_argument("--db", type=Path, help="also check against the patients already in this database")
+    val.add_argument("sources", nargs="+", type=Path, help=sources_help)
+    val.set_defaults(func=_validate)
     return parser
 
 
@@ -45,6 +112,6 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, DatabaseBusy) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

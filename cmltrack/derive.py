@@ -6,6 +6,8 @@ app filters on in SQL.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -17,7 +19,8 @@ from cmltrack.clinical.timeline import assess, derive_events, visit_phase
 from cmltrack.timeaxis import months_between
 
 SUMMARY_COLUMNS: tuple[str, ...] = (
-    "patient_id", "im_start_date", "thal_start_date", "last_visit_date", "age_years", "age_at_diagnosis",
+    "patient_id", "first_treatment_date", "im_start_date", "thal_start_date", "last_visit_date", "age_years",
+    "age_at_diagnosis",
     "months_im_before_thal", "followup_months", "thal_months", "on_thalidomide", "sokal_score", "sokal_group",
     "hasford_score", "hasford_group", "eutos_score", "eutos_group", "elts_score", "elts_group", "phase_at_thal",
     "evaluable", "labs_hematologic", "labs_cytogenetic", "labs_molecular", "labs_phase", "best_response",
@@ -122,12 +125,20 @@ def _tki_line_start(treatments: pd.DataFrame) -> pd.Series:
     return pd.to_datetime(first.sort_values("start_date").groupby("patient_id")["start_date"].last())
 
 
-def derived_responses_and_assessments(frames: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Responses derived from each patient's labs under every guideline, and the ELN assessments."""
+def derived_responses_and_assessments(frames: dict[str, pd.DataFrame], progress: Callable[[float], None] | None = None,
+                                      ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Responses derived from each patient's labs under every guideline, and the ELN assessments.
+
+    ``progress`` hears the share of patients done (about every 1%).
+    """
     labs = frames["labs"]
     line_start = _tki_line_start(frames["treatments"])
     events, assessments = [], []
-    for pid, group in labs.sort_values(["patient_id", "date"]).groupby("patient_id", sort=False):
+    n = labs["patient_id"].nunique() if len(labs) else 0
+    step = max(1, n // 100)
+    for i, (pid, group) in enumerate(labs.sort_values(["patient_id", "date"]).groupby("patient_id", sort=False)):
+        if progress is not None and i % step == 0:
+            progress(i / n)
         visits = group.assign(date=pd.to_datetime(group["date"]).dt.date).to_dict("records")
         start = line_start.get(pid)
         for guideline in GUIDELINES:
@@ -157,7 +168,8 @@ def measured_families(labs: pd.DataFrame, patient_ids: pd.Index) -> pd.DataFrame
 def shown_responses(responses: pd.DataFrame, families: pd.DataFrame, guideline: str) -> pd.DataFrame:
     """The responses to show: derived under ``guideline`` where the labs measure that family, recorded elsewhere."""
     family = responses["kind"].map(resp.FAMILY)
-    measured = np.array([bool(families.at[pid, f"labs_{fam}"]) if pid in families.index else False
+    measured = np.array([bool(families.at[pid, f"labs_{fam}"]) if pid in families.index and fam in resp.FAMILIES
+                         else False
                          for pid, fam in zip(responses["patient_id"], family)], dtype=bool)
     derived = (responses["source"] == "derived") & (responses["guideline"] == guideline)
     return responses[(derived & measured) | ((responses["source"] == "recorded") & ~measured)]
@@ -186,6 +198,27 @@ def rank_of(best: str) -> int:
     return 0 if best == resp.NO_RESPONSE else resp.depth(best)
 
 
+def _latest(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
+    """Latest of the given date columns per patient."""
+    if frame.empty:
+        return pd.Series(dtype="datetime64[us]")
+    dates = pd.concat([pd.to_datetime(frame[c]) for c in columns if c in frame], axis=1).max(axis=1)
+    return dates.groupby(frame["patient_id"]).max()
+
+
+def _last_seen(frames: dict[str, pd.DataFrame], responses: pd.DataFrame) -> pd.Series:
+    """Last date a patient is known to have been seen: the later of the last lab visit and the recorded last contact
+    (CDISC LSTALVDT); for a patient with neither, the latest treatment, response or adverse-event date."""
+    patients = frames["patients"]
+    contact = (pd.to_datetime(patients.set_index("patient_id")["last_contact_date"])
+               if "last_contact_date" in patients else pd.Series(dtype="datetime64[us]"))
+    seen = pd.concat([_latest(frames["labs"], ("date",)), contact], axis=1).max(axis=1)
+    other = pd.concat([_latest(frames["treatments"], ("start_date", "end_date")),
+                       _latest(responses, ("date",)),
+                       _latest(frames["adverse_events"], ("onset_date", "end_date"))], axis=1).max(axis=1)
+    return seen.reindex(seen.index.union(other.index)).fillna(other)
+
+
 def patient_summary(frames: dict[str, pd.DataFrame], responses: pd.DataFrame) -> pd.DataFrame:
     """One row per patient with the derived columns of the patient_summary table.
 
@@ -195,12 +228,14 @@ def patient_summary(frames: dict[str, pd.DataFrame], responses: pd.DataFrame) ->
     treatments, labs = frames["treatments"], frames["labs"]
     out = pd.DataFrame(index=p.index)
     out["patient_id"] = p["patient_id"]
+    out["first_treatment_date"] = pd.to_datetime(treatments.groupby("patient_id")["start_date"].min()
+                                                 ).reindex(p.index)
     out["im_start_date"] = _first_start(treatments, "imatinib").reindex(p.index)
     out["thal_start_date"] = _first_start(treatments, "thalidomide").reindex(p.index)
-    visit = pd.to_datetime(labs.groupby("patient_id")["date"].max()) if not labs.empty else pd.Series(dtype="M8[s]")
-    out["last_visit_date"] = visit.reindex(p.index)
+    out["last_visit_date"] = _last_seen(frames, responses).reindex(p.index)
     index_date = out["thal_start_date"].fillna(out["im_start_date"]).fillna(pd.to_datetime(p["diagnosis_date"]))
-    out["age_years"] = _completed_years(p["birth_date"], index_date)
+    entry_age = p["age_at_entry"] if "age_at_entry" in p else pd.Series(pd.NA, index=p.index)
+    out["age_years"] = _completed_years(p["birth_date"], index_date).fillna(entry_age.astype("Int64"))
     out["age_at_diagnosis"] = _completed_years(p["birth_date"], p["diagnosis_date"])
     out["months_im_before_thal"] = months_between(out["im_start_date"], out["thal_start_date"])
     out["followup_months"] = months_between(out["thal_start_date"], out["last_visit_date"])

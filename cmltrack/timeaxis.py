@@ -13,6 +13,7 @@ ANCHORS: dict[str, tuple[str, str]] = {
     "thalidomide": ("Months since thalidomide start", "thal_start_date"),
     "imatinib": ("Months since imatinib start", "im_start_date"),
     "diagnosis": ("Months since diagnosis", "diagnosis_date"),
+    "treatment": ("Months since first treatment", "first_treatment_date"),  # any drug: trial datasets
 }
 
 

@@ -14,19 +14,27 @@ from cmltrack.ui import board, cohort_page, patient_nav, sidebar
 from cmltrack.ui.deck import build_deck
 
 PAGE_SIZES = (25, 50, 100, 200)
+AXIS_LABELS = {"thalidomide": "thalidomide start", "imatinib": "imatinib start", "diagnosis": "diagnosis",
+               "treatment": "first drug (any)"}
 
 con, lanes = cohort_page.start("Cohort: imatinib and thalidomide exposure")
 
-axis, window, order, grouping, size, paging = st.columns([3, 1.5, 2, 2, 1.1, 1.1], vertical_alignment="bottom")
-anchor = axis.segmented_control("Time axis: months since", list(ANCHORS), default="thalidomide", required=True,
-                                format_func=lambda a: ANCHORS[a][0].removeprefix("Months since "), key="anchor",
-                                bind="query-params") or "thalidomide"  # an empty ?anchor= clears the control
+axis, window, order = st.columns([4, 1.6, 2], vertical_alignment="bottom")
+grouping, size, paging, _ = st.columns([2.4, 1.2, 1.2, 3.2], vertical_alignment="bottom")
+# a registry without thalidomide (an imported trial) starts on the first treatment of any drug
+on_thal = bool(lanes["thal_start_date"].notna().any())
+default_anchor = "thalidomide" if on_thal else "treatment"
+anchors = [a for a, (_, column) in ANCHORS.items() if a == default_anchor or lanes[column].notna().any()]
+anchor = axis.segmented_control("Time axis: months since", anchors, default=default_anchor, required=True,
+                                format_func=AXIS_LABELS.get, key="anchor",
+                                bind="query-params") or default_anchor  # an empty ?anchor= clears the control
 WINDOWS = {"12": 12, "24": 24, "60": 60, "all": None}
-before = window.selectbox("History shown", list(WINDOWS), index=1 if anchor == "thalidomide" else 3,
+before = window.selectbox("History shown", list(WINDOWS), index=1 if anchor in ("thalidomide", "treatment") else 3,
                           format_func=lambda w: "All" if w == "all" else f"{w} months before", key="window",
                           help="The view starts this many months before the anchor; zoom out on the chart to see more.")
-sort = order.selectbox("Sort lanes by", list(SORTS), format_func=SORTS.get, key="sort",
-                       bind="query-params") or "thal_months"
+sorts = list(SORTS) if on_thal else ["treatment_months", *[k for k in SORTS if k != "treatment_months"]]
+sort = order.selectbox("Sort lanes by", sorts, format_func=SORTS.get, key="sort",
+                       bind="query-params") or sorts[0]
 group = bool(grouping.toggle("Band by resistant / intolerant", value=True, key="group", bind="query-params"))
 per_page = size.selectbox("Lanes per page", PAGE_SIZES, index=1, key="per_page")
 

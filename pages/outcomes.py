@@ -7,32 +7,52 @@ from cmltrack.db import queries as q
 from cmltrack.figures.outcomes import km_figure
 from cmltrack.filters import CohortFilter
 from cmltrack.ui import board, cohort_page, sidebar
+from cmltrack.units import MONTH_DAYS
 
 con, lanes = cohort_page.start("Outcomes")
 guideline = sidebar.current_guideline()
 
-st.markdown("#### The source abstract, recomputed from the data")
 everyone = q.cohort_lanes(con, CohortFilter(), guideline)
-all_ids = everyone["patient_id"].tolist()
-figures = outcomes.abstract_figures(everyone, q.treatments_for(con, all_ids), q.adverse_events_for(con, all_ids))
-st.dataframe(outcomes.abstract_table(figures), hide_index=True, height=min(38 + 35 * len(figures), 720))
-st.caption("ASH 2012 abstract, Blood 2012;120(21):1689, against every patient in the database (not the filter). "
-           "Two printed percentages cannot come from 21 patients: 16/21 is 76.2%, printed 79%; 10/13 is 76.9%, "
-           "printed 76%.")
+thal_here = bool(lanes["thal_start_date"].notna().any())
+if everyone["thal_start_date"].notna().any():  # an imported trial without thalidomide has nothing to compare
+    st.markdown("#### The source abstract, recomputed from the data")
+    all_ids = everyone["patient_id"].tolist()
+    figures = outcomes.abstract_figures(everyone, q.treatments_for(con, all_ids), q.adverse_events_for(con, all_ids))
+    st.dataframe(outcomes.abstract_table(figures), hide_index=True, height=min(38 + 35 * len(figures), 720))
+    st.caption("ASH 2012 abstract, Blood 2012;120(21):1689, against every patient in the database (not the filter). "
+               "Two printed percentages cannot come from 21 patients: 16/21 is 76.2%, printed 79%; 10/13 is 76.9%, "
+               "printed 76%.")
 
-st.markdown("#### Response on thalidomide, filtered cohort")
-left, right = st.columns([1, 1.4])
-left.dataframe(outcomes.response_table(lanes), hide_index=True)
-rates = outcomes.response_rates(lanes)
-right.dataframe(rates, hide_index=True, column_config={
-    "Rate (%)": st.column_config.NumberColumn(format="%.1f"),
-    "95% CI low (%)": st.column_config.NumberColumn(format="%.1f"),
-    "95% CI high (%)": st.column_config.NumberColumn(format="%.1f")})
-right.caption("Among patients evaluable for response (12 weeks on thalidomide). Exact (Clopper-Pearson) 95% "
-              "confidence intervals.")
+if thal_here:
+    st.markdown("#### Response on thalidomide, filtered cohort")
+    left, right = st.columns([1, 1.4])
+    left.dataframe(outcomes.response_table(lanes), hide_index=True)
+    rates = outcomes.response_rates(lanes)
+    right.dataframe(rates, hide_index=True, column_config={
+        "Rate (%)": st.column_config.NumberColumn(format="%.1f"),
+        "95% CI low (%)": st.column_config.NumberColumn(format="%.1f"),
+        "95% CI high (%)": st.column_config.NumberColumn(format="%.1f")})
+    right.caption("Among patients evaluable for response (12 weeks on thalidomide). Exact (Clopper-Pearson) 95% "
+                  "confidence intervals.")
 
-st.markdown("#### Time to response and time on thalidomide")
 ids = lanes["patient_id"].tolist()
+endpoints = q.time_to_event_for(con, ids)
+if not endpoints.empty:
+    st.markdown("#### Trial endpoints as delivered (imported ADTTE)")
+    labels = dict(zip(endpoints["parameter"], endpoints["label"]))
+    chosen = st.selectbox("Endpoint", list(labels), format_func=lambda p: f"{labels[p]} ({p})", key="endpoint")
+    rows = endpoints[endpoints["parameter"] == chosen]
+    curve = rows.assign(duration=rows["days"] / MONTH_DAYS, event=(~rows["censored"].astype(bool)).astype(int))
+    figure = km_figure({"All": curve}, labels[chosen], scale=board.scale(), x_title="Months from the endpoint's origin",
+                       y_title="Event-free (%)")
+    st.plotly_chart(figure, config={"displaylogo": False}, key="km_endpoint")
+    st.caption(f"Kaplan-Meier of {labels[chosen]} as analysed by the trial (AVAL, CNSR: 0 event, else censored), "
+               f"{len(rows)} patients, {int(curve['event'].sum())} events; months of {MONTH_DAYS} days.")
+if not thal_here:
+    st.info("No patient shown took thalidomide: response on thalidomide, time to response and time on thalidomide "
+            "need it.")
+    st.stop()
+st.markdown("#### Time to response and time on thalidomide")
 shown = q.events_for(con, ids, guideline)
 curves = outcomes.time_to_event(lanes, shown[shown["kind"] != "AE"], q.treatments_for(con, ids), q.labs_for(con, ids))
 for title, frame in curves.items():

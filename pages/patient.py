@@ -57,10 +57,15 @@ patient_card.show(p, segments, rules, deid(pid) if deid else None)
 anchor = st.segmented_control("Time axis: months since", list(ANCHORS), default="thalidomide", required=True,
                               format_func=lambda a: ANCHORS[a][0].removeprefix("Months since "), key="anchor",
                               bind="query-params") or "thalidomide"  # an empty ?anchor= clears the control
-if p[ANCHORS[anchor][1]] is None or str(p[ANCHORS[anchor][1]]) in ("NaT", "nan", "None"):
+has = [a for a, (_, column) in ANCHORS.items() if not pd.isna(p[column])]
+if anchor not in has and has:
+    fallback = next(a for a in ("thalidomide", "imatinib", "treatment", "diagnosis") if a in has)
     st.info(f"This patient has no {ANCHORS[anchor][0].removeprefix('Months since ')} date: the time axis counts "
-            "from imatinib start instead.")
-    anchor = "imatinib"
+            f"{ANCHORS[fallback][0].removeprefix('Months ').lower()} instead.")
+    anchor = fallback
+elif not has:
+    st.info("This patient has no treatment or diagnosis date to draw a timeline from.")
+    st.stop()
 if labs.empty:
     st.info("No visits (blood counts, BCR::ABL1, marrow) are recorded for this patient.")
 figure = build_patient_timeline(p, segments, labs, events, aes, anchor=anchor, guideline=guideline,

@@ -13,8 +13,9 @@ con, lanes = cohort_page.start("Safety")
 ids = lanes["patient_id"].tolist()
 by_patient = lanes.set_index("patient_id")
 treatments = q.treatments_for(con, ids)
-period = st.segmented_control("Adverse events", list(PERIODS), format_func=PERIODS.get, default="emergent",
-                              required=True, key="ae_period") or "emergent"
+default_period = "emergent" if lanes["thal_start_date"].notna().any() else "all"  # an imported trial: whole record
+period = st.segmented_control("Adverse events", list(PERIODS), format_func=PERIODS.get, default=default_period,
+                              required=True, key="ae_period") or default_period
 aes = q.adverse_events_for(con, ids)
 if period == "emergent":
     windows = safety.thalidomide_windows(lanes, treatments)
@@ -55,3 +56,8 @@ st.caption(f"{len(aes)} adverse events in {aes['patient_id'].nunique()} of {len(
            f"({PERIODS[period].lower()}; treatment-emergent: onset from thalidomide start to "
            f"{safety.EMERGENT_DAYS} days after it stopped). CTCAE grades as recorded (version "
            f"{', '.join(sorted(aes['ctcae_version'].dropna().unique())) or 'not recorded'}).")
+by_severity = int((aes["grade_source"] == "severity").sum())
+if by_severity:
+    st.warning(f"{by_severity} of these {len(aes)} events have no CTCAE grade: their recorded severity is counted "
+               "as a grade (mild 1, moderate 2, severe 3). Severity is not a CTCAE grade; read those columns with "
+               "care.", icon=":material/warning:")

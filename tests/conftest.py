@@ -69,3 +69,17 @@ def no_labs_db(tmp_path_factory, frames) -> Path:
     """The demo cohort with CML-05's visits removed (a patient known only from the record)."""
     trimmed = dict(frames, labs=frames["labs"][frames["labs"]["patient_id"] != "CML-05"])
     return write_database(tmp_path_factory.mktemp("db") / "nolabs.duckdb", trimmed, source="test")
+
+
+@pytest.fixture(scope="session")
+def trial_db(tmp_path_factory) -> Path:
+    """A real public CDISC trial (pharmaversesdtm: DM, EX, AE, RS) imported into its own database."""
+    from cmltrack.ingest.plan import import_sources
+    from tests.realdata import REALDATA
+
+    if not REALDATA.exists():
+        pytest.skip(f"real CDISC datasets not found at {REALDATA}")
+    path = tmp_path_factory.mktemp("trial") / "trial.duckdb"
+    import_sources(path, [REALDATA / "pharmaversesdtm" / f"{n}.rda" for n in ("dm", "ex", "ae", "rs_onco")],
+                   mode="replace")
+    return path

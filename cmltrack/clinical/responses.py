@@ -12,7 +12,10 @@ RESPONSE_KINDS: tuple[str, ...] = ("CHR", "PCYR", "CCYR", "MMR", "MR4", "MR4.5",
 #: Losses of response (ELN: any criterion of the response no longer met) and progression of phase.
 LOSS_KINDS: tuple[str, ...] = ("LOSS_CHR", "LOSS_CCYR", "LOSS_MMR")
 PROGRESSION_KINDS: tuple[str, ...] = ("PROG_AP", "PROG_BP")
-ALL_KINDS: tuple[str, ...] = RESPONSE_KINDS + LOSS_KINDS + PROGRESSION_KINDS
+#: Solid-tumour overall response (RECIST 1.1, Eisenhauer, Eur J Cancer 2009;45:228) as delivered by trial datasets:
+#: complete and partial response and progressive disease are stored; SD, NE and NON-CR/NON-PD are not milestones.
+RECIST_KINDS: tuple[str, ...] = ("CR", "PR", "PD")
+ALL_KINDS: tuple[str, ...] = RESPONSE_KINDS + LOSS_KINDS + PROGRESSION_KINDS + RECIST_KINDS
 
 LABELS: dict[str, str] = {
     "CHR": "CHR",
@@ -27,6 +30,9 @@ LABELS: dict[str, str] = {
     "LOSS_MMR": "Loss of MMR",
     "PROG_AP": "Progression to AP",
     "PROG_BP": "Progression to BP",
+    "CR": "CR (RECIST)",
+    "PR": "PR (RECIST)",
+    "PD": "PD (RECIST)",
 }
 
 #: Which kind of test shows each event: a patient's labs can only replace recorded events of a family they measure.
@@ -35,7 +41,9 @@ FAMILY: dict[str, str] = {
     "PCYR": "cytogenetic", "CCYR": "cytogenetic", "LOSS_CCYR": "cytogenetic",
     "MMR": "molecular", "MR4": "molecular", "MR4.5": "molecular", "MR5": "molecular", "LOSS_MMR": "molecular",
     "PROG_AP": "phase", "PROG_BP": "phase",
+    "CR": "recist", "PR": "recist", "PD": "recist",
 }
+#: The families a patient's labs can measure (RECIST responses are only ever recorded).
 FAMILIES: tuple[str, ...] = ("hematologic", "cytogenetic", "molecular", "phase")
 
 #: Best-response categories a cohort is filtered by, deepest first.

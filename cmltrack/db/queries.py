@@ -16,7 +16,8 @@ from cmltrack.filters import CohortFilter
 
 _LANE_COLUMNS = """
     p.patient_id, p.sex, p.im_status, p.phase_at_diagnosis, p.diagnosis_date,
-    s.age_years, s.age_at_diagnosis, s.im_start_date, s.thal_start_date, s.last_visit_date, s.months_im_before_thal,
+    s.age_years, s.age_at_diagnosis, s.first_treatment_date, s.im_start_date, s.thal_start_date, s.last_visit_date,
+    s.months_im_before_thal,
     s.followup_months, s.thal_months, s.on_thalidomide, s.sokal_score, s.sokal_group, s.hasford_score,
     s.hasford_group, s.eutos_score, s.eutos_group, s.elts_score, s.elts_group, s.phase_at_thal,
     s.evaluable, s.best_response, s.best_response_rank,
@@ -73,7 +74,7 @@ def age_bounds(con: duckdb.DuckDBPyConnection) -> tuple[int, int] | None:
 def treatments_for(con: duckdb.DuckDBPyConnection, patient_ids: Sequence[str]) -> pd.DataFrame:
     """Constant-dose treatment segments of the given patients."""
     return con.execute(
-        """SELECT patient_id, drug, dose_mg, start_date, end_date, reason_stopped FROM treatments
+        """SELECT patient_id, drug, dose_mg, start_date, end_date, reason_stopped, dates_imputed FROM treatments
            WHERE list_contains(?::VARCHAR[], patient_id) ORDER BY patient_id, drug, start_date""",
         [list(patient_ids)]).df()
 
@@ -94,16 +95,18 @@ def events_for(con: duckdb.DuckDBPyConnection, patient_ids: Sequence[str], guide
 
     Responses are those derived from the labs under ``guideline`` in the families the patient's labs measure,
     recorded ones elsewhere. Columns: patient_id, date, end_date, kind (response code or 'AE'), source, grade,
-    term (AE: MedDRA term, else verbatim), meddra_pt, drug.
+    grade_source ('CTCAE', or 'severity' when mapped from mild/moderate/severe), term (AE: MedDRA term, else
+    verbatim), meddra_pt, drug, imputed (a partial source date was completed).
     """
     ids = list(patient_ids)
     return con.execute(
         f"""SELECT r.patient_id, r.date, NULL::DATE AS end_date, r.kind, r.source, NULL::INTEGER AS grade,
-                   NULL::VARCHAR AS term, NULL::VARCHAR AS meddra_pt, NULL::VARCHAR AS drug
+                   NULL::VARCHAR AS grade_source, NULL::VARCHAR AS term, NULL::VARCHAR AS meddra_pt,
+                   NULL::VARCHAR AS drug, r.date_imputed AS imputed
             {_SHOWN_RESPONSES}
             UNION ALL
-            SELECT patient_id, onset_date, end_date, 'AE', 'recorded', ctcae_grade, coalesce(meddra_pt, term),
-                   meddra_pt, attributed_drug
+            SELECT patient_id, onset_date, end_date, 'AE', 'recorded', ctcae_grade, grade_source,
+                   coalesce(meddra_pt, term), meddra_pt, attributed_drug, dates_imputed
             FROM adverse_events WHERE list_contains(?::VARCHAR[], patient_id)
             ORDER BY 1, 2""",  # noqa: S608 (fixed SQL text; values are bound)
         [ids, guideline, ids]).df()
@@ -123,8 +126,8 @@ def comparable_responses(con: duckdb.DuckDBPyConnection, patient_ids: Sequence[s
 def adverse_events_for(con: duckdb.DuckDBPyConnection, patient_ids: Sequence[str]) -> pd.DataFrame:
     """Adverse events of the given patients."""
     return con.execute(
-        """SELECT patient_id, term, meddra_pt, ctcae_grade, ctcae_version, onset_date, end_date, serious,
-                  attributed_drug
+        """SELECT patient_id, term, meddra_pt, ctcae_grade, ctcae_version, grade_source, onset_date, end_date,
+                  serious, attributed_drug, dates_imputed
            FROM adverse_events WHERE list_contains(?::VARCHAR[], patient_id) ORDER BY patient_id, onset_date""",
         [list(patient_ids)]).df()
 
@@ -143,6 +146,20 @@ def patient(con: duckdb.DuckDBPyConnection, patient_id: str, guideline: str = "E
                    p.blasts_pct AS blasts_dx, p.basophils_pct AS basophils_dx, p.eosinophils_pct AS eosinophils_dx
             {_FROM} {_LATEST_ELN} WHERE p.patient_id = ?""",  # noqa: S608 (fixed SQL text; values are bound)
         [guideline, patient_id]).df()
+
+
+def time_to_event_for(con: duckdb.DuckDBPyConnection, patient_ids: Sequence[str]) -> pd.DataFrame:
+    """Imported time-to-event endpoints (CDISC ADTTE) of the given patients: parameter, label, days, censored."""
+    return con.execute(
+        """SELECT t.patient_id, p.im_status, t.parameter, coalesce(t.label, t.parameter) AS label, t.days, t.censored
+           FROM time_to_event t JOIN patients p ON p.patient_id = t.patient_id
+           WHERE list_contains(?::VARCHAR[], t.patient_id) ORDER BY t.parameter, t.patient_id""",
+        [list(patient_ids)]).df()
+
+
+def patient_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Every patient ID in the database."""
+    return {r[0] for r in con.execute("SELECT patient_id FROM patients").fetchall()}
 
 
 def patient_choices(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -7,16 +7,18 @@ import duckdb
 from cmltrack.clinical.milestones import GUIDELINES
 from cmltrack.clinical.responses import ALL_KINDS
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
-#: Drugs a treatment segment may name (CML therapies; hydroxyurea and interferon before or between TKIs).
+#: CML therapies the app knows by name (hydroxyurea and interferon before or between TKIs). Other drug names are
+#: accepted (trial datasets: study drug, placebo), stored lower case, and drawn in neutral colours.
 KNOWN_DRUGS: tuple[str, ...] = (
     "imatinib", "thalidomide", "hydroxyurea", "interferon alfa", "dasatinib", "nilotinib", "bosutinib",
     "ponatinib", "asciminib",
 )
+#: The one drug name whose daily dose may be 0 mg (a blinded placebo arm).
+PLACEBO = "placebo"
 _KINDS_SQL = ",".join(f"'{k}'" for k in ALL_KINDS)
 _GUIDELINES_SQL = ",".join(f"'{g}'" for g in GUIDELINES)
-_DRUGS_SQL = ",".join(f"'{d}'" for d in KNOWN_DRUGS)
 
 DDL: tuple[str, ...] = (
     """CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)""",
@@ -34,15 +36,18 @@ DDL: tuple[str, ...] = (
         blasts_pct DOUBLE CHECK (blasts_pct BETWEEN 0 AND 100),
         basophils_pct DOUBLE CHECK (basophils_pct BETWEEN 0 AND 100),
         eosinophils_pct DOUBLE CHECK (eosinophils_pct BETWEEN 0 AND 100),
+        age_at_entry INTEGER CHECK (age_at_entry BETWEEN 0 AND 130),  -- when no birth date is known (CDISC AGE)
+        last_contact_date DATE,                                        -- last known alive (CDISC LSTALVDT)
         CHECK (diagnosis_date IS NULL OR birth_date IS NULL OR diagnosis_date >= birth_date)
     )""",
     f"""CREATE TABLE treatments (
         patient_id VARCHAR NOT NULL REFERENCES patients (patient_id),
-        drug VARCHAR NOT NULL CHECK (drug IN ({_DRUGS_SQL})),
-        dose_mg DOUBLE NOT NULL CHECK (dose_mg > 0),
+        drug VARCHAR NOT NULL CHECK (drug <> '' AND drug = lower(trim(drug))),
+        dose_mg DOUBLE NOT NULL CHECK (dose_mg > 0 OR (dose_mg = 0 AND drug = '{PLACEBO}')),
         start_date DATE NOT NULL,
         end_date DATE CHECK (end_date IS NULL OR end_date >= start_date),
         reason_stopped VARCHAR,
+        dates_imputed BOOLEAN NOT NULL DEFAULT FALSE,  -- a partial source date was completed (README: import rules)
         PRIMARY KEY (patient_id, drug, start_date)
     )""",
     """CREATE TABLE labs (
@@ -69,19 +74,34 @@ DDL: tuple[str, ...] = (
         kind VARCHAR NOT NULL CHECK (kind IN ({_KINDS_SQL})),
         source VARCHAR NOT NULL CHECK (source IN ('recorded', 'derived')),
         guideline VARCHAR NOT NULL DEFAULT 'none' CHECK (guideline IN ('none', {_GUIDELINES_SQL})),
+        date_imputed BOOLEAN NOT NULL DEFAULT FALSE,
         CHECK ((source = 'recorded') = (guideline = 'none')),
         PRIMARY KEY (patient_id, date, kind, source, guideline)
     )""",
-    f"""CREATE TABLE adverse_events (
+    """CREATE TABLE adverse_events (
         patient_id VARCHAR NOT NULL REFERENCES patients (patient_id),
         term VARCHAR NOT NULL,
         meddra_pt VARCHAR,
         ctcae_grade INTEGER NOT NULL CHECK (ctcae_grade BETWEEN 1 AND 5),
         ctcae_version VARCHAR,
+        -- 'CTCAE': a toxicity grade was recorded; 'severity': mapped from mild/moderate/severe (CDISC AESEV)
+        grade_source VARCHAR NOT NULL DEFAULT 'CTCAE' CHECK (grade_source IN ('CTCAE', 'severity')),
         onset_date DATE NOT NULL,
         end_date DATE CHECK (end_date IS NULL OR end_date >= onset_date),
         serious BOOLEAN NOT NULL DEFAULT FALSE,
-        attributed_drug VARCHAR CHECK (attributed_drug IS NULL OR attributed_drug IN ({_DRUGS_SQL}))
+        attributed_drug VARCHAR CHECK (attributed_drug IS NULL OR attributed_drug = lower(trim(attributed_drug))),
+        dates_imputed BOOLEAN NOT NULL DEFAULT FALSE
+    )""",
+    # time-to-event endpoints as analysed by a trial (CDISC ADTTE), kept as delivered
+    """CREATE TABLE time_to_event (
+        patient_id VARCHAR NOT NULL REFERENCES patients (patient_id),
+        parameter VARCHAR NOT NULL,
+        label VARCHAR,
+        start_date DATE,
+        days DOUBLE NOT NULL CHECK (days >= 0),
+        event_date DATE,
+        censored BOOLEAN NOT NULL,
+        PRIMARY KEY (patient_id, parameter)
     )""",
     # Derived per patient by cmltrack.derive (clinical rules in Python) each time the database is written,
     # so that filters run in SQL at registry scale. Never edited by hand.
@@ -100,6 +120,7 @@ DDL: tuple[str, ...] = (
     )""",
     """CREATE TABLE patient_summary (
         patient_id VARCHAR PRIMARY KEY REFERENCES patients (patient_id),
+        first_treatment_date DATE,
         im_start_date DATE,
         thal_start_date DATE,
         last_visit_date DATE,
@@ -129,7 +150,7 @@ DDL: tuple[str, ...] = (
     )""",
 )
 
-TABLES: tuple[str, ...] = ("patients", "treatments", "labs", "responses", "adverse_events")
+TABLES: tuple[str, ...] = ("patients", "treatments", "labs", "responses", "adverse_events", "time_to_event")
 
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:

@@ -8,34 +8,56 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
+from cmltrack.db.lock import writer_lock
 from cmltrack.db.schema import TABLES, create_schema
 from cmltrack.derive import ASSESSMENT_COLUMNS, SUMMARY_COLUMNS, derived_responses_and_assessments, patient_summary
+
+#: Hears (fraction done 0-1, what is being done) during a database build.
+Progress = Callable[[float, str], None]
 
 #: Column order of each fact table as written (also the order the importer and the demo produce).
 COLUMNS: dict[str, tuple[str, ...]] = {
     "patients": ("patient_id", "mrn", "display_name", "sex", "birth_date", "diagnosis_date", "phase_at_diagnosis",
-                 "im_status", "spleen_cm", "platelets", "blasts_pct", "basophils_pct", "eosinophils_pct"),
-    "treatments": ("patient_id", "drug", "dose_mg", "start_date", "end_date", "reason_stopped"),
+                 "im_status", "spleen_cm", "platelets", "blasts_pct", "basophils_pct", "eosinophils_pct",
+                 "age_at_entry", "last_contact_date"),
+    "treatments": ("patient_id", "drug", "dose_mg", "start_date", "end_date", "reason_stopped", "dates_imputed"),
     "labs": ("patient_id", "date", "wbc", "hb", "platelets", "blasts_pct", "promyelocytes_pct",
              "immature_granulocytes_pct", "basophils_pct", "spleen_cm", "bcr_abl1_is_pct", "abl1_copies", "ph_pos_pct",
              "metaphases"),
-    "responses": ("patient_id", "date", "kind", "source", "guideline"),
-    "adverse_events": ("patient_id", "term", "meddra_pt", "ctcae_grade", "ctcae_version", "onset_date", "end_date",
-                       "serious", "attributed_drug"),
+    "responses": ("patient_id", "date", "kind", "source", "guideline", "date_imputed"),
+    "adverse_events": ("patient_id", "term", "meddra_pt", "ctcae_grade", "ctcae_version", "grade_source",
+                       "onset_date", "end_date", "serious", "attributed_drug", "dates_imputed"),
+    "time_to_event": ("patient_id", "parameter", "label", "start_date", "days", "event_date", "censored"),
     "eln_assessments": ASSESSMENT_COLUMNS,
     "patient_summary": SUMMARY_COLUMNS,
 }
 
 
+#: Columns a source may leave out, and the value they then take (differential counts many sources lack, columns
+#: added in later schema versions).
+OPTIONAL: dict[str, object] = {
+    "promyelocytes_pct": None, "immature_granulocytes_pct": None, "age_at_entry": None, "last_contact_date": None,
+    "dates_imputed": False, "date_imputed": False, "grade_source": "CTCAE",
+}
+
+
+def empty_frame(table: str) -> pd.DataFrame:
+    """A table with its columns and no rows."""
+    return pd.DataFrame(columns=list(COLUMNS[table]))
+
+
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
     cols = COLUMNS[table]  # KeyError for any table name not in the fixed list
-    optional = {"promyelocytes_pct", "immature_granulocytes_pct"}  # differential counts many sources lack
-    frame = frame.assign(**{c: None for c in optional & set(cols) - set(frame.columns)})
+    frame = frame.assign(**{c: OPTIONAL[c] for c in set(OPTIONAL) & set(cols) - set(frame.columns)})
+    for c in set(OPTIONAL) & set(cols):  # rows concatenated from a source without the column
+        if OPTIONAL[c] is not None and frame[c].isna().any():
+            frame[c] = frame[c].astype(object).where(frame[c].notna(), OPTIONAL[c])
     missing = [c for c in cols if c not in frame.columns]
     if missing:
         raise ValueError(f"{table}: missing columns {missing}")
@@ -45,22 +67,27 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> 
     con.unregister("incoming")  # on failure the whole connection is discarded instead
 
 
-def with_derived(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+def with_derived(frames: dict[str, pd.DataFrame],
+                 progress: Callable[[float], None] | None = None) -> dict[str, pd.DataFrame]:
     """The fact tables plus every derived table: recorded responses are kept, derived ones always recomputed."""
     recorded = frames["responses"]
-    if "source" in recorded:
-        recorded = recorded[recorded["source"] == "recorded"]
+    if "source" in recorded:  # a source without the column (an import) records every row
+        recorded = recorded[recorded["source"].fillna("recorded") == "recorded"]
     recorded = recorded.assign(source="recorded", guideline="none")
-    derived, assessments = derived_responses_and_assessments(frames)
+    derived, assessments = derived_responses_and_assessments(frames, progress)
     responses = pd.concat([recorded, derived], ignore_index=True) if len(derived) else recorded
     out = dict(frames, responses=responses, eln_assessments=assessments)
     out["patient_summary"] = patient_summary(frames, responses)
     return out
 
 
-def load_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame], source: str) -> None:
+def load_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame], source: str,
+                progress: Progress | None = None) -> None:
     """Insert the fact tables and the tables derived from them in one transaction on an open, empty schema."""
-    tables = with_derived(frames)
+    progress = progress or (lambda fraction, text: None)
+    frames = {t: frames.get(t, empty_frame(t)) for t in TABLES}
+    tables = with_derived(frames, lambda done: progress(0.05 + 0.85 * done, "applying the clinical rules"))
+    progress(0.9, "writing the tables")
     con.execute("BEGIN TRANSACTION")
     try:
         for table in (*TABLES, "eln_assessments", "patient_summary"):
@@ -73,10 +100,21 @@ def load_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame],
         raise
 
 
-def write_database(path: str | Path, frames: dict[str, pd.DataFrame], source: str) -> Path:
-    """Build a complete database from ``frames`` and atomically replace ``path`` with it."""
-    target = Path(path)
+def write_database(path: str | Path, frames: dict[str, pd.DataFrame], source: str,
+                   progress: Progress | None = None) -> Path:
+    """Build a complete database from ``frames`` and atomically replace ``path`` with it.
+
+    Holds the file's writer lock throughout (DatabaseBusy if another writer has it). ``progress(fraction, text)``
+    hears how far the build has got.
+    """
+    with writer_lock(path):
+        return _write(Path(path), frames, source, progress or (lambda fraction, text: None))
+
+
+def _write(target: Path, frames: dict[str, pd.DataFrame], source: str, progress: Progress) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
+    for stale in target.parent.glob(f".{target.name}.*.tmp*"):  # left by a killed writer; the lock is ours now
+        stale.unlink(missing_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
@@ -84,9 +122,11 @@ def write_database(path: str | Path, frames: dict[str, pd.DataFrame], source: st
     try:
         with duckdb.connect(str(tmp)) as con:
             create_schema(con)
-            load_frames(con, frames, source)
+            load_frames(con, frames, source, progress)
+            progress(0.97, "saving the file")
             con.execute("CHECKPOINT")
         os.replace(tmp, target)
+        progress(1.0, "done")
     finally:
         for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
             leftover.unlink(missing_ok=True)
@@ -100,6 +140,10 @@ def read_frames(path: str | Path) -> tuple[dict[str, pd.DataFrame], str]:
     with open_readonly(path) as con:
         frames = {}
         for table in TABLES:
+            if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ? "
+                               "AND table_catalog = ?", [table, "registry"]).fetchone()[0]:
+                frames[table] = empty_frame(table)  # a table added after the file was written
+                continue
             have = {r[0] for r in con.execute(
                 "SELECT column_name FROM information_schema.columns WHERE table_name = ? AND table_catalog = ?",
                 [table, "registry"]).fetchall()}
@@ -113,5 +157,6 @@ def read_frames(path: str | Path) -> tuple[dict[str, pd.DataFrame], str]:
 
 def upgrade_database(path: str | Path) -> Path:
     """Rewrite a database in the current schema: its facts are kept, every derived table is recomputed."""
-    frames, source = read_frames(path)
-    return write_database(path, frames, source=source)
+    with writer_lock(path):
+        frames, source = read_frames(path)
+        return write_database(path, frames, source=source)

@@ -14,7 +14,8 @@ COLOURS = (OKABE_ITO["blue"], OKABE_ITO["vermillion"], OKABE_ITO["bluish_green"]
 DASHES = ("solid", "dash", "dot", "dashdot")
 
 
-def km_figure(groups: dict[str, pd.DataFrame], title: str, competing: bool = False, scale: float = 1.0) -> go.Figure:
+def km_figure(groups: dict[str, pd.DataFrame], title: str, competing: bool = False, scale: float = 1.0,
+              x_title: str = "Months since thalidomide start", y_title: str | None = None) -> go.Figure:
     """One curve per group (a frame of duration and event).
 
     Default: Kaplan-Meier of remaining free of the event (event 1; 0 censored) with its 95% band. ``competing``:
@@ -64,10 +65,11 @@ def km_figure(groups: dict[str, pd.DataFrame], title: str, competing: bool = Fal
     fig.update_layout(template="plotly_white", height=int(520 * scale), title=dict(text=title, x=0),
                       margin=dict(l=10, r=10, t=60, b=50), font=dict(size=13 * scale),
                       legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"))
-    fig.update_yaxes(title_text="Reached (%)" if competing else "Still on it (%)", range=[-2, 102], row=1, col=1)
+    fig.update_yaxes(title_text=y_title or ("Reached (%)" if competing else "Still on it (%)"), range=[-2, 102],
+                     row=1, col=1)
     rows = max(len([g for g in groups.values() if len(g)]), 1)  # first group on top, text not clipped at the edges
     fig.update_yaxes(title_text="At risk", range=[rows - 0.4, -0.6], showgrid=False, row=2, col=1)
-    fig.update_xaxes(title_text="Months since thalidomide start", dtick=3, range=[-0.7, x_max + 0.5], row=2, col=1)
+    fig.update_xaxes(title_text=x_title, dtick=3, range=[-0.7, x_max + 0.5], row=2, col=1)
     return fig
 
 

@@ -9,6 +9,7 @@ triangles for adverse events (grade by colour, size, and a cross for grade 4-5) 
 from __future__ import annotations
 
 import math
+import zlib
 from dataclasses import dataclass
 
 OKABE_ITO: dict[str, str] = {
@@ -44,6 +45,7 @@ class Glyph:
 
 
 _G_RESP, _G_LOSS, _G_AE = "Response", "Loss / progression", "Adverse event (CTCAE grade)"
+_G_SEV = "Adverse event (severity only, no CTCAE grade)"
 
 GLYPHS: dict[str, Glyph] = {
     "CHR": Glyph("CHR", "circle", OKABE_ITO["sky_blue"], 10, _G_RESP),
@@ -58,14 +60,25 @@ GLYPHS: dict[str, Glyph] = {
     "LOSS_MMR": Glyph("Loss of MMR", "star-open", OKABE_ITO["vermillion"], 13, _G_LOSS, OKABE_ITO["vermillion"]),
     "PROG_AP": Glyph("Progression to AP", "hexagon-open", "#000000", 12, _G_LOSS, "#000000"),
     "PROG_BP": Glyph("Progression to BP", "hexagon", "#000000", 12, _G_LOSS),
+    "CR": Glyph("CR (RECIST)", "square", OKABE_ITO["blue"], 11, _G_RESP),
+    "PR": Glyph("PR (RECIST)", "square-open", OKABE_ITO["blue"], 11, _G_RESP, OKABE_ITO["blue"]),
+    "PD": Glyph("PD (RECIST)", "pentagon", "#000000", 12, _G_LOSS),
     "AE1": Glyph("Grade 1", "triangle-down", OKABE_ITO["yellow"], 8, _G_AE),
     "AE2": Glyph("Grade 2", "triangle-down", OKABE_ITO["orange"], 10, _G_AE),
     "AE3": Glyph("Grade 3", "triangle-down", OKABE_ITO["vermillion"], 12, _G_AE),
     "AE4": Glyph("Grade 4", "x", OKABE_ITO["vermillion"], 13, _G_AE),
     "AE5": Glyph("Grade 5 (death)", "x", "#000000", 14, _G_AE),
+    # severity mapped to a grade (CDISC AESEV, no toxicity grade recorded): open triangles, their own legend group
+    "SEV1": Glyph("Mild (as grade 1)", "triangle-down-open", OKABE_ITO["orange"], 9, _G_SEV, OKABE_ITO["orange"]),
+    "SEV2": Glyph("Moderate (as grade 2)", "triangle-down-open", OKABE_ITO["vermillion"], 10, _G_SEV,
+                  OKABE_ITO["vermillion"]),
+    "SEV3": Glyph("Severe (as grade 3)", "triangle-down-open", "#000000", 12, _G_SEV, "#000000"),
     "ONGOING": Glyph("Ongoing at last visit", "arrow-right", "#000000", 11, "Treatment"),
 }
 
+
+#: AESEV words for the grades they are shown as (only when no toxicity grade was recorded).
+SEVERITY_WORDS: dict[int, str] = {1: "mild", 2: "moderate", 3: "severe"}
 
 #: CTCAE grade colours for adverse-event intervals and bars (yellow to black, Okabe-Ito order of luminance).
 AE_GRADE_COLOURS: dict[int, str] = {1: OKABE_ITO["yellow"], 2: OKABE_ITO["orange"], 3: OKABE_ITO["vermillion"],
@@ -80,18 +93,35 @@ def _shade(hex_color: str, v: float) -> str:
     return "#" + "".join(f"{c:02X}" for c in mixed)
 
 
+#: Colours of drugs the app does not know by name (trial study drugs): bar shades never need to tell them apart
+#: from markers, only from each other. Placebo is light grey.
+OTHER_DRUG_COLOURS: tuple[str, ...] = (OKABE_ITO["orange"], OKABE_ITO["bluish_green"], OKABE_ITO["sky_blue"],
+                                       "#8C6BB1")
+PLACEBO_COLOUR = "#BBBBBB"
+
+
 def drug_label(drug: str) -> str:
     """Display name of a drug."""
     return DRUGS.get(drug, (drug.capitalize(),))[0]
 
 
-def dose_shade(drug: str, dose_mg: float) -> str:
+def drug_colour(drug: str) -> str:
+    """Colour of a drug's bars: its own for known drugs, a stable pick (same name, same colour) otherwise."""
+    if drug in DRUGS:
+        return DRUGS[drug][1]
+    if drug == "placebo":
+        return PLACEBO_COLOUR
+    return OTHER_DRUG_COLOURS[zlib.crc32(drug.encode()) % len(OTHER_DRUG_COLOURS)]
+
+
+def dose_shade(drug: str, dose_mg: float, span: tuple[float, float] | None = None) -> str:
     """Shade of the drug's colour for a daily dose: the higher the dose, the darker (fixed across filters).
 
     Doses are placed on a log scale between the drug's low and high dose (dose steps are multiplicative:
-    300/400/600/800 mg), from 70% white at the low dose to 35% black at the high dose.
+    300/400/600/800 mg), from 70% white at the low dose to 35% black at the high dose. A drug the app does not know
+    spans the doses ``span`` (lowest, highest) seen for it, e.g. in one figure.
     """
-    _, color, low, high = DRUGS.get(drug, (drug, GREY, dose_mg, dose_mg))
+    _, color, low, high = DRUGS.get(drug, (drug, drug_colour(drug), *(span or (dose_mg, dose_mg))))
     if high == low or dose_mg <= 0:
         return color
     t = (math.log(dose_mg) - math.log(low)) / (math.log(high) - math.log(low))

@@ -19,7 +19,7 @@ from plotly.subplots import make_subplots
 from cmltrack.clinical import milestones
 from cmltrack.clinical.timeline import visit_phase
 from cmltrack.deid import ae_label, coded_reason
-from cmltrack.figures.palette import AE_GRADE_COLOURS, GLYPHS, OKABE_ITO, dose_shade, drug_label
+from cmltrack.figures.palette import AE_GRADE_COLOURS, GLYPHS, OKABE_ITO, SEVERITY_WORDS, dose_shade, drug_label
 from cmltrack.timeaxis import ANCHORS, MONTH_DAYS, months_between
 
 ROWS = ("Treatment", "Response", "Adverse events", "BCR::ABL1 IS (%)", "Ph+ metaphases (%)", "WBC (x10^9/L)",
@@ -96,17 +96,24 @@ def _adverse_events(fig: go.Figure, aes: pd.DataFrame, clock: _Clock, last: pd.T
     a = aes.assign(term_label=ae_label(aes["meddra_pt"], aes["term"], not clock.calendar),
                    x0=clock.x(aes["onset_date"]),
                    x1=clock.x((pd.to_datetime(aes["end_date"]) + pd.Timedelta(days=1)).fillna(last)))
-    for grade, rows in a.groupby("ctcae_grade"):
+    if "grade_source" not in a:
+        a = a.assign(grade_source="CTCAE")
+    for (source, grade), rows in a.groupby([a["grade_source"].fillna("CTCAE"), "ctcae_grade"]):
+        severity = source == "severity"
+        label = f"{SEVERITY_WORDS.get(int(grade), grade).capitalize()} (severity)" if severity else f"Grade {grade}"
+        graded = (f"{SEVERITY_WORDS.get(int(grade), grade)} severity, no CTCAE grade" if severity
+                  else f"grade {grade} (CTCAE %{{customdata[4]}})")
         verbatim = rows["term"] if clock.calendar else rows["term_label"]  # free text stays off a shared screen
         custom = np.column_stack([verbatim, clock.fmt(rows["onset_date"]), clock.fmt(rows["end_date"]),
                                   rows["attributed_drug"].fillna("not attributed"),
                                   rows["ctcae_version"].fillna("?")])
         fig.add_trace(go.Bar(
             orientation="h", y=rows["term_label"], base=rows["x0"], x=(rows["x1"] - rows["x0"]).clip(lower=0.15),
-            name=f"Grade {grade}", legendgroup="ae", legendgrouptitle_text="Adverse event (CTCAE grade)",
-            marker=dict(color=AE_GRADE_COLOURS.get(int(grade), "#999999"), line=dict(width=0.8, color="#333333")),
+            name=label, legendgroup="ae", legendgrouptitle_text="Adverse event (CTCAE grade)",
+            marker=dict(color=AE_GRADE_COLOURS.get(int(grade), "#999999"), line=dict(width=0.8, color="#333333"),
+                        pattern=dict(shape="/" if severity else "", fgcolor="#FFFFFF", size=6)),
             width=0.55, customdata=custom,
-            hovertemplate=f"<b>%{{y}}</b>, grade {grade} (CTCAE %{{customdata[4]}})<br>%{{customdata[0]}}"
+            hovertemplate=f"<b>%{{y}}</b>, {graded}<br>%{{customdata[0]}}"
                           "<br>%{customdata[1]} to %{customdata[2]}<br>attributed to %{customdata[3]}<extra></extra>"),
             row=3, col=1)
 

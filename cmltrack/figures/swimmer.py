@@ -12,12 +12,13 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from cmltrack.deid import ae_label, coded_reason
-from cmltrack.figures.palette import GLYPHS, dose_shade, drug_label
+from cmltrack.figures.palette import GLYPHS, SEVERITY_WORDS, dose_shade, drug_label
 from cmltrack.timeaxis import ANCHORS, months_between
 
 SORTS: dict[str, str] = {
     "thal_months": "Time on thalidomide",
     "response": "Best response",
+    "treatment_months": "Time since first treatment",
     "age": "Age",
     "patient_id": "Patient ID",
 }
@@ -33,6 +34,7 @@ def order_lanes(lanes: pd.DataFrame, sort: str = "thal_months", group: bool = Tr
     keys = {
         "thal_months": (["thal_months", "patient_id"], [False, True]),
         "response": (["best_response_rank", "thal_months", "patient_id"], [False, False, True]),
+        "treatment_months": (["_since_first", "patient_id"], [False, True]),
         "age": (["age_years", "patient_id"], [True, True]),
         "patient_id": (["patient_id"], [True]),
     }
@@ -42,6 +44,8 @@ def order_lanes(lanes: pd.DataFrame, sort: str = "thal_months", group: bool = Tr
     if sort == "patient_id" and "label" in lanes:  # sort by what the screen shows (pseudonyms in presentation mode)
         cols = ["label"]
     out = lanes.copy()
+    if "first_treatment_date" in out:
+        out["_since_first"] = months_between(out["first_treatment_date"], out["last_visit_date"])
     out["group"] = out["im_status"].map(STATUS_LABEL).fillna("Status not recorded") if group else "All patients"
     rank = {label: i for i, label in enumerate([*STATUS_LABEL.values(), "Status not recorded", "All patients"])}
     out["_g"] = out["group"].map(rank)
@@ -49,7 +53,7 @@ def order_lanes(lanes: pd.DataFrame, sort: str = "thal_months", group: bool = Tr
     out["group_n"] = out.groupby("group")["patient_id"].transform("size")  # whole group, before any paging
     header_rows = out["_g"].ne(out["_g"].shift()).cumsum()  # one blank row above each group for its title
     out["y"] = np.arange(len(out)) + header_rows.to_numpy()
-    return out.drop(columns="_g").reset_index(drop=True)
+    return out.drop(columns=["_g", "_since_first"], errors="ignore").reset_index(drop=True)
 
 
 def _hover_date(values: pd.Series) -> pd.Series:
@@ -78,6 +82,7 @@ def _segment_traces(segments: pd.DataFrame, calendar: bool) -> list[go.Bar]:
     drugs = sorted(segments["drug"].unique(), key=lambda d: (d not in DRUG_OFFSET, d))
     for drug in drugs:
         rows = segments[segments["drug"] == drug]
+        span = (float(rows["dose_mg"].min()), float(rows["dose_mg"].max()))  # for drugs without a known range
         for dose in sorted(rows["dose_mg"].unique()):
             seg = rows[rows["dose_mg"] == dose]
             name = f"{drug_label(drug)} {dose:g} mg/d"
@@ -88,7 +93,7 @@ def _segment_traces(segments: pd.DataFrame, calendar: bool) -> list[go.Bar]:
             traces.append(go.Bar(
                 orientation="h", y=seg["y"] + DRUG_OFFSET.get(drug, 0.0), base=seg["x0"], x=seg["x1"] - seg["x0"],
                 width=BAR_WIDTH, name=name, legendgroup=drug, legendgrouptitle_text=drug_label(drug),
-                marker=dict(color=dose_shade(drug, dose), line=dict(width=0)), customdata=custom,
+                marker=dict(color=dose_shade(drug, dose, span), line=dict(width=0)), customdata=custom,
                 hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}<br>%{customdata[2]} to %{customdata[3]}"
                               "<br>%{customdata[4]}<extra></extra>",
             ))
@@ -128,19 +133,25 @@ def _event_traces(events: pd.DataFrame, calendar: bool, scale: float) -> list[go
         traces.append(_marker_trace(kind, ev["x"], ev["y"], custom,
                                     "<b>%{customdata[0]}</b><br>%{customdata[1]}<br>%{customdata[2]}", scale))
     aes = events[events["kind"] == "AE"]
-    for grade in sorted(aes["grade"].dropna().astype(int).unique()):
-        ev = aes[aes["grade"] == grade]
+    if "grade_source" not in aes:
+        aes = aes.assign(grade_source="CTCAE")
+    imputed = aes["imputed"].fillna(False).astype(bool) if "imputed" in aes else pd.Series(False, index=aes.index)
+    for (source, grade), ev in aes.dropna(subset=["grade"]).groupby(
+            [aes["grade_source"].fillna("CTCAE"), aes["grade"]], sort=True):
+        grade = int(grade)
+        severity = source == "severity"
         y = ev["y"] + ev["drug"].map(DRUG_OFFSET).fillna(0.0)
         end_x = months_between(ev["_anchor"], ev["end_date"])
         name = ev["term"] if calendar else ae_label(ev["meddra_pt"], ev["term"], deidentified=True)
-        custom = np.column_stack([ev["label"], name.fillna("").astype(str),
-                                  np.full(len(ev), f"grade {grade}"), _when(ev["date"], ev["x"], calendar),
-                                  _when(ev["end_date"], end_x, calendar),
-                                  ev["drug"].fillna("not attributed").astype(str)])
-        traces.append(_marker_trace(f"AE{grade}", ev["x"], y, custom,
-                                    "<b>%{customdata[0]}</b><br>%{customdata[1]}, CTCAE %{customdata[2]}"
-                                    "<br>%{customdata[3]} to %{customdata[4]}<br>attributed to %{customdata[5]}",
-                                    scale))
+        what = SEVERITY_WORDS[grade] + " (no CTCAE grade recorded)" if severity else f"CTCAE grade {grade}"
+        note = np.where(imputed[ev.index], "<br>partial source date completed (import rules)", "")
+        custom = np.column_stack([ev["label"], name.fillna("").astype(str), np.full(len(ev), what),
+                                  _when(ev["date"], ev["x"], calendar), _when(ev["end_date"], end_x, calendar),
+                                  ev["drug"].fillna("not attributed").astype(str), note])
+        traces.append(_marker_trace(f"SEV{grade}" if severity else f"AE{grade}", ev["x"], y, custom,
+                                    "<b>%{customdata[0]}</b><br>%{customdata[1]}, %{customdata[2]}"
+                                    "<br>%{customdata[3]} to %{customdata[4]}<br>attributed to %{customdata[5]}"
+                                    "%{customdata[6]}", scale))
     return traces
 
 
@@ -206,7 +217,8 @@ def build_swimmer(lanes: pd.DataFrame, segments: pd.DataFrame, events: pd.DataFr
     for trace in [*_segment_traces(seg, calendar), *_ongoing_trace(seg, scale), *_event_traces(ev, calendar, scale)]:
         fig.add_trace(trace)
     _group_decor(lanes, fig)
-    start_label = {"thalidomide": "Thalidomide start", "imatinib": "Imatinib start", "diagnosis": "Diagnosis"}
+    start_label = {"thalidomide": "Thalidomide start", "imatinib": "Imatinib start", "diagnosis": "Diagnosis",
+                   "treatment": "First treatment"}
     fig.add_vline(x=0, line=dict(color="#444444", width=1.5, dash="dash"))
     fig.add_annotation(x=0, y=1, yref="paper", yanchor="bottom", text=start_label[anchor], showarrow=False,
                        font=dict(size=12, color="#444444"))

@@ -58,3 +58,12 @@ def audit_view(patient_id: str) -> None:
         st.error("This view could not be written to the audit trail, so the patient is not shown. Tell the "
                  "administrator (audit file not writable).")
         st.stop()
+
+
+def may_import() -> bool:
+    """Whether this user may write imports: anyone in local mode; with login on, only the e-mails listed in
+    secrets.toml under [cmltrack] importers."""
+    if not login_configured():
+        return True
+    allowed = {str(e).lower() for e in st.secrets.get("cmltrack", {}).get("importers", [])}
+    return str(st.user.get("email") or "").lower() in allowed

@@ -42,9 +42,13 @@ def render_filters(con: duckdb.DuckDBPyConnection) -> CohortFilter:
     """Draw the filters and the count of patients shown; return the filter."""
     bar = st.sidebar
     board.render_toggle()
-    if q.database_source(con) == DEMO_SOURCE:
+    source = q.database_source(con) or ""
+    if source == DEMO_SOURCE:
         bar.warning("**Demo data**: 21 fictitious patients built from a published abstract, not real people.",
                     icon=":material/science:")
+    elif source.startswith(DEMO_SOURCE):
+        bar.warning("**Includes demo data**: the 21 fictitious patients of the demo cohort (IDs CML-01 to CML-21) "
+                    "sit beside the imported ones.", icon=":material/science:")
     bar.markdown("### Cohort filters")
     multi = dict(selection_mode="multi", bind="query-params")
     bar.pills("Imatinib status", STATUSES, key="status", format_func=str.capitalize, **multi)
@@ -53,7 +57,8 @@ def render_filters(con: duckdb.DuckDBPyConnection) -> CohortFilter:
     st.session_state[_AGE_BOUNDS] = bounds
     if bounds is not None and bounds[0] < bounds[1]:
         bar.slider("Age at thalidomide start (years)", bounds[0], bounds[1], value=bounds, key="age",
-                   bind="query-params")
+                   bind="query-params", help="At thalidomide start; for patients who never took it, at imatinib "
+                   "start, else at diagnosis, else the age recorded at study entry (imported trials).")
     bar.pills("Phase at thalidomide start", PHASES, key="phase", **multi)
     bar.pills("EUTOS risk at diagnosis", EUTOS_GROUPS, key="eutos", format_func=str.capitalize, **multi,
               help="EUTOS score = 7 x basophils % + 4 x spleen cm; high when > 87 (Hasford, Blood 2011;118:686).")

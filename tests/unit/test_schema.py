@@ -10,6 +10,7 @@ import pytest
 from cmltrack.db.schema import create_schema
 from cmltrack.db.store import write_database
 
+T = "INSERT INTO treatments (patient_id, drug, dose_mg, start_date, end_date, reason_stopped) VALUES "
 PATIENT = "INSERT INTO patients (patient_id, sex) VALUES ('P1', 'F')"
 
 
@@ -23,11 +24,13 @@ def db():
 
 
 @pytest.mark.parametrize("sql", [
-    "INSERT INTO treatments VALUES ('P1', 'imatinib', 0, DATE '2010-01-01', NULL, NULL)",  # dose 0
-    "INSERT INTO treatments VALUES ('P1', 'imatinib', -400, DATE '2010-01-01', NULL, NULL)",  # negative dose
-    "INSERT INTO treatments VALUES ('P1', 'imatinib', 400, DATE '2010-01-02', DATE '2010-01-01', NULL)",  # end < start
-    "INSERT INTO treatments VALUES ('P1', 'aspirin', 100, DATE '2010-01-01', NULL, NULL)",  # unknown drug
-    "INSERT INTO treatments VALUES ('NOPE', 'imatinib', 400, DATE '2010-01-01', NULL, NULL)",  # unknown patient
+    T + "('P1', 'imatinib', 0, DATE '2010-01-01', NULL, NULL)",  # dose 0
+    T + "('P1', 'imatinib', -400, DATE '2010-01-01', NULL, NULL)",  # negative dose
+    T + "('P1', 'imatinib', 400, DATE '2010-01-02', DATE '2010-01-01', NULL)",  # end < start
+    T + "('P1', 'Imatinib', 100, DATE '2010-01-01', NULL, NULL)",  # not lower case
+    T + "('P1', '', 100, DATE '2010-01-01', NULL, NULL)",  # no drug name
+    T + "('P1', 'xanomeline', 0, DATE '2010-01-01', NULL, NULL)",  # 0 mg of an active drug
+    T + "('NOPE', 'imatinib', 400, DATE '2010-01-01', NULL, NULL)",  # unknown patient
     "INSERT INTO adverse_events (patient_id, term, ctcae_grade, onset_date) VALUES ('P1', 'x', 0, DATE '2010-01-01')",
     "INSERT INTO adverse_events (patient_id, term, ctcae_grade, onset_date) VALUES ('P1', 'x', 6, DATE '2010-01-01')",
     "INSERT INTO adverse_events (patient_id, term, ctcae_grade, onset_date, end_date) "
@@ -35,11 +38,15 @@ def db():
     "INSERT INTO labs (patient_id, date, ph_pos_pct) VALUES ('P1', DATE '2010-01-01', 101)",
     "INSERT INTO labs (patient_id, date, basophils_pct) VALUES ('P1', DATE '2010-01-01', -1)",
     "INSERT INTO labs (patient_id, date, wbc) VALUES ('P1', DATE '2010-01-01', -3)",
-    "INSERT INTO responses VALUES ('P1', DATE '2010-01-01', 'CURED', 'recorded', 'none')",
-    "INSERT INTO responses VALUES ('P1', DATE '2010-01-01', 'CHR', 'guessed', 'none')",
-    "INSERT INTO responses VALUES ('P1', DATE '2010-01-01', 'CHR', 'derived', 'none')",  # derived names its rules
-    "INSERT INTO responses VALUES ('P1', DATE '2010-01-01', 'CHR', 'recorded', 'ELN2020')",
-    "INSERT INTO responses VALUES ('P1', DATE '2010-01-01', 'CHR', 'derived', 'ELN2030')",
+    "INSERT INTO responses VALUES ('P1', DATE '2010-01-01', 'CURED', 'recorded', 'none', FALSE)",
+    "INSERT INTO adverse_events (patient_id, term, ctcae_grade, onset_date, grade_source) "
+    "VALUES ('P1', 'x', 1, DATE '2010-01-01', 'guess')",
+    "INSERT INTO time_to_event VALUES ('P1', 'OS', NULL, NULL, -1, NULL, TRUE)",
+    "INSERT INTO responses VALUES ('P1', DATE '2010-01-01', 'CHR', 'guessed', 'none', FALSE)",
+    # derived responses name their rules
+    "INSERT INTO responses VALUES ('P1', DATE '2010-01-01', 'CHR', 'derived', 'none', FALSE)",
+    "INSERT INTO responses VALUES ('P1', DATE '2010-01-01', 'CHR', 'recorded', 'ELN2020', FALSE)",
+    "INSERT INTO responses VALUES ('P1', DATE '2010-01-01', 'CHR', 'derived', 'ELN2030', FALSE)",
     "INSERT INTO eln_assessments VALUES ('P1', 'ELN2020', '3', DATE '2010-04-01', 3, 'great', 5, NULL, TRUE)",
     "INSERT INTO eln_assessments VALUES ('P1', 'ELN2020', '9', DATE '2010-04-01', 3, 'optimal', 5, NULL, TRUE)",
     "INSERT INTO patients (patient_id, sex) VALUES ('P2', 'X')",
@@ -53,13 +60,15 @@ def test_constraint_rejects_bad_row(db, sql):
 
 
 def test_good_rows_are_accepted(db):
-    db.execute("INSERT INTO treatments VALUES ('P1', 'imatinib', 400, DATE '2010-01-01', NULL, NULL)")
-    db.execute("INSERT INTO treatments VALUES ('P1', 'thalidomide', 100, DATE '2011-01-01', DATE '2011-01-01', 'x')")
+    insert = T + ""
+    db.execute(insert + "('P1', 'imatinib', 400, DATE '2010-01-01', NULL, NULL)")
+    db.execute(insert + "('P1', 'thalidomide', 100, DATE '2011-01-01', DATE '2011-01-01', 'x')")
+    db.execute(insert + "('P1', 'placebo', 0, DATE '2012-01-01', NULL, NULL)")  # a blinded placebo arm
     db.execute("INSERT INTO adverse_events (patient_id, term, ctcae_grade, onset_date) VALUES ('P1', 'x', 5, "
                "DATE '2010-01-01')")
     db.execute("INSERT INTO labs (patient_id, date, ph_pos_pct, bcr_abl1_is_pct) VALUES ('P1', DATE '2010-01-01', "
                "100, 140)")  # IS values above 100% exist
-    assert db.execute("SELECT count(*) FROM treatments").fetchone() == (2,)
+    assert db.execute("SELECT count(*) FROM treatments").fetchone() == (3,)
 
 
 def _digest(path) -> str:
@@ -74,4 +83,5 @@ def test_failed_write_leaves_the_existing_file_byte_for_byte(tmp_path, frames):
     with pytest.raises(duckdb.ConstraintException):
         write_database(target, bad, source="test")
     assert _digest(target) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["db.duckdb"]  # no temporary file left behind
+    # no temporary file left behind (the writer lock file stays, empty of data)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["db.duckdb", "db.duckdb.lock"]

@@ -99,7 +99,7 @@ def test_hover_names_patient_drug_dose_and_dates(swimmer):
     assert first[0].startswith("CML-") and "mg/d" in first[1] and first[2][:2] in ("19", "20")
     assert "%{customdata[0]}" in bar["hovertemplate"]
     ae = next(t for t in _traces(fig, "scatter") if t["name"] == "Grade 1")
-    assert "CTCAE" in ae["hovertemplate"] and any("neuropathy" in row[1] for row in ae["customdata"])
+    assert any("neuropathy" in row[1] and row[2] == "CTCAE grade 1" for row in ae["customdata"])
 
 
 def test_lanes_banded_by_status_with_counts(swimmer):

@@ -1,0 +1,1 @@
+"""Importing data: the project's CSV/Excel layout and CDISC ADaM/SDTM datasets, checked, then written atomically."""

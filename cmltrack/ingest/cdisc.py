@@ -1,0 +1,280 @@
+"""CDISC ADaM (ADSL, ADEX, ADRS, ADAE, ADTTE) and SDTM (DM, EX, RS, AE) datasets mapped onto cmltrack's tables.
+
+Variable names per ../shared/DOMAIN.md "CDISC names an importer accepts". ADaM analysis dates (ASTDT, ADT, ...) are
+preferred over SDTM character dates (--DTC), whose partial values are completed by cmltrack.ingest.dates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from cmltrack.db.schema import PLACEBO
+from cmltrack.ingest.fields import Field, convert
+from cmltrack.ingest.native import RESPONSE_CODES
+from cmltrack.ingest.problems import Problem
+from cmltrack.ingest.readers import Dataset
+
+_SEX = {"F": "F", "M": "M", "U": "U", "UNDIFFERENTIATED": "U", "UNKNOWN": "U"}
+#: Daily administrations per dosing frequency (CDISC CT FREQ); the dose is stored per day.
+PER_DAY: dict[str, float] = {"QD": 1, "ONCE": 1, "Q24H": 1, "EVERY DAY": 1, "BID": 2, "Q12H": 2, "TID": 3,
+                             "Q8H": 3, "QID": 4, "Q6H": 4}
+#: Severity (AESEV) to a CTCAE grade, used only when no toxicity grade exists (grade_source 'severity').
+SEVERITY_GRADE: dict[str, int] = {"MILD": 1, "MODERATE": 2, "SEVERE": 3}
+#: Response tests read (per visit): RECIST overall response and the CML response families.
+RESPONSE_TESTS: dict[str, str] = {"OVRLRESP": "recist", "OVR": "recist", "OVRINV": "recist",
+                                  "HEMRESP": "hematologic", "CYTORESP": "cytogenetic", "MOLRESP": "molecular",
+                                  "BCRABL": "molecular"}
+#: Assessed values that are not milestones (stable disease, not evaluable, ...): they end a run of the same
+#: response but are not stored.
+NOT_MILESTONES: tuple[str, ...] = ("SD", "NE", "NON-CR/NON-PD", "NON-PD", "NON-CR", "MISSING", "NA", "UNK",
+                                   "NOT EVALUABLE", "NONE", "NR", "NO RESPONSE")
+_SKIP = "-"
+_DAYS_PER: dict[str, float] = {"DAYS": 1, "DAY": 1, "WEEKS": 7, "MONTHS": 30.4375, "YEARS": 365.25}
+
+
+@dataclass
+class Mapped:
+    """A source dataset converted to one cmltrack table, with its problems and what the user should know."""
+
+    table: str
+    frame: pd.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _first(f: pd.DataFrame, *names: str) -> str | None:
+    return next((n for n in names if n in f), None)
+
+
+def kind_of(dataset: Dataset) -> str | None:
+    """Which cmltrack table a CDISC dataset feeds, from its variables; None when it feeds none."""
+    f = dataset.frame
+    cols = {str(c).upper() for c in f.columns}
+    if "USUBJID" not in cols:
+        return None
+    if cols & {"AETERM", "AEDECOD"}:
+        return "adverse_events"
+    if {"PARAMCD", "CNSR"} <= cols:
+        return "time_to_event"
+    if "EXTRT" in cols or ({"PARAMCD", "PARCAT2"} <= cols and cols & {"EXSTDTC", "ASTDTM", "ASTDT"}):
+        return "treatments"
+    if "RSTESTCD" in cols or ({"PARAMCD", "AVALC"} <= cols and cols & {"ADT", "ADTM"}):
+        return "responses"
+    if "SEX" in cols and "PARAMCD" not in cols and not (cols & {"DSTERM", "QNAM", "TRTESTCD", "TUTESTCD"}):
+        return "patients"
+    return None
+
+
+def _duplicates(dataset: Dataset, f: pd.DataFrame) -> list[Problem]:
+    """Identical records (every variable equal) are an error: a dataset never holds the same record twice."""
+    text = f.astype("string").fillna("\x00missing")
+    dup = text.duplicated(keep="first")
+    if not dup.any():
+        return []
+    first = text.reset_index().groupby(list(f.columns.astype(str)), sort=False, dropna=False)["index"].transform(
+        "first")
+    first.index = f.index
+    rows = dataset.rows
+    return [Problem(dataset.label, int(rows[i]), None, f"duplicate row: identical to row {int(rows[first[i]])}")
+            for i in f.index[dup]]
+
+
+def _patients(ds: Dataset, f: pd.DataFrame) -> Mapped:
+    fields = [Field("patient_id", "USUBJID", required=True),
+              Field("sex", "SEX", "code", required=True, codes=_SEX),
+              Field("birth_date", _first(f, "BRTHDT", "BRTHDTC") or "BRTHDTC", "date", role="birth"),
+              Field("age_at_entry", "AGE", "integer", low=0, high=130, what="an age"),
+              Field("last_contact_date", _first(f, "LSTALVDT", "RFPENDTC") or "LSTALVDT", "date", role="end")]
+    out, problems = convert(f, fields, ds.label, ds.rows, ds.name)
+    if "AGEU" in f:
+        other = f["AGEU"].notna() & ~f["AGEU"].astype(str).str.upper().isin(["YEARS", "YEAR", ""])
+        problems += [Problem(ds.label, int(ds.rows[i]), "AGEU", f"age unit {f.at[i, 'AGEU']!r}: ages are in years")
+                     for i in f.index[other]]
+    return Mapped("patients", out, problems)
+
+
+def _treatments(ds: Dataset, f: pd.DataFrame) -> Mapped:
+    problems: list[Problem] = []
+    notes: list[str] = []
+    if "PARAMCD" in f:
+        dose_rows = f["PARAMCD"].astype(str).str.upper() == "DOSE"
+        if not dose_rows.any():
+            return Mapped("treatments", pd.DataFrame(), [Problem(
+                ds.label, None, "PARAMCD", "no PARAMCD 'DOSE' records: the dose of each exposure record is unknown")])
+        notes.append(f"{ds.label}: {int(dose_rows.sum())} of {len(f)} records are per-administration doses "
+                     "(PARAMCD DOSE); summary parameters are not imported")
+        f = f[dose_rows]
+    drug = _first(f, "EXTRT", "PARCAT2") or "EXTRT"
+    fields = [Field("patient_id", "USUBJID", required=True),
+              Field("drug", drug, "lower", required=True),
+              Field("dose_mg", "EXDOSE" if "EXDOSE" in f else "AVAL", "number", required=True, low=0, what="a dose"),
+              Field("start_date", _first(f, "ASTDT", "ASTDTM", "EXSTDTC") or "EXSTDTC", "date", required=True,
+                    role="start"),
+              Field("end_date", _first(f, "AENDT", "AENDTM", "EXENDTC") or "EXENDTC", "date", role="end")]
+    out, problems = convert(f, fields, ds.label, ds.rows[f.index], ds.name)
+    rows = ds.rows[f.index]
+    unit = _first(f, "EXDOSU", "AVALU")
+    if unit:
+        u = f[unit].astype("string").str.strip().str.upper()
+        bad = u.notna() & (u != "") & (u != "MG")
+        problems += [Problem(ds.label, int(rows[i]), unit, f"dose unit {f.at[i, unit]!r}: doses are stored in mg")
+                     for i in f.index[bad]]
+    if "EXDOSFRQ" in f:
+        freq = f["EXDOSFRQ"].astype("string").str.strip().str.upper()
+        factor = freq.map(lambda k: PER_DAY.get(k) if isinstance(k, str) else 1.0).astype(float)
+        bad = freq.notna() & (freq != "") & factor.isna()
+        problems += [Problem(ds.label, int(rows[i]), "EXDOSFRQ", f"dosing frequency {f.at[i, 'EXDOSFRQ']!r} cannot "
+                             f"be stored as a daily dose (accepted: {', '.join(PER_DAY)})") for i in f.index[bad]]
+        out["dose_mg"] = out["dose_mg"] * factor.fillna(1.0)
+    held = (out["dose_mg"] == 0) & (out["drug"] != PLACEBO)
+    if held.any():
+        notes.append(f"{ds.label}: {int(held.sum())} records at 0 mg of an active drug (dose held) are gaps in "
+                     "exposure, not segments")
+        out = out[~held]
+    flags = [f[c].notna() & (f[c].astype(str).str.strip() != "") for c in ("ASTDTF", "AENDTF") if c in f]
+    imputed = out["start_date_imputed"] | out.get("end_date_imputed", False)
+    for flag in flags:
+        imputed = imputed | flag
+    out["dates_imputed"] = imputed.astype(bool)
+    return Mapped("treatments", out, problems, notes)
+
+
+def _choose_assessor(f: pd.DataFrame, test: str, date: str, value: str,
+                     ds: Dataset) -> tuple[pd.DataFrame, list[Problem]]:
+    """One assessment per subject, test and date: the accepted one (RSACPTFL = 'Y') where several assessors rated
+    the same visit; several that disagree with none accepted are an error."""
+    visit = _first(f, "VISITNUM", "AVISITN", "VISIT", "AVISIT")
+    key = [f["USUBJID"].astype(str), f[test].astype(str), f[date].astype(str)] + (
+        [f[visit].astype(str)] if visit else [])
+    if "RSACPTFL" in f:
+        accepted = f["RSACPTFL"].astype("string").str.upper().eq("Y").fillna(False)
+        has_accepted = accepted.groupby(key).transform("any")
+        f = f[accepted | ~has_accepted]
+        key = [k[f.index] for k in key]
+    values = f[value].astype("string").str.strip().str.upper()
+    disagree = values.groupby(key).transform("nunique") > 1
+    problems = [Problem(ds.label, int(ds.rows[i]), value, "assessors of the same visit disagree and none is marked "
+                        "accepted (RSACPTFL = 'Y')") for i in f.index[disagree]]
+    first = ~pd.concat(key, axis=1).duplicated()
+    return f[first & ~disagree], problems
+
+
+def _responses(ds: Dataset, f: pd.DataFrame) -> Mapped:
+    sdtm = "RSTESTCD" in f
+    test = "RSTESTCD" if sdtm else "PARAMCD"
+    value = (_first(f, "RSSTRESC", "RSORRES") or "RSSTRESC") if sdtm else "AVALC"
+    date = "RSDTC" if sdtm else (_first(f, "ADT", "ADTM") or "ADT")
+    tests = f[test].astype("string").str.strip().str.upper()
+    read = tests.isin(list(RESPONSE_TESTS))
+    notes = [f"{ds.label}: {int(read.sum())} of {len(f)} records are per-visit responses "
+             f"({', '.join(sorted(set(tests[read].dropna())))}); others (best response, components) are not imported"]
+    f = f[read]
+    f, problems = _choose_assessor(f, test, date, value, ds)
+    codes = RESPONSE_CODES | {v: _SKIP for v in NOT_MILESTONES}
+    values = f[value].astype("string").str.strip().str.upper()
+    other = values.notna() & (values != "") & ~values.isin(list(codes))
+    if other.any():  # e.g. 'CHECK' (a data query): an assessment, but not a response; never guessed at
+        rows = ", ".join(str(int(r)) for r in ds.rows[f.index[other]][:10])
+        notes.append(f"{ds.label}: {int(other.sum())} assessments with a value that is not a response code "
+                     f"({', '.join(sorted(set(values[other])))}; rows {rows}) are not imported")
+        f = f[~other]
+    fields = [Field("patient_id", "USUBJID", required=True),
+              Field("date", date, "date", required=True, role="assessment"),
+              Field("kind", value, "code", required=True, codes=codes)]
+    out, more = convert(f, fields, ds.label, ds.rows[f.index], ds.name)
+    problems += more
+    out["date_imputed"] = out["date_imputed"] | (f["ADTF"].notna() if "ADTF" in f else False)
+    out["_test"] = tests[f.index]
+    return Mapped("responses", _changes(out), problems, notes)
+
+
+def _changes(out: pd.DataFrame) -> pd.DataFrame:
+    """Per patient and test, the visits where the assessed response changed; only milestones are kept.
+
+    A per-visit series CR, CR, SD, CR, PD becomes CR (first visit), CR (after the SD), PD.
+    """
+    ok = out["kind"].notna() & out["date"].notna()
+    s = out[ok].sort_values(["patient_id", "_test", "date"], kind="stable")
+    previous = s.groupby(["patient_id", "_test"])["kind"].shift()
+    changed = s[s["kind"] != previous]
+    kept = changed[changed["kind"] != _SKIP].drop(columns="_test")
+    kept = kept.drop_duplicates(subset=["patient_id", "date", "kind"])  # one milestone a day, whichever test
+    return pd.concat([kept, out[~ok].drop(columns="_test")])  # rows with errors stay to be reported
+
+
+def _adverse_events(ds: Dataset, f: pd.DataFrame) -> Mapped:
+    tox, sev = _first(f, "AETOXGR", "ATOXGR"), _first(f, "ASEV", "AESEV")
+    fields = [Field("patient_id", "USUBJID", required=True),
+              Field("term", _first(f, "AETERM", "AEDECOD") or "AETERM", required=True),
+              Field("meddra_pt", "AEDECOD"),
+              Field("onset_date", _first(f, "ASTDT", "ASTDTM", "AESTDTC") or "AESTDTC", "date", required=True,
+                    role="start"),
+              Field("end_date", _first(f, "AENDT", "AENDTM", "AEENDTC") or "AEENDTC", "date", role="end"),
+              Field("serious", "AESER", "flag"),
+              Field("_tox", tox or "AETOXGR", "integer", low=1, high=5, what="a CTCAE grade"),
+              Field("_sev", sev or "AESEV", "code", codes=SEVERITY_GRADE)]
+    out, problems = convert(f, fields, ds.label, ds.rows, ds.name)
+    tox_value = pd.to_numeric(out["_tox"], errors="coerce")
+    sev_value = pd.to_numeric(out["_sev"], errors="coerce")
+    out["ctcae_grade"] = tox_value.fillna(sev_value)
+    out["grade_source"] = np.where(tox_value.notna(), "CTCAE", "severity")
+    bad_source = {p.row for p in problems if p.column in (tox, sev)}
+    missing = out["ctcae_grade"].isna() & ~out["_row"].isin(list(bad_source))
+    problems += [Problem(ds.label, int(r), tox or sev or "AETOXGR", "no toxicity grade (AETOXGR) or severity (AESEV)")
+                 for r in out.loc[missing, "_row"]]
+    out["serious"] = out["serious"].astype(object).where(out["serious"].notna(), False)
+    flags = [f[c].notna() & (f[c].astype(str).str.strip() != "") for c in ("ASTDTF", "AENDTF") if c in f]
+    imputed = out["onset_date_imputed"] | out["end_date_imputed"]
+    for flag in flags:
+        imputed = imputed | flag
+    out["dates_imputed"] = imputed.astype(bool)
+    notes = []
+    if (out["grade_source"] == "severity").any():
+        notes.append(f"{ds.label}: {int((out['grade_source'] == 'severity').sum())} events have no toxicity grade; "
+                     "their severity is shown as a grade (mild 1, moderate 2, severe 3) and marked as such")
+    return Mapped("adverse_events", out.drop(columns=["_tox", "_sev"]), problems, notes)
+
+
+def _time_to_event(ds: Dataset, f: pd.DataFrame) -> Mapped:
+    fields = [Field("patient_id", "USUBJID", required=True),
+              Field("parameter", "PARAMCD", required=True),
+              Field("label", "PARAM"),
+              Field("start_date", _first(f, "STARTDT", "STARTDTM") or "STARTDT", "date", role="start"),
+              Field("days", "AVAL", "number", required=True, low=0, what="a time to event"),
+              Field("event_date", _first(f, "ADT", "ADTM") or "ADT", "date", role="end"),
+              Field("_cnsr", "CNSR", "integer", required=True, low=0, what="CNSR")]
+    out, problems = convert(f, fields, ds.label, ds.rows, ds.name)
+    notes = []
+    if "AVALU" in f:
+        unit = f["AVALU"].astype("string").str.strip().str.upper()
+        factor = unit.map(lambda u: _DAYS_PER.get(u, np.nan) if isinstance(u, str) and u else 1.0).astype(float)
+        counts = unit.isin(["COUNT", "N", "EVENTS"])
+        bad = factor.isna() & ~counts
+        problems += [Problem(ds.label, int(ds.rows[i]), "AVALU", f"time unit {f.at[i, 'AVALU']!r}; expected one of "
+                             f"{', '.join(_DAYS_PER)}") for i in f.index[bad]]
+        out["days"] = out["days"] * factor.fillna(1.0)
+        if counts.any():
+            names = ", ".join(sorted(set(f.loc[counts, "PARAMCD"].astype(str))))
+            notes.append(f"{ds.label}: {int(counts.sum())} records of {names} count events (AVALU COUNT); not "
+                         "times, not imported")
+            out = out[~counts.to_numpy()]
+    out["censored"] = pd.to_numeric(out["_cnsr"], errors="coerce").ne(0)
+    return Mapped("time_to_event", out.drop(columns="_cnsr"), problems, notes)
+
+
+_MAPPERS = {"patients": _patients, "treatments": _treatments, "responses": _responses,
+            "adverse_events": _adverse_events, "time_to_event": _time_to_event}
+
+
+def map_dataset(dataset: Dataset) -> Mapped | None:
+    """The dataset as a cmltrack table (None when it is not one cmltrack reads)."""
+    kind = kind_of(dataset)
+    if kind is None:
+        return None
+    f = dataset.frame.rename(columns=lambda c: str(c).strip().upper())
+    mapped = _MAPPERS[kind](dataset, f)
+    mapped.problems = _duplicates(dataset, f) + mapped.problems
+    return mapped

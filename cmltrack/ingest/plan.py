@@ -1,0 +1,197 @@
+"""Import: read every source, convert it, check it all together, and only then write (atomically) or refuse.
+
+`check_sources` reports without writing (`python -m cmltrack validate`); `import_sources` writes a new database
+file and swaps it in, holding the writer lock from reading the old file to the swap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+
+from cmltrack.db.lock import writer_lock
+from cmltrack.db.schema import TABLES
+from cmltrack.db.store import COLUMNS, Progress, empty_frame, read_frames, write_database
+from cmltrack.ingest import cdisc, checks, native
+from cmltrack.ingest.fields import convert
+from cmltrack.ingest.problems import ImportRejected, Problem
+from cmltrack.ingest.readers import Dataset, read_source
+
+Mode = Literal["add", "replace"]
+#: A source: a path, or (path, the name to show for it, e.g. an uploaded file's own name).
+Source = str | Path | tuple[str | Path, str]
+
+
+@dataclass
+class DatasetReport:
+    """How one dataset was read: the table it feeds (None: not imported), its records and the rows it gives."""
+
+    label: str
+    table: str | None
+    records: int
+    rows: int
+
+
+@dataclass
+class ImportPlan:
+    """Everything an import would write, or the problems that stop it."""
+
+    frames: dict[str, pd.DataFrame]
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    datasets: list[DatasetReport] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Whether the sources can be imported."""
+        return not self.problems
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Rows per table that the import adds."""
+        return {t: len(self.frames.get(t, ())) for t in TABLES}
+
+
+def _read(sources: Sequence[Source]) -> tuple[list[Dataset], list[Problem]]:
+    datasets, problems = [], []
+    for s in sources:
+        path, display = (s if isinstance(s, tuple) else (s, None))
+        found, trouble = read_source(path, display)
+        datasets += found
+        problems += trouble
+    return datasets, problems
+
+
+def _native(ds: Dataset) -> cdisc.Mapped:
+    frame = native.columns_of(ds)
+    fields = native.LAYOUT[ds.name]
+    known = {f.name for f in fields}
+    problems = [Problem(ds.label, None, str(c), f"unknown column; the {ds.name} table has {', '.join(known)}")
+                for c in frame.columns if c not in known and not str(c).startswith("unnamed")]
+    out, more = convert(frame, fields, ds.label, ds.rows, ds.name)
+    return cdisc.Mapped(ds.name, out, problems + more)
+
+
+def _clean(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """The table's stored columns only, with the imputation flags folded into its flag column."""
+    flags = [c for c in frame.columns if c.endswith("_imputed") and c not in ("dates_imputed", "date_imputed")]
+    target = {"treatments": "dates_imputed", "adverse_events": "dates_imputed", "responses": "date_imputed"}.get(table)
+    if target and flags:
+        merged = frame[flags].fillna(False).astype(bool).any(axis=1)
+        frame = frame.assign(**{target: merged | frame[target].fillna(False).astype(bool) if target in frame
+                                else merged})
+    out = frame.reindex(columns=list(COLUMNS[table])).reset_index(drop=True)
+    for c in out.columns:
+        if c.endswith("date"):
+            out[c] = pd.to_datetime(out[c]).dt.date
+    return out
+
+
+def check_sources(sources: Sequence[Source], existing_patients: set[str] | frozenset[str] = frozenset()) -> ImportPlan:
+    """Read, convert and check the sources; nothing is written.
+
+    ``existing_patients`` are the IDs already in the database the import would add to: the sources may not
+    name them again (an import adds new patients; use mode 'replace' to rebuild a database from its sources).
+    """
+    datasets, problems = _read(sources)
+    notes: list[str] = []
+    reports: list[DatasetReport] = []
+    parts: dict[str, list[pd.DataFrame]] = {t: [] for t in TABLES}
+    columns: dict[str, dict[str, str]] = {}
+    for ds in datasets:
+        mapped = _native(ds) if native.is_native(ds) else cdisc.map_dataset(ds)
+        if mapped is None:
+            reports.append(DatasetReport(ds.label, None, len(ds.frame), 0))
+            notes.append(f"{ds.label}: not imported (not a table of cmltrack's layout, nor a CDISC dataset it reads: "
+                         "ADSL/DM, ADEX/EX, ADRS/RS, ADAE/AE, ADTTE)")
+            continue
+        problems += mapped.problems
+        notes += mapped.notes
+        reports.append(DatasetReport(ds.label, mapped.table, len(ds.frame), len(mapped.frame)))
+        if not mapped.frame.empty:
+            columns[ds.label] = mapped.frame.attrs.get("columns", {})
+            parts[mapped.table].append(mapped.frame)
+    tables = {t: pd.concat(p, ignore_index=True) if p else pd.DataFrame(columns=[*COLUMNS[t], "_file", "_row"])
+              for t, p in parts.items()}
+    problems += _cross_checks(tables, set(existing_patients), columns)
+    notes += _imputation_notes(tables)
+    frames = {t: _clean(t, f) for t, f in tables.items()}
+    return ImportPlan(frames, problems, notes, reports)
+
+
+def _cross_checks(tables: dict[str, pd.DataFrame], existing: set[str],
+                  columns: dict[str, dict[str, str]]) -> list[Problem]:
+    problems: list[Problem] = []
+    patients = tables["patients"]
+    again = patients["patient_id"].isin(list(existing))
+    problems += [Problem(patients.at[i, "_file"], int(patients.at[i, "_row"]),
+                         checks._col(columns, patients.at[i, "_file"], "patient_id"),
+                         f"patient {patients.at[i, 'patient_id']!r} is already in the database (an import adds new "
+                         "patients; import with replace to rebuild the database from these files)")
+                 for i in patients.index[again]]
+    known = set(patients["patient_id"].dropna())
+    for table, frame in tables.items():
+        problems += checks.duplicates(table, frame, columns)
+        if table != "patients" and not frame.empty:
+            problems += checks.unknown_patients(table, frame, known, columns)
+    problems += checks.end_before_start(tables["treatments"], "start_date", "end_date", columns)
+    problems += checks.end_before_start(tables["adverse_events"], "onset_date", "end_date", columns)
+    problems += checks.overlapping_segments(tables["treatments"], columns)
+    problems += checks.zero_doses(tables["treatments"], columns)  # the layout's; CDISC dose holds are gaps
+    return problems
+
+
+def _imputation_notes(tables: dict[str, pd.DataFrame]) -> list[str]:
+    notes = []
+    for table, frame in tables.items():
+        flags = [c for c in frame.columns if c.endswith("_imputed")]
+        if flags and not frame.empty:
+            n = int(frame[flags].fillna(False).astype(bool).any(axis=1).sum())
+            if n:
+                notes.append(f"{table}: {n} rows have a partial date completed by the import rules (first or last "
+                             "day of the month or year) and are marked as imputed")
+    return notes
+
+
+def _existing(path: Path) -> tuple[dict[str, pd.DataFrame], str | None]:
+    if not path.exists():
+        return {t: empty_frame(t) for t in TABLES}, None
+    return read_frames(path)
+
+
+def import_sources(db: str | Path, sources: Sequence[Source], mode: Mode = "add",
+                   progress: Progress | None = None) -> ImportPlan:
+    """Import the sources into the database at ``db`` (created when missing), or raise ImportRejected with every
+    problem found and leave the file exactly as it was.
+
+    mode 'add' keeps the database's patients and adds the sources' (new) ones; 'replace' leaves only the sources'.
+    Raises DatabaseBusy when another writer holds the database.
+    """
+    if mode not in ("add", "replace"):
+        raise ValueError(f"mode must be 'add' or 'replace', got {mode!r}")
+    path = Path(db)
+    report = progress or (lambda fraction, text: None)
+    with writer_lock(path):
+        report(0.0, "reading the sources")
+        existing, previous = _existing(path) if mode == "add" else ({t: empty_frame(t) for t in TABLES}, None)
+        plan = check_sources(sources, set(existing["patients"]["patient_id"]))
+        if not plan.ok:
+            raise ImportRejected(plan.problems)
+        report(0.05, "checked; building the new database")
+        frames = {t: _concat(existing[t], plan.frames[t]) for t in TABLES}
+        names = ", ".join(d.label for d in plan.datasets if d.table)
+        source = f"import: {names}" if not previous else f"{previous} + import: {names}"
+        write_database(path, frames, source=source, progress=progress)
+    return plan
+
+
+def _concat(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
+    if old.empty:
+        return new
+    if new.empty:
+        return old
+    return pd.concat([old, new], ignore_index=True)
