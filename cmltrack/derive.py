@@ -6,7 +6,13 @@ app filters on in SQL.
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+import multiprocessing
+import os
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
 import pandas as pd
@@ -15,8 +21,10 @@ from cmltrack.clinical import responses as resp
 from cmltrack.clinical.evaluability import is_evaluable
 from cmltrack.clinical.milestones import GUIDELINES
 from cmltrack.clinical.scores import elts, eutos, hasford, risk_group, sokal
-from cmltrack.clinical.timeline import assess, derive_events, visit_phase
+from cmltrack.clinical.timeline import assess, derive_events, prepare, visit_phase
 from cmltrack.timeaxis import months_between
+
+log = logging.getLogger("cmltrack")
 
 SUMMARY_COLUMNS: tuple[str, ...] = (
     "patient_id", "first_treatment_date", "im_start_date", "thal_start_date", "last_visit_date", "age_years",
@@ -125,28 +133,74 @@ def _tki_line_start(treatments: pd.DataFrame) -> pd.Series:
     return pd.to_datetime(first.sort_values("start_date").groupby("patient_id")["start_date"].last())
 
 
-def derived_responses_and_assessments(frames: dict[str, pd.DataFrame], progress: Callable[[float], None] | None = None,
-                                      ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Responses derived from each patient's labs under every guideline, and the ELN assessments.
+#: Patients per chunk of the derivation; above PARALLEL_FROM patients, chunks run in worker processes.
+CHUNK_PATIENTS = 500
+PARALLEL_FROM = 4000
 
-    ``progress`` hears the share of patients done (about every 1%).
-    """
-    labs = frames["labs"]
-    line_start = _tki_line_start(frames["treatments"])
+
+def _derive_chunk(labs: pd.DataFrame, line_start: dict[str, dt.date]) -> tuple[list[tuple], list[tuple]]:
+    """Derived events and ELN assessments of the patients in ``labs`` (sorted by patient and date)."""
+    records = labs.to_dict("records")
+    ids = labs["patient_id"].to_numpy()
+    cuts = [0, *(np.flatnonzero(ids[1:] != ids[:-1]) + 1).tolist(), len(ids)]
     events, assessments = [], []
-    n = labs["patient_id"].nunique() if len(labs) else 0
-    step = max(1, n // 100)
-    for i, (pid, group) in enumerate(labs.sort_values(["patient_id", "date"]).groupby("patient_id", sort=False)):
-        if progress is not None and i % step == 0:
-            progress(i / n)
-        visits = group.assign(date=pd.to_datetime(group["date"]).dt.date).to_dict("records")
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        if a == b:
+            continue
+        pid, visits = ids[a], prepare(records[a:b])
         start = line_start.get(pid)
         for guideline in GUIDELINES:
             derived = derive_events(visits, guideline)
             events += [(pid, date, kind, "derived", guideline) for date, kind in derived]
-            if start is not None and not pd.isna(start):
-                assessments += [(pid, guideline, a.milestone, a.date, a.months, a.category, a.bcr_abl1_is_pct,
-                                 a.ph_pos_pct, a.chr) for a in assess(visits, start.date(), guideline, derived)]
+            if start is not None:
+                assessments += [(pid, guideline, x.milestone, x.date, x.months, x.category, x.bcr_abl1_is_pct,
+                                 x.ph_pos_pct, x.chr) for x in assess(visits, start, guideline, derived)]
+    return events, assessments
+
+
+def _in_workers(chunks: list[pd.DataFrame], line_start: dict[str, dt.date],
+                progress: Callable[[float], None] | None) -> list[tuple[list, list]]:
+    """The chunks derived in worker processes (forkserver: a threaded server is never forked)."""
+    results = []
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=min(os.cpu_count() or 1, 8), mp_context=context) as pool:
+        futures = [pool.submit(_derive_chunk, c, {p: line_start.get(p) for p in c["patient_id"].unique()})
+                   for c in chunks]
+        for i, future in enumerate(futures):
+            results.append(future.result())
+            if progress is not None:
+                progress((i + 1) / len(chunks))
+    return results
+
+
+def derived_responses_and_assessments(frames: dict[str, pd.DataFrame], progress: Callable[[float], None] | None = None,
+                                      ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Responses derived from each patient's labs under every guideline, and the ELN assessments.
+
+    Patients are derived in chunks (in worker processes for large cohorts); ``progress`` hears the share done.
+    """
+    labs = frames["labs"]
+    line_start = {pid: d.date() for pid, d in _tki_line_start(frames["treatments"]).items() if not pd.isna(d)}
+    labs = labs.sort_values(["patient_id", "date"], kind="stable")
+    labs = labs.assign(date=pd.to_datetime(labs["date"]).dt.date)
+    ids = labs["patient_id"].to_numpy()
+    firsts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]]) if len(ids) else np.array([], dtype=int)
+    bounds = [*firsts[::CHUNK_PATIENTS].tolist(), len(ids)]
+    chunks = [labs.iloc[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+    results: list[tuple[list, list]] = []
+    if len(firsts) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1:
+        try:
+            results = _in_workers(chunks, line_start, progress)
+        except BrokenProcessPool as exc:  # a worker died (memory, a signal): the same work, in this process
+            log.warning("worker processes failed (%s); deriving in one process", exc)
+            results = []
+    if not results:
+        for i, chunk in enumerate(chunks):
+            results.append(_derive_chunk(chunk, line_start))
+            if progress is not None:
+                progress((i + 1) / len(chunks))
+    events = [e for r in results for e in r[0]]
+    assessments = [a for r in results for a in r[1]]
     derived = pd.DataFrame(events, columns=["patient_id", "date", "kind", "source", "guideline"])
     return derived.drop_duplicates(), pd.DataFrame(assessments, columns=list(ASSESSMENT_COLUMNS))
 

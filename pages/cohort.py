@@ -5,15 +5,17 @@ import math
 import streamlit as st
 
 from cmltrack.config import database_path
-from cmltrack.db import queries as q
 from cmltrack.db.connection import open_readonly
 from cmltrack.exports import html, image, images_available
+from cmltrack.figures.overview import build_overview
 from cmltrack.figures.swimmer import SORTS, build_swimmer, order_lanes
 from cmltrack.timeaxis import ANCHORS
 from cmltrack.ui import board, cohort_page, patient_nav, sidebar
+from cmltrack.ui import data as q
 from cmltrack.ui.deck import build_deck
 
 PAGE_SIZES = (25, 50, 100, 200)
+OVERVIEW_FROM = 200  # lanes above which the cohort overview is drawn above the swimmer
 AXIS_LABELS = {"thalidomide": "thalidomide start", "imatinib": "imatinib start", "diagnosis": "diagnosis",
                "treatment": "first drug (any)"}
 
@@ -51,6 +53,11 @@ no_anchor = int(shown[ANCHORS[anchor][1]].isna().sum())
 st.caption(f"Lanes {(page - 1) * per_page + 1}-{(page - 1) * per_page + len(shown)} of {len(ordered)} patients"
            + (f"; {no_anchor} without a {anchor} start date are not drawn on this axis." if no_anchor else "."))
 guideline = sidebar.current_guideline()
+if len(ordered) > OVERVIEW_FROM:  # too many lanes to read one by one: the whole filtered cohort at a glance
+    overview = q.cohort_overview(con, sidebar.current_filter(), ANCHORS[anchor][1], guideline)
+    st.plotly_chart(build_overview(overview, ANCHORS[anchor][0], len(ordered), board.scale()),
+                    config={"displaylogo": False}, key="overview")
+    st.caption("Lanes below: one page at a time, in the chosen order; pick the page and the lanes per page above.")
 figure = build_swimmer(shown, q.treatments_for(con, ids), q.events_for(con, ids, guideline), anchor=anchor,
                        months_before=WINDOWS[before], calendar=not board.active(), scale=board.scale())
 event = st.plotly_chart(figure, config={"displaylogo": False, "scrollZoom": False}, key="swimmer",

@@ -55,5 +55,6 @@ if st.button(f"Import {plan.counts['patients']} patients", type="primary", disab
         st.error(f"**Import refused:** {len(exc.problems)} error(s). Nothing was written.")
         st.code(str(exc))
     else:
+        import_view.forget_uploads()
         st.success(f"Imported {counts}. Every page now shows the new database.", icon=":material/done_all:")
         st.page_link("pages/cohort.py", label="Open the cohort", icon=":material/view_timeline:")

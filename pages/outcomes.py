@@ -3,10 +3,10 @@
 import streamlit as st
 
 from cmltrack import outcomes
-from cmltrack.db import queries as q
 from cmltrack.figures.outcomes import km_figure
 from cmltrack.filters import CohortFilter
 from cmltrack.ui import board, cohort_page, sidebar
+from cmltrack.ui import data as q
 from cmltrack.units import MONTH_DAYS
 
 con, lanes = cohort_page.start("Outcomes")

@@ -3,13 +3,13 @@
 import pandas as pd
 import streamlit as st
 
-from cmltrack.db import queries as q
 from cmltrack.deid import coded_reason, deidentify
 from cmltrack.exports import html, image, images_available
 from cmltrack.figures.patient import build_patient_timeline
 from cmltrack.figures.swimmer import SORTS, order_lanes
 from cmltrack.timeaxis import ANCHORS
 from cmltrack.ui import auth, board, patient_card, patient_nav, session, shell, sidebar
+from cmltrack.ui import data as q
 
 shell.require_app()
 con = session.cursor()

@@ -4,10 +4,10 @@ import pandas as pd
 import streamlit as st
 
 from cmltrack.concordance import disagreements
-from cmltrack.db import queries as q
 from cmltrack.deid import deidentify
 from cmltrack.filters import best_response_label
 from cmltrack.ui import board, cohort_page, sidebar
+from cmltrack.ui import data as q
 
 con, lanes = cohort_page.start("Patients")
 guideline = sidebar.current_guideline()

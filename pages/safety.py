@@ -3,9 +3,9 @@
 import streamlit as st
 
 from cmltrack import safety
-from cmltrack.db import queries as q
 from cmltrack.figures.safety import grade_bars, onset_strip
 from cmltrack.ui import board, cohort_page
+from cmltrack.ui import data as q
 
 PERIODS = {"emergent": "Since thalidomide start (treatment-emergent)", "all": "Whole record (imatinib years too)"}
 

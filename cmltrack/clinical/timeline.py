@@ -51,6 +51,31 @@ class Assessment:
     chr: bool | None
 
 
+#: Key of the per-visit memo a prepared visit carries (see `prepare`): each classification is computed once.
+_MEMO = "_memo"
+
+
+def prepare(visits: Sequence[Visit]) -> list[dict]:
+    """The visits in date order, each a dict with an empty memo, so that the per-visit classifications below are
+    computed once however many milestones and guidelines look at them."""
+    return [v if isinstance(v, dict) and _MEMO in v else {**v, _MEMO: {}} for v in _in_order(visits)]
+
+
+def _memoised(func: Callable[[Visit], object]) -> Callable[[Visit], object]:
+    key = func.__name__
+
+    def wrapper(v: Visit) -> object:
+        memo = v.get(_MEMO)
+        if memo is None:
+            return func(v)
+        if key not in memo:
+            memo[key] = func(v)
+        return memo[key]
+
+    wrapper.__name__, wrapper.__doc__ = func.__name__, func.__doc__
+    return wrapper
+
+
 def _num(v: object) -> float | None:
     if v is None or isinstance(v, bool):
         return None
@@ -61,6 +86,7 @@ def _num(v: object) -> float | None:
     return None if math.isnan(f) else f
 
 
+@_memoised
 def _chr(v: Visit) -> bool | None:
     """CHR at this visit; None when the count is incomplete (differential included)."""
     values = [_num(v.get(k)) for k in ("wbc", "platelets", "basophils_pct", "spleen_cm",
@@ -71,6 +97,7 @@ def _chr(v: Visit) -> bool | None:
     return hematologic(wbc, plt, baso, immature > 0 or (_num(v.get("blasts_pct")) or 0) > 0, spleen)
 
 
+@_memoised
 def _ph(v: Visit) -> tuple[float, int | None] | None:
     """(Ph+ %, metaphases) of a marrow; None when there is none."""
     ph = _num(v.get("ph_pos_pct"))
@@ -80,6 +107,7 @@ def _ph(v: Visit) -> tuple[float, int | None] | None:
     return ph, None if n is None else int(n)
 
 
+@_memoised
 def _cyto(v: Visit) -> str | None:
     """Cytogenetic response of an evaluable marrow (>= 20 metaphases counted); None otherwise."""
     marrow = _ph(v)
@@ -88,6 +116,7 @@ def _cyto(v: Visit) -> str | None:
     return cytogenetic(*marrow)
 
 
+@_memoised
 def _mol(v: Visit) -> tuple[float, str | None] | None:
     """(BCR::ABL1 %, depth) of a visit; None when no evaluable result."""
     bcr = _num(v.get("bcr_abl1_is_pct"))
@@ -99,6 +128,7 @@ def _mol(v: Visit) -> tuple[float, str | None] | None:
     return bcr, molecular(bcr, None if copies is None else int(copies))
 
 
+@_memoised
 def visit_phase(v: Visit) -> str | None:
     """ELN phase of a visit on therapy: blasts, blasts + promyelocytes, basophils (not platelets)."""
     blasts, baso, pro = (_num(v.get(k)) for k in ("blasts_pct", "basophils_pct", "promyelocytes_pct"))
@@ -120,7 +150,7 @@ def derive_events(visits: Sequence[Visit], guideline: str = "ELN2020") -> list[t
     above: list[tuple[dt.date, float]] = []  # consecutive results > 0.1% since MMR
     non_chr: list[dt.date] = []  # consecutive counts without CHR since CHR
     confirmations = 2 if guideline == "ELN2009" else 1
-    for v in _in_order(visits):
+    for v in prepare(visits):
         date = v["date"]
         chr_now = _chr(v)
         if chr_now is True:
@@ -197,7 +227,7 @@ def assess(visits: Sequence[Visit], tki_start: dt.date, guideline: str = "ELN202
     left out. ``events``: the visits' derive_events under ``guideline``, when already computed."""
     if guideline not in milestones.RULES:
         raise ValueError(f"guideline must be one of {list(milestones.GUIDELINES)}, got {guideline!r}")
-    ordered = _in_order(visits)
+    ordered = prepare(visits)
     events = derive_events(ordered, guideline) if events is None else events
     out: list[Assessment] = []
     for m in sorted(k for k in milestones.RULES[guideline] if k != milestones.ANY_TIME):

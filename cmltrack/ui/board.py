@@ -11,8 +11,8 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from cmltrack.db import queries as q
 from cmltrack.deid import Pseudonyms
+from cmltrack.ui import data as q
 
 KEY = "board"
 #: Figures are drawn this much larger in presentation mode (fonts, markers, lanes).

@@ -6,7 +6,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from cmltrack.db import queries as q
+from cmltrack.ui import data as q
 from cmltrack.ui import session, shell, sidebar
 
 

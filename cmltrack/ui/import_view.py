@@ -36,6 +36,13 @@ def save_uploads(files: list) -> list[Source]:
     return sources
 
 
+def forget_uploads() -> None:
+    """Delete this session's scratch copies of uploaded files (after an import; a new check writes them again)."""
+    folder = st.session_state.pop(_DIR, None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def show_report(plan: ImportPlan) -> None:
     """What each file was read as, the notes, and every problem (file, row, column)."""
     st.dataframe(pd.DataFrame([{"File": d.label, "Read as": d.table or "not imported", "Records": d.records,

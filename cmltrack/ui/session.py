@@ -87,6 +87,12 @@ def pinned() -> Iterator[duckdb.DuckDBPyConnection]:
         _run.cursor = None
 
 
+def database_key() -> tuple[str, int]:
+    """(path, modification time) of the database version this session reads: the cache key of its queries."""
+    cursor()  # opens the current version when none is yet
+    return st.session_state["_db_key"]
+
+
 def cursor() -> duckdb.DuckDBPyConnection:
     """This run's cursor (pinned by app.py), or the session's current one outside a pinned run."""
     return getattr(_run, "cursor", None) or _current()

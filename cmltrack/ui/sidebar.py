@@ -8,10 +8,10 @@ import duckdb
 import streamlit as st
 
 from cmltrack.clinical.milestones import GUIDELINES
-from cmltrack.db import queries as q
 from cmltrack.db.connection import DEMO_SOURCE
 from cmltrack.filters import BEST_RESPONSES, EUTOS_GROUPS, PHASES, SEXES, STATUSES, CohortFilter, best_response_label
 from cmltrack.ui import board
+from cmltrack.ui import data as q
 
 #: The multi-choice filter widgets; each key is also the name of its URL query parameter (and "age").
 CHOICE_KEYS = ("status", "sex", "phase", "eutos", "best")
@@ -45,6 +45,9 @@ def render_filters(con: duckdb.DuckDBPyConnection) -> CohortFilter:
     source = q.database_source(con) or ""
     if source == DEMO_SOURCE:
         bar.warning("**Demo data**: 21 fictitious patients built from a published abstract, not real people.",
+                    icon=":material/science:")
+    elif source.startswith("synthetic cohort"):
+        bar.warning("**Synthetic data**: fictitious patients generated for testing at scale, not real people.",
                     icon=":material/science:")
     elif source.startswith(DEMO_SOURCE):
         bar.warning("**Includes demo data**: the 21 fictitious patients of the demo cohort (IDs CML-01 to CML-21) "

@@ -9,24 +9,14 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app.test_reliability import AUTH
+from tests.app.test_reliability import AUTH, _run
 
-ROOT = Path(__file__).resolve().parents[2]
 ALL_PAGES = ("pages/cohort.py", "pages/patient.py", "pages/patients.py", "pages/outcomes.py", "pages/safety.py",
              "pages/import.py")
 
 
 def _app(monkeypatch, db: Path, page: str, secrets: dict | None = None, user: dict | None = None) -> AppTest:
-    monkeypatch.setenv("CMLTRACK_DB", str(db))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    if secrets:
-        at.secrets.update(secrets)
-    if user is not None:
-        at.user = user
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
+    return _run(monkeypatch, db, page, secrets=secrets, user=user)
 
 
 @pytest.mark.parametrize("db, n", [("empty_db", 0), ("demo_db", 21), ("large_db", 1008)])
@@ -56,7 +46,9 @@ def test_every_page_on_an_imported_cdisc_trial(monkeypatch, trial_db, page):
 def test_cohort_swimmer_of_the_imported_trial(monkeypatch, trial_db):
     at = _app(monkeypatch, trial_db, "pages/cohort.py")
     assert at.button_group(key="anchor").value == "treatment"  # no thalidomide: months since the first drug
-    fig = json.loads(at.get("plotly_chart")[0].proto.spec)
+    charts = at.get("plotly_chart")
+    assert len(charts) == 2  # 306 lanes: the cohort overview, then the swimmer's first page
+    fig = json.loads(charts[-1].proto.spec)
     names = {t.get("name") for t in fig["data"]}
     assert {"Xanomeline 54 mg/d", "Placebo 0 mg/d", "CR (RECIST)", "PD (RECIST)", "Mild (as grade 1)"} <= names
     assert not any(n.startswith("Grade ") for n in names if n)  # severity is never drawn as a CTCAE grade

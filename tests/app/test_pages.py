@@ -27,9 +27,9 @@ def _count(at: AppTest) -> str:
 def _figure(at: AppTest) -> dict:
     import json
 
-    chart = at.get("plotly_chart")
-    assert len(chart) == 1
-    return json.loads(chart[0].proto.spec)
+    charts = at.get("plotly_chart")
+    assert 1 <= len(charts) <= 2  # the swimmer, after the cohort overview above 200 lanes
+    return json.loads(charts[-1].proto.spec)
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -201,3 +201,13 @@ def test_outcomes_and_safety_pages_on_every_size(monkeypatch, request, page, db)
     if page == "pages/outcomes.py":
         rates = at.dataframe[2].value
         assert rates.loc[0, "Evaluable"] == {"one_db": 1, "demo_db": 13, "large_db": 13 * 48}[db]
+
+
+def test_large_cohort_gets_an_overview_above_its_pages(monkeypatch, large_db, demo_db):
+    import json
+
+    at = _app(monkeypatch, large_db, "pages/cohort.py")
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    assert len(charts) == 2 and "all 1,008 patients" in charts[0]["layout"]["title"]["text"]
+    assert len(_figure(at)["layout"]["yaxis"]["tickvals"]) == 50  # one page of lanes below it
+    assert len(_app(monkeypatch, demo_db, "pages/cohort.py").get("plotly_chart")) == 1

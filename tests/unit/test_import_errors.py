@@ -171,3 +171,22 @@ def test_excel_workbook_with_one_sheet_per_table(tmp_path):
     plan = check_sources([path])
     assert [(p.file, p.row, p.column) for p in plan.problems] == [("clinic.xlsx [adverse_events]", 2, "patient_id")]
     assert plan.frames["treatments"]["drug"].tolist() == ["imatinib"]  # stored lower case
+
+
+def test_cml_response_codes_from_adrs_become_milestones(tmp_path):
+    """CML per-visit responses (CDISC PARAMCD HEMRESP, CYTORESP, MOLRESP; AVALC CHR, PCYR, CCYR, MMR, MR4, MR4.5)
+    are stored where they change; a RECIST overall response of the same patient is kept beside them."""
+    sources = _write(tmp_path, {
+        "adsl.csv": "STUDYID,USUBJID,SEX,AGE\nS,S-1,F,52\n",
+        "adrs.csv": "USUBJID,PARAMCD,AVALC,ADT\n"
+                    "S-1,HEMRESP,CHR,2010-03-01\nS-1,HEMRESP,CHR,2010-06-01\n"
+                    "S-1,CYTORESP,PCYR,2010-06-01\nS-1,CYTORESP,CCYR,2010-12-01\nS-1,CYTORESP,CCYR,2011-06-01\n"
+                    "S-1,MOLRESP,MMR,2011-06-01\nS-1,MOLRESP,MR4,2011-12-01\nS-1,MOLRESP,MR4.5,2012-06-01\n"
+                    "S-1,OVR,SD,2010-03-01\nS-1,OVR,PR,2010-06-01\n"
+                    "S-1,BOR,PR,2010-06-01\n",  # a best-response summary: not a visit, not imported
+    })
+    plan = check_sources(sources)
+    assert plan.ok, plan.problems
+    got = sorted(zip(plan.frames["responses"]["date"].astype(str), plan.frames["responses"]["kind"]))
+    assert got == [("2010-03-01", "CHR"), ("2010-06-01", "PCYR"), ("2010-06-01", "PR"), ("2010-12-01", "CCYR"),
+                   ("2011-06-01", "MMR"), ("2011-12-01", "MR4"), ("2012-06-01", "MR4.5")]

@@ -1,0 +1,160 @@
+"""Synthetic cohorts of any size with the demo cohort's distributions, generated vectorised (numpy, no Python loop
+per patient or per row) and reproducible from a seed.
+
+Patient-level draws (sex, status, age, baseline counts, months of imatinib before thalidomide, follow-up) take the
+demo cohort's shares, means and spreads (cmltrack.demo.SPECS). Each patient gets about 40 visits from imatinib start
+to the data cut-off: BCR::ABL1 on a log scale falling on imatinib to a patient-specific plateau and, in responders,
+further after thalidomide starts; marrow cytogenetics at every fourth visit (Ph+ % following BCR::ABL1); blood counts
+normal once the patient's BCR::ABL1 is below 10%. Imatinib 400 mg/d (a third escalated to 600), thalidomide 100 mg/d
+(a quarter stopped), and adverse events from the demo's terms. All patients are fictitious (IDs SYN-..., no names).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cmltrack.demo import _AE_TERMS, SPECS, THALIDOMIDE_MG
+from cmltrack.units import MONTH_DAYS
+
+SOURCE = "synthetic cohort"
+_EPOCH = np.datetime64("2004-01-01", "D")
+
+
+def _demo_stats() -> dict[str, tuple[float, float]]:
+    """Mean and standard deviation of each demo patient attribute."""
+    frame = pd.DataFrame([s.__dict__ for s in SPECS])
+    cols = ("age", "basophils", "spleen", "platelets", "blasts", "eosinophils", "im_months", "fu_months")
+    return {c: (float(frame[c].mean()), float(frame[c].std())) for c in cols}
+
+
+def _shares() -> dict[str, float]:
+    frame = pd.DataFrame([s.__dict__ for s in SPECS])
+    return {"female": float((frame["sex"] == "F").mean()), "resistant": float((frame["status"] == "resistant").mean()),
+            "AP": float((frame["phase_dx"] == "AP").mean()), "BP": float((frame["phase_dx"] == "BP").mean()),
+            "stopped": float(frame["stop"].notna().mean())}
+
+
+def _days(months: np.ndarray) -> np.ndarray:
+    return np.round(months * MONTH_DAYS).astype("timedelta64[D]")
+
+
+def synthetic_frames(n: int, seed: int = 0, visits: int = 40) -> dict[str, pd.DataFrame]:
+    """The fact tables of ``n`` synthetic patients with about ``visits`` visits each."""
+    if n < 0:
+        raise ValueError(f"n must be >= 0, got {n}")
+    rng = np.random.default_rng(seed)
+    stats, shares = _demo_stats(), _shares()
+
+    def draw(name: str, low: float, high: float) -> np.ndarray:
+        mean, sd = stats[name]
+        return np.clip(rng.normal(mean, sd, n), low, high)
+
+    ids = np.char.add("SYN-", np.char.zfill(np.arange(1, n + 1).astype(str), 6))
+    female = rng.random(n) < shares["female"]
+    resistant = rng.random(n) < shares["resistant"]
+    age = np.round(draw("age", 18, 90))
+    im_months = draw("im_months", 3, 140)
+    fu_months = draw("fu_months", 1, 24)
+    im_start = _EPOCH + rng.integers(0, 365 * 8, n).astype("timedelta64[D]")
+    thal_start = im_start + _days(im_months)
+    cutoff = thal_start + _days(fu_months)
+    u = rng.random(n)
+    phase_dx = np.where(u < shares["BP"], "BP", np.where(u < shares["BP"] + shares["AP"], "AP", "CP"))
+    birth = thal_start - _days(age * 12 + rng.random(n) * 12)
+    diagnosis = im_start - rng.integers(7, 60, n).astype("timedelta64[D]")
+    patients = pd.DataFrame({
+        "patient_id": ids, "mrn": np.char.add("FAKE-", ids), "display_name": None, "sex": np.where(female, "F", "M"),
+        "birth_date": birth, "diagnosis_date": diagnosis, "phase_at_diagnosis": phase_dx,
+        "im_status": np.where(resistant, "resistant", "intolerant"),
+        "spleen_cm": np.round(draw("spleen", 0, 25)), "platelets": np.round(draw("platelets", 80, 2000)),
+        "blasts_pct": np.round(draw("blasts", 0, 29), 1), "basophils_pct": np.round(draw("basophils", 0, 20), 1),
+        "eosinophils_pct": np.round(draw("eosinophils", 0, 15), 1), "age_at_entry": None,
+        "last_contact_date": cutoff,
+    })
+
+    # treatments: imatinib (a third escalated to 600 mg/d), thalidomide (a share stopped)
+    escalate = rng.random(n) < 1 / 3
+    esc_at = im_start + _days(im_months * rng.uniform(0.3, 0.8, n))
+    stopped = rng.random(n) < shares["stopped"]
+    stop_at = thal_start + _days(fu_months * rng.uniform(0.2, 0.9, n))
+    im_first = pd.DataFrame({"patient_id": ids, "drug": "imatinib", "dose_mg": 400.0, "start_date": im_start,
+                             "end_date": np.where(escalate, esc_at - np.timedelta64(1, "D"), np.datetime64("NaT")),
+                             "reason_stopped": None})
+    im_second = pd.DataFrame({"patient_id": ids[escalate], "drug": "imatinib", "dose_mg": 600.0,
+                              "start_date": esc_at[escalate], "end_date": np.datetime64("NaT"),
+                              "reason_stopped": None})
+    thal = pd.DataFrame({"patient_id": ids, "drug": "thalidomide", "dose_mg": float(THALIDOMIDE_MG),
+                         "start_date": thal_start, "end_date": np.where(stopped, stop_at, np.datetime64("NaT")),
+                         "reason_stopped": np.where(stopped, rng.choice(["toxicity", "patient choice", "progression"],
+                                                                        n), None)})
+    treatments = pd.concat([im_first, im_second, thal], ignore_index=True)
+
+    # visits: about `visits` per patient, spread from imatinib start to the cut-off
+    span_days = (cutoff - im_start).astype(int)
+    k = np.clip(np.round(rng.normal(visits, visits * 0.15, n)), 8, visits * 2).astype(int)
+    k = np.minimum(k, span_days // 7)  # at least a week apart: one visit a day per patient
+    owner = np.repeat(np.arange(n), k)
+    first_of = np.repeat(np.cumsum(k) - k, k)
+    position = np.arange(owner.size) - first_of
+    span = span_days.astype(float)[owner]
+    offset = np.round(span * (position + rng.uniform(0.1, 0.9, owner.size)) / k[owner]).astype("timedelta64[D]")
+    date = im_start[owner] + offset
+    t_im = (date - im_start[owner]).astype(float) / MONTH_DAYS
+    t_thal = (date - thal_start[owner]).astype(float) / MONTH_DAYS
+
+    # BCR::ABL1 (IS %, log10): from ~50% falling on imatinib to a plateau; responders fall further on thalidomide
+    plateau = np.where(resistant, rng.uniform(-0.2, 1.4, n), rng.uniform(-1.5, 0.8, n))
+    responder = rng.random(n) < 0.4
+    slope_im = rng.uniform(0.05, 0.25, n)
+    slope_thal = np.where(responder, rng.uniform(0.1, 0.5, n), 0.0)
+    log_bcr = np.maximum(1.7 - slope_im[owner] * t_im, plateau[owner])
+    log_bcr = log_bcr - slope_thal[owner] * np.clip(t_thal, 0, None) + rng.normal(0, 0.12, owner.size)
+    log_bcr = np.clip(log_bcr, -4.5, 2.0)
+    bcr = np.round(10 ** log_bcr, 4)
+    marrow = position % 4 == 0
+    ph = np.where(marrow, np.clip(np.round(bcr * 2.2 + rng.normal(0, 3, owner.size)), 0, 100), np.nan)
+    controlled = log_bcr < 1.0  # below 10%: blood counts normal (CHR)
+    labs = pd.DataFrame({
+        "patient_id": ids[owner], "date": date,
+        "wbc": np.round(np.where(controlled, rng.uniform(4, 9.5, owner.size), rng.uniform(11, 40, owner.size)), 1),
+        "hb": np.round(rng.uniform(105, 150, owner.size)),
+        "platelets": np.round(np.where(controlled, rng.uniform(160, 420, owner.size),
+                                       rng.uniform(460, 900, owner.size))),
+        "blasts_pct": np.where(controlled, 0.0, np.round(rng.uniform(0, 4, owner.size), 1)),
+        "promyelocytes_pct": 0.0,
+        "immature_granulocytes_pct": np.where(controlled, 0.0, np.round(rng.uniform(1, 8, owner.size), 1)),
+        "basophils_pct": np.round(np.where(controlled, rng.uniform(0, 1.5, owner.size),
+                                           rng.uniform(2, 12, owner.size)), 1),
+        "spleen_cm": np.where(controlled, 0.0, np.round(rng.uniform(0, 6, owner.size))),
+        "bcr_abl1_is_pct": bcr, "abl1_copies": rng.integers(20_000, 120_000, owner.size),
+        "ph_pos_pct": ph, "metaphases": np.where(marrow, 20, np.nan),
+    })
+
+    # adverse events: about two per patient, from the demo's terms
+    m = rng.poisson(2.0, n)
+    who = np.repeat(np.arange(n), m)
+    terms = np.array(list(_AE_TERMS))
+    pick = rng.integers(0, len(terms), who.size)
+    attributed = np.array([_AE_TERMS[t][1] for t in terms], dtype=object)[pick]
+    onset = np.where(attributed == "thalidomide",
+                     thal_start[who] + _days(fu_months[who] * rng.uniform(0, 0.9, who.size)),
+                     im_start[who] + _days(im_months[who] * rng.uniform(0, 0.9, who.size)))
+    grade = rng.choice([1, 2, 3, 4], who.size, p=[0.5, 0.35, 0.12, 0.03])
+    lasting = rng.random(who.size) < 0.8
+    adverse_events = pd.DataFrame({
+        "patient_id": ids[who], "term": np.array([_AE_TERMS[t][0] for t in terms])[pick], "meddra_pt": terms[pick],
+        "ctcae_grade": grade, "ctcae_version": "5.0", "onset_date": onset,
+        "end_date": np.where(lasting, onset + rng.integers(7, 120, who.size).astype("timedelta64[D]"),
+                             np.datetime64("NaT")),
+        "serious": grade >= 3, "attributed_drug": attributed,
+    })
+    responses = pd.DataFrame(columns=["patient_id", "date", "kind"])  # derived from the labs when written
+    out = {"patients": patients, "treatments": treatments, "labs": labs, "responses": responses,
+           "adverse_events": adverse_events}
+    for frame in out.values():  # DATE columns as dates, as every other source gives them
+        for c in frame.columns:
+            if c.endswith("date") and len(frame):
+                frame[c] = pd.to_datetime(frame[c]).dt.date
+    return out
+
