@@ -68,6 +68,18 @@ def kind_of(dataset: Dataset) -> str | None:
     return None
 
 
+def _imputed(out: pd.DataFrame, f: pd.DataFrame, columns: tuple[str, ...],
+             flags: tuple[str, ...] = ("ASTDTF", "AENDTF")) -> pd.Series:
+    """Whether each row's dates were completed: by the partial-date rule (``columns``) or already by the ADaM (its
+    imputation flags, e.g. ASTDTF = 'D')."""
+    imputed = out[list(columns)].fillna(False).astype(bool).any(axis=1)
+    for c in flags:
+        if c in f:
+            flagged = f[c].notna() & (f[c].astype("string").str.strip() != "").fillna(False)
+            imputed |= flagged.reindex(out.index, fill_value=False).astype(bool)
+    return imputed
+
+
 def _duplicates(dataset: Dataset, f: pd.DataFrame) -> list[Problem]:
     """Identical records (every variable equal) are an error: a dataset never holds the same record twice."""
     text = f.astype("string").fillna("\x00missing")
@@ -134,11 +146,7 @@ def _treatments(ds: Dataset, f: pd.DataFrame) -> Mapped:
         notes.append(f"{ds.label}: {int(held.sum())} records at 0 mg of an active drug (dose held) are gaps in "
                      "exposure, not segments")
         out = out[~held]
-    flags = [f[c].notna() & (f[c].astype(str).str.strip() != "") for c in ("ASTDTF", "AENDTF") if c in f]
-    imputed = out["start_date_imputed"] | out.get("end_date_imputed", False)
-    for flag in flags:
-        imputed = imputed | flag
-    out["dates_imputed"] = imputed.astype(bool)
+    out["dates_imputed"] = _imputed(out, f, ("start_date_imputed", "end_date_imputed"))
     return Mapped("treatments", out, problems, notes)
 
 
@@ -186,7 +194,7 @@ def _responses(ds: Dataset, f: pd.DataFrame) -> Mapped:
               Field("kind", value, "code", required=True, codes=codes)]
     out, more = convert(f, fields, ds.label, ds.rows[f.index], ds.name)
     problems += more
-    out["date_imputed"] = out["date_imputed"] | (f["ADTF"].notna() if "ADTF" in f else False)
+    out["date_imputed"] = _imputed(out, f, ("date_imputed",), ("ADTF",))
     out["_test"] = tests[f.index]
     return Mapped("responses", _changes(out), problems, notes)
 
@@ -226,11 +234,7 @@ def _adverse_events(ds: Dataset, f: pd.DataFrame) -> Mapped:
     problems += [Problem(ds.label, int(r), tox or sev or "AETOXGR", "no toxicity grade (AETOXGR) or severity (AESEV)")
                  for r in out.loc[missing, "_row"]]
     out["serious"] = out["serious"].astype(object).where(out["serious"].notna(), False)
-    flags = [f[c].notna() & (f[c].astype(str).str.strip() != "") for c in ("ASTDTF", "AENDTF") if c in f]
-    imputed = out["onset_date_imputed"] | out["end_date_imputed"]
-    for flag in flags:
-        imputed = imputed | flag
-    out["dates_imputed"] = imputed.astype(bool)
+    out["dates_imputed"] = _imputed(out, f, ("onset_date_imputed", "end_date_imputed"))
     notes = []
     if (out["grade_source"] == "severity").any():
         notes.append(f"{ds.label}: {int((out['grade_source'] == 'severity').sum())} events have no toxicity grade; "
