@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -59,7 +60,7 @@ _SCORE_INPUTS = {
 
 def _first_start(treatments: pd.DataFrame, drug: str) -> pd.Series:
     rows = treatments[treatments["drug"] == drug]
-    return pd.to_datetime(rows.groupby("patient_id")["start_date"].min())
+    return pd.to_datetime(rows["start_date"]).groupby(rows["patient_id"]).min()
 
 
 def _completed_years(birth: pd.Series, when: pd.Series) -> pd.Series:
@@ -160,9 +161,9 @@ def _derive_chunk(labs: pd.DataFrame, line_start: dict[str, dt.date]) -> tuple[l
 
 def _in_workers(chunks: list[pd.DataFrame], line_start: dict[str, dt.date],
                 progress: Callable[[float], None] | None) -> list[tuple[list, list]]:
-    """The chunks derived in worker processes (forkserver: a threaded server is never forked)."""
+    """The chunks derived in forked worker processes (the caller checks that this process runs no other thread)."""
     results = []
-    context = multiprocessing.get_context("forkserver")
+    context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=min(os.cpu_count() or 1, 8), mp_context=context) as pool:
         futures = [pool.submit(_derive_chunk, c, {p: line_start.get(p) for p in c["patient_id"].unique()})
                    for c in chunks]
@@ -177,7 +178,8 @@ def derived_responses_and_assessments(frames: dict[str, pd.DataFrame], progress:
                                       ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Responses derived from each patient's labs under every guideline, and the ELN assessments.
 
-    Patients are derived in chunks (in worker processes for large cohorts); ``progress`` hears the share done.
+    Patients are derived in chunks (in worker processes for large cohorts when this process runs a single
+    thread); ``progress`` hears the share done.
     """
     labs = frames["labs"]
     line_start = {pid: d.date() for pid, d in _tki_line_start(frames["treatments"]).items() if not pd.isna(d)}
@@ -188,7 +190,9 @@ def derived_responses_and_assessments(frames: dict[str, pd.DataFrame], progress:
     bounds = [*firsts[::CHUNK_PATIENTS].tolist(), len(ids)]
     chunks = [labs.iloc[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
     results: list[tuple[list, list]] = []
-    if len(firsts) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1:
+    # Workers are forked, and only from a process with no other thread (the CLI): forking a threaded server is
+    # unsafe, and spawn/forkserver workers re-run the parent's __main__ (in a Streamlit server, Streamlit itself).
+    if len(firsts) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 and threading.active_count() == 1:
         try:
             results = _in_workers(chunks, line_start, progress)
         except BrokenProcessPool as exc:  # a worker died (memory, a signal): the same work, in this process
@@ -214,17 +218,20 @@ def measured_families(labs: pd.DataFrame, patient_ids: pd.Index) -> pd.DataFrame
     out = pd.DataFrame(index=patient_ids)
     for family, columns in FAMILY_COLUMNS.items():
         present = labs.reindex(columns=list(columns)).notna().all(axis=1) if len(labs) else pd.Series(dtype=bool)
-        measured = set(labs.loc[present, "patient_id"]) if len(labs) else set()
-        out[f"labs_{family}"] = patient_ids.isin(list(measured))
+        measured = labs.loc[present, "patient_id"].unique() if len(labs) else []
+        out[f"labs_{family}"] = patient_ids.isin(measured)
     return out
 
 
 def shown_responses(responses: pd.DataFrame, families: pd.DataFrame, guideline: str) -> pd.DataFrame:
     """The responses to show: derived under ``guideline`` where the labs measure that family, recorded elsewhere."""
-    family = responses["kind"].map(resp.FAMILY)
-    measured = np.array([bool(families.at[pid, f"labs_{fam}"]) if pid in families.index and fam in resp.FAMILIES
-                         else False
-                         for pid, fam in zip(responses["patient_id"], family)], dtype=bool)
+    family = responses["kind"].map(resp.FAMILY).to_numpy()
+    measured = np.zeros(len(responses), dtype=bool)
+    for fam in resp.FAMILIES:
+        rows = family == fam
+        if rows.any():
+            flags = families[f"labs_{fam}"].reindex(responses["patient_id"].to_numpy()[rows])
+            measured[rows] = flags.fillna(False).astype(bool).to_numpy()
     derived = (responses["source"] == "derived") & (responses["guideline"] == guideline)
     return responses[(derived & measured) | ((responses["source"] == "recorded") & ~measured)]
 
@@ -282,8 +289,8 @@ def patient_summary(frames: dict[str, pd.DataFrame], responses: pd.DataFrame) ->
     treatments, labs = frames["treatments"], frames["labs"]
     out = pd.DataFrame(index=p.index)
     out["patient_id"] = p["patient_id"]
-    out["first_treatment_date"] = pd.to_datetime(treatments.groupby("patient_id")["start_date"].min()
-                                                 ).reindex(p.index)
+    out["first_treatment_date"] = pd.to_datetime(treatments["start_date"]).groupby(
+        treatments["patient_id"]).min().reindex(p.index)
     out["im_start_date"] = _first_start(treatments, "imatinib").reindex(p.index)
     out["thal_start_date"] = _first_start(treatments, "thalidomide").reindex(p.index)
     out["last_visit_date"] = _last_seen(frames, responses).reindex(p.index)
