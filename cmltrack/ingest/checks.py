@@ -21,6 +21,13 @@ def _col(columns: dict[str, dict[str, str]], file: str, name: str) -> str:
     return columns.get(file, {}).get(name, name)
 
 
+def problem_at(frame: pd.DataFrame, i: object, columns: dict[str, dict[str, str]], column: str,
+               message: str) -> Problem:
+    """A problem with row ``i`` of a converted frame, naming its file, its row and the source's name of ``column``."""
+    file = frame.at[i, "_file"]
+    return Problem(file, int(frame.at[i, "_row"]), _col(columns, file, column), message)
+
+
 def _at(frame: pd.DataFrame, i: object) -> str:
     return f"row {int(frame.at[i, '_row'])} of {frame.at[i, '_file']}"
 
@@ -40,11 +47,12 @@ def duplicates(table: str, frame: pd.DataFrame, columns: dict[str, dict[str, str
     dup = usable.duplicated(subset=key, keep="first")
     first = usable.reset_index().groupby(key, dropna=False, sort=False)["index"].transform("first")
     first.index = usable.index
+
     def named(file: str) -> str:
         return ", ".join(_col(columns, file, k) for k in key) if len(key) < 5 else "every column"
 
-    return [Problem(usable.at[i, "_file"], int(usable.at[i, "_row"]), _col(columns, usable.at[i, "_file"], key[-1]),
-                    f"duplicate row: same {named(usable.at[i, '_file'])} as {_at(usable, first[i])}")
+    return [problem_at(usable, i, columns, key[-1],
+                       f"duplicate row: same {named(usable.at[i, '_file'])} as {_at(usable, first[i])}")
             for i in usable.index[dup]]
 
 
@@ -52,16 +60,16 @@ def unknown_patients(table: str, frame: pd.DataFrame, known: set[str],
                      columns: dict[str, dict[str, str]]) -> list[Problem]:
     """Rows naming a patient found in no patients source and not in the database."""
     bad = frame["patient_id"].notna() & ~frame["patient_id"].isin(list(known))
-    return [Problem(frame.at[i, "_file"], int(frame.at[i, "_row"]), _col(columns, frame.at[i, "_file"], "patient_id"),
-                    f"unknown patient {frame.at[i, 'patient_id']!r}: in no patients file and not in the database")
+    return [problem_at(frame, i, columns, "patient_id",
+                       f"unknown patient {frame.at[i, 'patient_id']!r}: in no patients file and not in the database")
             for i in frame.index[bad]]
 
 
 def end_before_start(frame: pd.DataFrame, start: str, end: str, columns: dict[str, dict[str, str]]) -> list[Problem]:
     """Rows that end before they start."""
     bad = frame[end].notna() & frame[start].notna() & (pd.to_datetime(frame[end]) < pd.to_datetime(frame[start]))
-    return [Problem(frame.at[i, "_file"], int(frame.at[i, "_row"]), _col(columns, frame.at[i, "_file"], end),
-                    f"ends ({frame.at[i, end]:%Y-%m-%d}) before it starts ({frame.at[i, start]:%Y-%m-%d})")
+    return [problem_at(frame, i, columns, end,
+                       f"ends ({frame.at[i, end]:%Y-%m-%d}) before it starts ({frame.at[i, start]:%Y-%m-%d})")
             for i in frame.index[bad]]
 
 
@@ -81,13 +89,13 @@ def overlapping_segments(frame: pd.DataFrame, columns: dict[str, dict[str, str]]
     previous_index = pd.Series(t.index, index=t.index).groupby([t["patient_id"], t["drug"]]).shift()
     open_before = has_previous & previous_end.isna()
     bad = has_previous & (open_before | (t["_start"] < previous_end))
-    return [Problem(t.at[i, "_file"], int(t.at[i, "_row"]), _col(columns, t.at[i, "_file"], "start_date"),
-                    f"{t.at[i, 'drug']} segment overlaps the one at {_at(frame, previous_index[i])}")
+    return [problem_at(t, i, columns, "start_date",
+                       f"{t.at[i, 'drug']} segment overlaps the one at {_at(frame, previous_index[i])}")
             for i in t.index[bad]]
 
 
 def zero_doses(frame: pd.DataFrame, columns: dict[str, dict[str, str]]) -> list[Problem]:
     """0 mg is accepted only for placebo."""
     bad = (frame["dose_mg"] == 0) & (frame["drug"] != PLACEBO)
-    return [Problem(frame.at[i, "_file"], int(frame.at[i, "_row"]), _col(columns, frame.at[i, "_file"], "dose_mg"),
-                    "a dose of 0 mg is accepted only for placebo") for i in frame.index[bad]]
+    return [problem_at(frame, i, columns, "dose_mg", "a dose of 0 mg is accepted only for placebo")
+            for i in frame.index[bad]]

@@ -128,10 +128,9 @@ def _cross_checks(tables: dict[str, pd.DataFrame], existing: set[str],
     problems: list[Problem] = []
     patients = tables["patients"]
     again = patients["patient_id"].isin(list(existing))
-    problems += [Problem(patients.at[i, "_file"], int(patients.at[i, "_row"]),
-                         checks._col(columns, patients.at[i, "_file"], "patient_id"),
-                         f"patient {patients.at[i, 'patient_id']!r} is already in the database (an import adds new "
-                         "patients; import with replace to rebuild the database from these files)")
+    problems += [checks.problem_at(patients, i, columns, "patient_id",
+                                   f"patient {patients.at[i, 'patient_id']!r} is already in the database (an import "
+                                   "adds new patients; import with replace to rebuild the database from these files)")
                  for i in patients.index[again]]
     known = set(patients["patient_id"].dropna())
     for table, frame in tables.items():
