@@ -5,7 +5,7 @@ import streamlit as st
 from cmltrack.config import database_path
 from cmltrack.db import queries as q
 from cmltrack.db.lock import DatabaseBusy
-from cmltrack.ingest.plan import check_sources, import_sources
+from cmltrack.ingest.plan import import_sources
 from cmltrack.ingest.problems import ImportRejected
 from cmltrack.ingest.readers import SUFFIXES
 from cmltrack.ingest.template import template_zip
@@ -33,7 +33,7 @@ if not files:
 sources = import_view.save_uploads(files)
 existing = q.patient_ids(session.cursor())
 with st.spinner("Checking the files..."):
-    plan = check_sources(sources, existing)
+    plan = import_view.checked(sources, existing, session.database_key())
 import_view.show_report(plan)
 if not plan.ok:
     st.stop()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from cmltrack.ingest.plan import ImportPlan, Source
+from cmltrack.ingest.plan import ImportPlan, Source, check_sources
 
 _DIR = "_import_dir"
 
@@ -36,8 +36,23 @@ def save_uploads(files: list) -> list[Source]:
     return sources
 
 
+_PLAN = "_import_plan"
+
+
+def checked(sources: list[Source], existing: set[str], db_key: tuple[str, int]) -> ImportPlan:
+    """The check of these uploads against this database version, run once: choosing add or replace reruns the page,
+    and re-reading every file each time would double the wait (the import itself checks again under the lock)."""
+    key = (st.session_state.get(_DIR), tuple(str(s[0]) for s in sources), db_key)
+    cached = st.session_state.get(_PLAN)
+    if cached is None or cached[0] != key:
+        cached = (key, check_sources(sources, existing))
+        st.session_state[_PLAN] = cached
+    return cached[1]
+
+
 def forget_uploads() -> None:
     """Delete this session's scratch copies of uploaded files (after an import; a new check writes them again)."""
+    st.session_state.pop(_PLAN, None)
     folder = st.session_state.pop(_DIR, None)
     if folder:
         shutil.rmtree(folder, ignore_errors=True)
