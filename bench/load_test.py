@@ -1,8 +1,11 @@
 """Load test: N sessions filter and switch pages against a real `streamlit run` while the database is replaced
-(as an import does: a new file renamed over the old) every few seconds.
+(as an import does: a new file renamed over the old, or one transaction on PostgreSQL) every few seconds.
 
     python bench/load_test.py --sessions 20 --seconds 60              # protocol clients (default)
     python bench/load_test.py --sessions 4 --seconds 20 --client browser
+    python bench/load_test.py --postgres postgresql://user@host/db --replicas 2 --sessions 10
+        # two `streamlit run` replicas on one PostgreSQL registry, sessions spread over them (the registry is
+        # overwritten: use a scratch database)
 
 Clients: "ws" speaks Streamlit's own websocket protocol, sending the rerun requests a browser sends (page, query
 string) and reading the same messages, so the server does all its work while the client costs nearly nothing;
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import random
 import re
@@ -64,6 +68,7 @@ async def session(browser: object, url: str, deadline: float, seed: int, results
             results["errors"].append(f"{path}: {type(exc).__name__}")
             continue
         results["latency"].append(time.monotonic() - started)
+        results["per_server"][url] = results["per_server"].get(url, 0) + 1
         if await page.locator("[data-testid='stException']").count():
             results["errors"].append(f"{path}: exception shown")
         shown, total = map(int, COUNT.search(text).groups())
@@ -107,6 +112,7 @@ async def ws_session(url: str, deadline: float, seed: int, results: dict) -> Non
                 results["errors"].append(f"{path}: {type(exc).__name__}")
                 return
             results["latency"].append(time.monotonic() - started)
+            results["per_server"][url] = results["per_server"].get(url, 0) + 1
             text = blob.decode("utf-8", errors="ignore")
             count = COUNT.search(text)
             if failed or count is None:
@@ -119,25 +125,32 @@ async def ws_session(url: str, deadline: float, seed: int, results: dict) -> Non
                 results["mixed"].append(f"{path}: sidebar {shown}/{total}, lanes {lanes.group(0) if lanes else '-'}")
 
 
-def replace_periodically(db: Path, every: float, stop: threading.Event, count: list) -> None:
+def replace_periodically(db: Path | str, every: float, stop: threading.Event, count: list) -> None:
     full, fewer = versions()
     while not stop.wait(every):
         write_database(db, fewer if count[0] % 2 == 0 else full, source="load test")
         count[0] += 1
 
 
-async def run(sessions: int, seconds: float, replace_every: float, client: str = "ws") -> dict:
+async def run(sessions: int, seconds: float, replace_every: float, client: str = "ws", postgres: str | None = None,
+              replicas: int = 1) -> dict:
+    """Start ``replicas`` servers on one database (a new file, or the PostgreSQL registry at ``postgres``), run
+    ``sessions`` sessions spread over them round-robin for ``seconds``, replacing the database every
+    ``replace_every`` seconds; return what they saw."""
     work = Path(tempfile.mkdtemp(prefix="cmltrack-load-"))
-    db = write_database(work / "registry.duckdb", versions()[0], source="load test")
-    results = {"latency": [], "errors": [], "mixed": [], "totals": set()}
+    db = write_database(postgres or work / "registry.duckdb", versions()[0], source="load test")
+    results = {"latency": [], "errors": [], "mixed": [], "totals": set(), "per_server": {}}
     replaced, stop = [0], threading.Event()
-    with streamlit_server(db) as url:
+    with contextlib.ExitStack() as servers:
+        urls = [servers.enter_context(streamlit_server(db, log_path=work / f"replica{k}.server.log"))
+                for k in range(replicas)]
         writer = threading.Thread(target=replace_periodically, args=(db, replace_every, stop, replaced))
         if client == "ws":
             writer.start()
             deadline = time.monotonic() + seconds
             try:
-                await asyncio.gather(*(ws_session(url, deadline, i, results) for i in range(sessions)))
+                await asyncio.gather(*(ws_session(urls[i % replicas], deadline, i, results)
+                                       for i in range(sessions)))
             finally:
                 stop.set()
                 writer.join()
@@ -149,14 +162,17 @@ async def run(sessions: int, seconds: float, replace_every: float, client: str =
                 writer.start()
                 deadline = time.monotonic() + seconds
                 try:
-                    await asyncio.gather(*(session(browser, url, deadline, i, results) for i in range(sessions)))
+                    await asyncio.gather(*(session(browser, urls[i % replicas], deadline, i, results)
+                                           for i in range(sessions)))
                 finally:
                     stop.set()
                     writer.join()
                     await browser.close()
     latency = sorted(results["latency"])
     return {
-        "client": client, "sessions": sessions, "seconds": seconds, "reruns": len(latency),
+        "client": client, "backend": "postgresql" if postgres else "duckdb", "replicas": replicas,
+        "sessions": sessions, "seconds": seconds, "reruns": len(latency),
+        "reruns_per_replica": [results["per_server"].get(u, 0) for u in urls],
         "database_replacements": replaced[0],
         "versions_seen": sorted(results["totals"]), "errors": results["errors"], "mixed_versions": results["mixed"],
         "p50_s": round(statistics.median(latency), 2) if latency else None,
@@ -170,8 +186,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--replace-every", type=float, default=8.0)
     parser.add_argument("--client", choices=("ws", "browser"), default="ws")
+    parser.add_argument("--postgres", help="a scratch PostgreSQL database (postgresql://...) instead of a file")
+    parser.add_argument("--replicas", type=int, default=1, help="`streamlit run` processes on the one database")
     args = parser.parse_args(argv)
-    report = asyncio.run(run(args.sessions, args.seconds, args.replace_every, args.client))
+    report = asyncio.run(run(args.sessions, args.seconds, args.replace_every, args.client, args.postgres,
+                             args.replicas))
     print(json.dumps(report, indent=2))
     return 0 if not report["errors"] and not report["mixed_versions"] else 1
 

@@ -1,4 +1,7 @@
-"""Command line: `python -m cmltrack demo|import|validate|upgrade ...` (see `python -m cmltrack -h`)."""
+"""Command line: `python -m cmltrack demo|import|validate|upgrade|migrate ...` (see `python -m cmltrack -h`).
+
+Every --db (and demo's --out) takes a DuckDB file or a postgresql:// URL; the default is $CMLTRACK_DB, else
+[cmltrack] db in .streamlit/secrets.toml, else data/cmltrack.duckdb."""
 
 from __future__ import annotations
 
@@ -7,8 +10,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cmltrack.config import database_path
-from cmltrack.db.lock import DatabaseBusy
+from cmltrack.config import DEFAULT_DB, database_label, database_path
+from cmltrack.db.postgres import ServerError, is_postgres
 
 if TYPE_CHECKING:
     from cmltrack.ingest.plan import ImportPlan
@@ -23,7 +26,7 @@ def _demo(args: argparse.Namespace) -> int:
 
     if args.patients is None:
         out = write_database(args.out, demo_frames(), source=DEMO_SOURCE)
-        print(f"wrote the 21-patient demo cohort to {out}")
+        print(f"wrote the 21-patient demo cohort to {database_label(out)}")
         return 0
     from cmltrack.synthetic import SOURCE, synthetic_frames
 
@@ -31,15 +34,30 @@ def _demo(args: argparse.Namespace) -> int:
     frames = synthetic_frames(args.patients, seed=args.seed, visits=args.visits)
     generated = time.perf_counter() - started
     out = write_database(args.out, frames, source=f"{SOURCE} (n={args.patients}, seed={args.seed})")
-    print(f"wrote {args.patients} synthetic patients ({len(frames['labs'])} visits) to {out}: generated in "
-          f"{generated:.1f} s, written with the derived tables in {time.perf_counter() - started:.1f} s")
+    print(f"wrote {args.patients} synthetic patients ({len(frames['labs'])} visits) to {database_label(out)}: "
+          f"generated in {generated:.1f} s, written with the derived tables in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def _target(value: str) -> str | Path:
+    """A --db value: a postgresql:// URL as given, anything else a file path."""
+    return value if is_postgres(value) else Path(value).expanduser()
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from cmltrack.db.connection import ensure_database
+    from cmltrack.db.store import migrate_database
+
+    counts = migrate_database(ensure_database(args.db, default=DEFAULT_DB), args.to)
+    rows = ", ".join(f"{table} {n}" for table, n in counts.items())
+    print(f"copied {database_label(args.db)} to {database_label(args.to)}; row counts verified on the server: {rows}")
     return 0
 
 
 def _upgrade(args: argparse.Namespace) -> int:
     from cmltrack.db.store import upgrade_database
 
-    print(f"rewrote {upgrade_database(args.db)} in the current schema")
+    print(f"rewrote {database_label(upgrade_database(args.db))} in the current schema")
     return 0
 
 
@@ -59,11 +77,12 @@ def _problems(problems: list, limit: int = 200) -> None:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from cmltrack.db.connection import exists
     from cmltrack.db.store import read_frames
     from cmltrack.ingest.plan import check_sources
 
     existing: set[str] = set()
-    if args.db is not None and Path(args.db).exists():
+    if args.db is not None and exists(args.db):
         existing = set(read_frames(args.db)[0]["patients"]["patient_id"])
     plan = check_sources(args.sources, existing)
     _report(plan)
@@ -83,21 +102,24 @@ def _import(args: argparse.Namespace) -> int:
     try:
         plan = import_sources(args.db, args.sources, mode="replace" if args.replace else "add")
     except ImportRejected as exc:
-        print(f"import refused, {len(exc.problems)} error(s); {args.db} was not changed:", file=sys.stderr)
+        print(f"import refused, {len(exc.problems)} error(s); {database_label(args.db)} was not changed:",
+              file=sys.stderr)
         _problems(exc.problems)
         return 1
     _report(plan)
     counts = ", ".join(f"{n} {t}" for t, n in plan.counts.items() if n)
-    print(f"imported {counts or 'nothing'} into {args.db}")
+    print(f"imported {counts or 'nothing'} into {database_label(args.db)}")
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `python -m cmltrack`."""
-    parser = argparse.ArgumentParser(prog="python -m cmltrack", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m cmltrack", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    default, shown = database_path(), database_label()  # help shows a server address without its password
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="build the demo database (replaces the file atomically)")
-    demo.add_argument("--out", type=Path, default=database_path(), help="database file (default: %(default)s)")
+    demo.add_argument("--out", type=_target, default=default, help=f"database file or URL (default: {shown})")
     demo.add_argument("--patients", type=int, help="a synthetic cohort of this many patients with the demo's "
                                                    "distributions, instead of the 21-patient demo")
     demo.add_argument("--seed", type=int, default=0, help="random seed of the synthetic cohort (default: 0)")
@@ -105,21 +127,28 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=_demo)
     upgrade = sub.add_parser("upgrade", help="rewrite a database in the current schema (facts kept, derived "
                                              "tables recomputed; atomic)")
-    upgrade.add_argument("--db", type=Path, default=database_path(), help="database file (default: %(default)s)")
+    upgrade.add_argument("--db", type=_target, default=default, help=f"database file or URL (default: {shown})")
     upgrade.set_defaults(func=_upgrade)
     sources_help = ("files: the project's layout (patients.csv, treatments.csv, labs.csv, responses.csv, "
                     "adverse_events.csv, or one .xlsx with those sheets) or CDISC ADaM/SDTM datasets (ADSL/DM, "
                     "ADEX/EX, ADRS/RS, ADAE/AE, ADTTE) as .xpt, .rda/.RData, .csv or .parquet")
     imp = sub.add_parser("import", help="check sources, then add them to a database in one atomic write")
-    imp.add_argument("--db", type=Path, default=database_path(), help="database file (default: %(default)s)")
+    imp.add_argument("--db", type=_target, default=default, help=f"database file or URL (default: {shown})")
     imp.add_argument("--replace", action="store_true",
                      help="the database will hold only these sources (default: add their patients to it)")
     imp.add_argument("sources", nargs="+", type=Path, help=sources_help)
     imp.set_defaults(func=_import)
     val = sub.add_parser("validate", help="check sources and report what an import would do; writes nothing")
-    val.add_argument("--db", type=Path, help="also check against the patients already in this database")
+    val.add_argument("--db", type=_target, help="also check against the patients already in this database")
     val.add_argument("sources", nargs="+", type=Path, help=sources_help)
     val.set_defaults(func=_validate)
+    mig = sub.add_parser("migrate", help="copy a DuckDB registry into PostgreSQL in one transaction (replacing "
+                                         "what the server's registry held) and verify every table's row count")
+    mig.add_argument("--db", type=_target, default=DEFAULT_DB if is_postgres(default) else default,
+                     help=f"DuckDB file to copy (default: {DEFAULT_DB if is_postgres(default) else shown})")
+    mig.add_argument("--to", required=True, help="postgresql://user@host:port/dbname (a password is better kept in "
+                                                 "~/.pgpass or $PGPASSWORD than on the command line)")
+    mig.set_defaults(func=_migrate)
     return parser
 
 
@@ -128,6 +157,6 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (OSError, ValueError, DatabaseBusy) as exc:
+    except (OSError, ValueError, RuntimeError, ServerError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -1,16 +1,40 @@
-"""Where the database lives: $CMLTRACK_DB, else data/cmltrack.duckdb in the project."""
+"""Where the database lives: $CMLTRACK_DB, else ``db`` under [cmltrack] in .streamlit/secrets.toml, else
+data/cmltrack.duckdb in the project. A value starting postgresql:// names a PostgreSQL registry instead of a file."""
 
 from __future__ import annotations
 
 import os
+import tomllib
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_ROOT / "data" / "cmltrack.duckdb"
 ENV_VAR = "CMLTRACK_DB"
+SECRETS = PROJECT_ROOT / ".streamlit" / "secrets.toml"
 
 
-def database_path() -> Path:
-    """The database file the app and the CLI use."""
-    value = os.environ.get(ENV_VAR, "").strip()
+def _from_secrets() -> str:
+    try:
+        with SECRETS.open("rb") as fh:
+            value = tomllib.load(fh).get("cmltrack", {}).get("db", "")
+    except FileNotFoundError:
+        return ""
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{SECRETS} is not valid TOML: {exc}") from exc
+    return str(value).strip()
+
+
+def database_path() -> Path | str:
+    """The database the app and the CLI use: a DuckDB file (Path) or a PostgreSQL URL (str)."""
+    value = os.environ.get(ENV_VAR, "").strip() or _from_secrets()
+    if value.startswith(("postgresql://", "postgres://")):
+        return value
     return Path(value).expanduser() if value else DEFAULT_DB
+
+
+def database_label(target: Path | str | None = None) -> str:
+    """The database as shown to users and in logs: a server address never shows its password."""
+    from cmltrack.db.postgres import is_postgres, redacted
+
+    target = database_path() if target is None else target
+    return redacted(target) if is_postgres(target) else str(target)

@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from cmltrack.config import database_path
+from cmltrack.config import database_label, database_path
 from cmltrack.db import queries as q
 from cmltrack.db.lock import DatabaseBusy
+from cmltrack.db.postgres import ServerError
 from cmltrack.ingest.plan import import_sources
 from cmltrack.ingest.problems import ImportRejected
 from cmltrack.ingest.readers import SUFFIXES
@@ -27,7 +28,7 @@ st.download_button("Template (CSV, one file per table)", template_zip, file_name
 files = st.file_uploader("Files to import", type=[s.lstrip(".") for s in SUFFIXES], accept_multiple_files=True,
                          key="import_files")
 if not files:
-    st.caption(f"The database now: {database_path()} ({len(q.patient_ids(session.cursor()))} patients).")
+    st.caption(f"The database now: {database_label()} ({len(q.patient_ids(session.cursor()))} patients).")
     st.stop()
 
 sources = import_view.save_uploads(files)
@@ -51,6 +52,9 @@ if st.button(f"Import {plan.counts['patients']} patients", type="primary", disab
         import_sources(database_path(), sources, mode=mode, progress=lambda f, text: bar.progress(min(f, 1.0), text))
     except DatabaseBusy as exc:
         st.error(f"**{exc}.** Nothing was written.", icon=":material/hourglass:")
+    except ServerError as exc:  # the server failed mid-import: its transaction was rolled back
+        st.error(f"**The database server stopped the import:** {type(exc).__name__}. Nothing was written; try again, "
+                 "or ask the server's administrator.", icon=":material/database:")
     except ImportRejected as exc:  # the database changed since the check (another import)
         st.error(f"**Import refused:** {len(exc.problems)} error(s). Nothing was written.")
         st.code(str(exc))

@@ -1,7 +1,8 @@
 """One writer at a time per database file: an advisory lock on ``<file>.lock`` held while a new file is built.
 
 Readers never take it (they read the file in place, and a finished write is an atomic rename), so the app keeps
-working during an import. A second writer is refused with DatabaseBusy instead of racing the first.
+working during an import. A second writer is refused with DatabaseBusy instead of racing the first. For a
+PostgreSQL registry the lock is a server advisory lock, which every replica and CLI sees.
 """
 
 from __future__ import annotations
@@ -33,8 +34,14 @@ def lock_path(path: str | Path) -> Path:
 def writer_lock(path: str | Path, wait_s: float = 0.0) -> Iterator[None]:
     """Hold the database's writer lock (re-entrant within a thread's nesting); wait up to ``wait_s`` seconds for it,
     then raise DatabaseBusy."""
-    lock = lock_path(path)
-    key = str(lock.resolve())
+    from cmltrack.db.postgres import is_postgres
+    from cmltrack.db.postgres import writer_lock as server_lock
+
+    if is_postgres(path):
+        key, lock = str(path), None
+    else:
+        lock = lock_path(path)
+        key = str(lock.resolve())
     with _guard:
         if key in _held:  # already ours (an import that rewrites the file it holds)
             _held[key] += 1
@@ -47,6 +54,16 @@ def writer_lock(path: str | Path, wait_s: float = 0.0) -> Iterator[None]:
         finally:
             with _guard:
                 _held[key] -= 1
+        return
+    if lock is None:
+        with server_lock(str(path), wait_s):
+            with _guard:
+                _held[key] = 1
+            try:
+                yield
+            finally:
+                with _guard:
+                    del _held[key]
         return
     lock.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)

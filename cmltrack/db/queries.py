@@ -1,16 +1,18 @@
 """Parameterised read queries. Every user-controlled value travels as a bound parameter.
 
-Functions take a DuckDB connection or cursor (one per session in the app) and return pandas DataFrames.
+Functions take a DuckDB connection or cursor (one per session in the app), or a PostgreSQL reader, and return pandas
+DataFrames. The SQL is written once in the dialect both engines run: ``x = ANY(?::VARCHAR[])`` for a list,
+date subtraction for days, ``generate_series``, FILTER and CASE instead of DuckDB's list functions and PIVOT.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-import duckdb
 import pandas as pd
 
 from cmltrack.clinical.responses import FAMILIES, FAMILY
+from cmltrack.db.connection import Connection
 from cmltrack.derive import TKIS
 from cmltrack.filters import CohortFilter
 
@@ -22,7 +24,7 @@ _LANE_COLUMNS = """
     s.hasford_group, s.eutos_score, s.eutos_group, s.elts_score, s.elts_group, s.phase_at_thal,
     s.evaluable, s.best_response, s.best_response_rank,
     a.category AS eln_latest, a.date AS eln_latest_date, a.months AS eln_latest_months,
-    datediff('day', s.thal_start_date, a.date) / 30.4375 AS eln_latest_thal_month"""
+    (a.date - s.thal_start_date) / 30.4375 AS eln_latest_thal_month"""
 
 _FROM = "FROM patients p JOIN patient_summary s ON s.patient_id = p.patient_id"
 _LATEST_ELN = ("LEFT JOIN eln_assessments a ON a.patient_id = p.patient_id AND a.guideline = ? "
@@ -36,7 +38,7 @@ def _where(f: CohortFilter) -> tuple[str, list]:
     for values, column in ((f.status, "p.im_status"), (f.sex, "p.sex"), (f.phase, "s.phase_at_thal"),
                            (f.eutos, "s.eutos_group"), (f.best, "s.best_response")):
         if values:
-            clauses.append(f"list_contains(?::VARCHAR[], {column})")
+            clauses.append(f"{column} = ANY(?::VARCHAR[])")
             params.append(list(values))
     if f.age is not None:
         clauses.append("s.age_years BETWEEN ? AND ?")
@@ -44,14 +46,14 @@ def _where(f: CohortFilter) -> tuple[str, list]:
     return (" AND ".join(clauses) or "TRUE"), params
 
 
-def cohort_lanes(con: duckdb.DuckDBPyConnection, f: CohortFilter, guideline: str = "ELN2020") -> pd.DataFrame:
+def cohort_lanes(con: Connection, f: CohortFilter, guideline: str = "ELN2020") -> pd.DataFrame:
     """One row per patient passing the filter, with the derived summary and the latest ELN classification."""
     where, params = _where(f)
     return con.execute(f"SELECT {_LANE_COLUMNS} {_FROM} {_LATEST_ELN} WHERE {where} ORDER BY p.patient_id",
                        [guideline, *params]).df()
 
 
-def count_patients(con: duckdb.DuckDBPyConnection, f: CohortFilter) -> tuple[int, int]:
+def count_patients(con: Connection, f: CohortFilter) -> tuple[int, int]:
     """(patients passing the filter, patients in the database)."""
     where, params = _where(f)
     row = con.execute(
@@ -61,9 +63,16 @@ def count_patients(con: duckdb.DuckDBPyConnection, f: CohortFilter) -> tuple[int
 
 #: Months of the cohort overview, relative to each patient's anchor date.
 OVERVIEW_MONTHS = (-24, 24)
+#: Columns of the cohort overview after the month.
+_OVERVIEW_SERIES = ("followed", "on_imatinib", "on_thalidomide", "reached_chr", "reached_ccyr", "reached_mmr")
+#: Response kinds that count as having reached each depth (the kind or a deeper one).
+_DEPTHS = ", ".join(f"('{depth}', '{kind}')" for depth, kinds in (
+    ("chr", ("CHR", "PCYR", "CCYR", "MMR", "MR4", "MR4.5", "MR5")),
+    ("ccyr", ("CCYR", "MMR", "MR4", "MR4.5", "MR5")),
+    ("mmr", ("MMR", "MR4", "MR4.5", "MR5"))) for kind in kinds)
 
 
-def cohort_overview(con: duckdb.DuckDBPyConnection, f: CohortFilter, anchor_column: str,
+def cohort_overview(con: Connection, f: CohortFilter, anchor_column: str,
                     guideline: str = "ELN2020") -> pd.DataFrame:
     """Per month since each patient's anchor date (OVERVIEW_MONTHS): patients followed (diagnosis, else first
     treatment, to the last visit), on imatinib, on
@@ -84,28 +93,26 @@ def cohort_overview(con: duckdb.DuckDBPyConnection, f: CohortFilter, anchor_colu
     return con.execute(f"""
         WITH cohort AS (
             SELECT p.patient_id, {anchor} AS anchor,
-                   greatest(ceil((datediff('day', {anchor}, coalesce(p.diagnosis_date, s.first_treatment_date,
-                                                                    {anchor})) - 0.5) / 30.4375), ?) AS f0,
-                   least(floor((datediff('day', {anchor}, s.last_visit_date) + 0.5) / 30.4375 - 1e-9), ?) AS f1
+                   greatest(CAST(ceil((coalesce(p.diagnosis_date, s.first_treatment_date, {anchor}) - {anchor}
+                                       - 0.5) / 30.4375) AS INTEGER), ?::INTEGER) AS f0,
+                   least(CAST(floor((s.last_visit_date - {anchor} + 0.5) / 30.4375 - 1e-9) AS INTEGER),
+                         ?::INTEGER) AS f1
             {_FROM} WHERE {where} AND {anchor} IS NOT NULL AND s.last_visit_date IS NOT NULL),
         spans AS (
             SELECT 'followed' AS what, f0 AS a, f1 AS b FROM cohort
             UNION ALL
             SELECT CASE t.drug WHEN 'imatinib' THEN 'on_imatinib' ELSE 'on_thalidomide' END,
-                   greatest(ceil((datediff('day', c.anchor, t.start_date) - 0.5) / 30.4375), c.f0),
-                   least(floor((datediff('day', c.anchor, coalesce(t.end_date, DATE '9999-12-31')) + 0.5) / 30.4375
-                               - 1e-9), c.f1)
+                   greatest(CAST(ceil((t.start_date - c.anchor - 0.5) / 30.4375) AS INTEGER), c.f0),
+                   least(CAST(floor((coalesce(t.end_date, DATE '9999-12-31') - c.anchor + 0.5) / 30.4375 - 1e-9)
+                              AS INTEGER), c.f1)
             FROM treatments t JOIN cohort c ON c.patient_id = t.patient_id
             WHERE t.drug IN ('imatinib', 'thalidomide')
             UNION ALL
             SELECT 'reached_' || x.depth,
-                   greatest(ceil((datediff('day', c.anchor, x.date) - 0.5) / 30.4375), c.f0), c.f1
+                   greatest(CAST(ceil((x.date - c.anchor - 0.5) / 30.4375) AS INTEGER), c.f0), c.f1
             FROM (SELECT r.patient_id, d.depth, min(r.date) AS date
                   FROM responses r JOIN patient_summary s ON s.patient_id = r.patient_id
-                  JOIN (VALUES ('chr', ['CHR', 'PCYR', 'CCYR', 'MMR', 'MR4', 'MR4.5', 'MR5']),
-                               ('ccyr', ['CCYR', 'MMR', 'MR4', 'MR4.5', 'MR5']),
-                               ('mmr', ['MMR', 'MR4', 'MR4.5', 'MR5'])) d(depth, kinds)
-                    ON list_contains(d.kinds, r.kind)
+                  JOIN (VALUES {_DEPTHS}) d(depth, kind) ON d.kind = r.kind
                   WHERE (r.source = 'derived' AND r.guideline = ? AND {_MEASURED})
                      OR (r.source = 'recorded' AND NOT {_MEASURED})
                   GROUP BY r.patient_id, d.depth) x
@@ -114,37 +121,37 @@ def cohort_overview(con: duckdb.DuckDBPyConnection, f: CohortFilter, anchor_colu
             SELECT what, a AS month, 1 AS step FROM spans WHERE a <= b
             UNION ALL
             SELECT what, b + 1, -1 FROM spans WHERE a <= b),
-        months AS (SELECT range AS month FROM range(?, ? + 1)),
-        whats AS (SELECT unnest(['followed', 'on_imatinib', 'on_thalidomide', 'reached_chr', 'reached_ccyr',
-                                 'reached_mmr']) AS what),
+        months AS (SELECT g.month FROM generate_series(?::INTEGER, ?::INTEGER) AS g(month)),
+        whats AS (SELECT w.what FROM (VALUES {", ".join(f"('{w}')" for w in _OVERVIEW_SERIES)}) w(what)),
         counts AS (
             SELECT w.what, m.month,
-                   sum(coalesce(sum(st.step), 0)) OVER (PARTITION BY w.what ORDER BY m.month) AS n
+                   CAST(sum(coalesce(sum(st.step), 0)) OVER (PARTITION BY w.what ORDER BY m.month) AS BIGINT) AS n
             FROM whats w CROSS JOIN months m
             LEFT JOIN steps st ON st.what = w.what AND st.month = m.month
             GROUP BY w.what, m.month)
-        PIVOT counts ON what IN ('followed', 'on_imatinib', 'on_thalidomide', 'reached_chr', 'reached_ccyr',
-                                 'reached_mmr') USING first(n) GROUP BY month ORDER BY month""",  # noqa: S608
+        SELECT CAST(month AS BIGINT) AS month,
+               {", ".join(f"max(n) FILTER (WHERE what = '{w}') AS {w}" for w in _OVERVIEW_SERIES)}
+        FROM counts GROUP BY month ORDER BY month""",  # noqa: S608
         [first, last, *params, guideline, first, last]).df().astype("int64")
 
 
-def database_source(con: duckdb.DuckDBPyConnection) -> str | None:
+def database_source(con: Connection) -> str | None:
     """Where the database's data came from (the demo cohort, an import, ...)."""
     row = con.execute("SELECT value FROM meta WHERE key = 'source'").fetchone()
     return None if row is None else row[0]
 
 
-def age_bounds(con: duckdb.DuckDBPyConnection) -> tuple[int, int] | None:
+def age_bounds(con: Connection) -> tuple[int, int] | None:
     """Youngest and oldest age at thalidomide start in the database; None when it holds no ages."""
     row = con.execute("SELECT min(age_years), max(age_years) FROM patient_summary").fetchone()
     return None if row[0] is None else (int(row[0]), int(row[1]))
 
 
-def treatments_for(con: duckdb.DuckDBPyConnection, patient_ids: Sequence[str]) -> pd.DataFrame:
+def treatments_for(con: Connection, patient_ids: Sequence[str]) -> pd.DataFrame:
     """Constant-dose treatment segments of the given patients."""
     return con.execute(
         """SELECT patient_id, drug, dose_mg, start_date, end_date, reason_stopped, dates_imputed FROM treatments
-           WHERE list_contains(?::VARCHAR[], patient_id) ORDER BY patient_id, drug, start_date""",
+           WHERE patient_id = ANY(?::VARCHAR[]) ORDER BY patient_id, drug, start_date""",
         [list(patient_ids)]).df()
 
 
@@ -154,12 +161,12 @@ _MEASURED = "CASE " + " ".join(
     for family in FAMILIES) + " ELSE FALSE END"
 _SHOWN_RESPONSES = f"""
     FROM responses r JOIN patient_summary s ON s.patient_id = r.patient_id
-    WHERE list_contains(?::VARCHAR[], r.patient_id)
+    WHERE r.patient_id = ANY(?::VARCHAR[])
       AND ((r.source = 'derived' AND r.guideline = ? AND {_MEASURED})
            OR (r.source = 'recorded' AND NOT {_MEASURED}))"""
 
 
-def events_for(con: duckdb.DuckDBPyConnection, patient_ids: Sequence[str], guideline: str = "ELN2020") -> pd.DataFrame:
+def events_for(con: Connection, patient_ids: Sequence[str], guideline: str = "ELN2020") -> pd.DataFrame:
     """Responses and adverse events of the given patients, as one event table.
 
     Responses are those derived from the labs under ``guideline`` in the families the patient's labs measure,
@@ -176,39 +183,40 @@ def events_for(con: duckdb.DuckDBPyConnection, patient_ids: Sequence[str], guide
             UNION ALL
             SELECT patient_id, onset_date, end_date, 'AE', 'recorded', ctcae_grade, grade_source,
                    coalesce(meddra_pt, term), meddra_pt, attributed_drug, dates_imputed
-            FROM adverse_events WHERE list_contains(?::VARCHAR[], patient_id)
-            ORDER BY 1, 2""",  # noqa: S608 (fixed SQL text; values are bound)
+            FROM adverse_events WHERE patient_id = ANY(?::VARCHAR[])
+            ORDER BY 1, 2, 4, 5, 8, 6, 3""",  # noqa: S608 (fixed SQL text; values are bound)
         [ids, guideline, ids]).df()
 
 
-def comparable_responses(con: duckdb.DuckDBPyConnection, patient_ids: Sequence[str], guideline: str) -> pd.DataFrame:
+def comparable_responses(con: Connection, patient_ids: Sequence[str], guideline: str) -> pd.DataFrame:
     """Recorded responses and those derived under ``guideline``, in the families the patient's labs measure."""
     return con.execute(
         f"""SELECT r.patient_id, r.date, r.kind, r.source
             FROM responses r JOIN patient_summary s ON s.patient_id = r.patient_id
-            WHERE list_contains(?::VARCHAR[], r.patient_id) AND (r.source = 'recorded' OR r.guideline = ?)
+            WHERE r.patient_id = ANY(?::VARCHAR[]) AND (r.source = 'recorded' OR r.guideline = ?)
               AND {_MEASURED}
-            ORDER BY 1, 2, 3""",  # noqa: S608 (fixed SQL text; values are bound)
+            ORDER BY 1, 2, 3, 4""",  # noqa: S608 (fixed SQL text; values are bound)
         [list(patient_ids), guideline]).df()
 
 
-def adverse_events_for(con: duckdb.DuckDBPyConnection, patient_ids: Sequence[str]) -> pd.DataFrame:
+def adverse_events_for(con: Connection, patient_ids: Sequence[str]) -> pd.DataFrame:
     """Adverse events of the given patients."""
     return con.execute(
         """SELECT patient_id, term, meddra_pt, ctcae_grade, ctcae_version, grade_source, onset_date, end_date,
                   serious, attributed_drug, dates_imputed
-           FROM adverse_events WHERE list_contains(?::VARCHAR[], patient_id) ORDER BY patient_id, onset_date""",
+           FROM adverse_events WHERE patient_id = ANY(?::VARCHAR[])
+           ORDER BY patient_id, onset_date, term, ctcae_grade, end_date""",
         [list(patient_ids)]).df()
 
 
-def labs_for(con: duckdb.DuckDBPyConnection, patient_ids: Sequence[str]) -> pd.DataFrame:
+def labs_for(con: Connection, patient_ids: Sequence[str]) -> pd.DataFrame:
     """Visits (labs) of the given patients, in date order."""
     return con.execute(
-        """SELECT * FROM labs WHERE list_contains(?::VARCHAR[], patient_id) ORDER BY patient_id, date""",
+        """SELECT * FROM labs WHERE patient_id = ANY(?::VARCHAR[]) ORDER BY patient_id, date""",
         [list(patient_ids)]).df()
 
 
-def patient(con: duckdb.DuckDBPyConnection, patient_id: str, guideline: str = "ELN2020") -> pd.DataFrame:
+def patient(con: Connection, patient_id: str, guideline: str = "ELN2020") -> pd.DataFrame:
     """One patient's record, derived summary and latest ELN classification (empty when the id is unknown)."""
     return con.execute(
         f"""SELECT {_LANE_COLUMNS}, p.mrn, p.display_name, p.birth_date, p.spleen_cm, p.platelets AS platelets_dx,
@@ -217,31 +225,31 @@ def patient(con: duckdb.DuckDBPyConnection, patient_id: str, guideline: str = "E
         [guideline, patient_id]).df()
 
 
-def time_to_event_for(con: duckdb.DuckDBPyConnection, patient_ids: Sequence[str]) -> pd.DataFrame:
+def time_to_event_for(con: Connection, patient_ids: Sequence[str]) -> pd.DataFrame:
     """Imported time-to-event endpoints (CDISC ADTTE) of the given patients: parameter, label, days, censored."""
     return con.execute(
         """SELECT t.patient_id, p.im_status, t.parameter, coalesce(t.label, t.parameter) AS label, t.days, t.censored
            FROM time_to_event t JOIN patients p ON p.patient_id = t.patient_id
-           WHERE list_contains(?::VARCHAR[], t.patient_id) ORDER BY t.parameter, t.patient_id""",
+           WHERE t.patient_id = ANY(?::VARCHAR[]) ORDER BY t.parameter, t.patient_id""",
         [list(patient_ids)]).df()
 
 
-def patient_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
+def patient_ids(con: Connection) -> set[str]:
     """Every patient ID in the database."""
     return {r[0] for r in con.execute("SELECT patient_id FROM patients").fetchall()}
 
 
-def patient_choices(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def patient_choices(con: Connection) -> pd.DataFrame:
     """Every patient's id and display name, for the patient picker."""
     return con.execute("SELECT patient_id, display_name FROM patients ORDER BY patient_id").df()
 
 
-def tki_line_start(con: duckdb.DuckDBPyConnection, patient_id: str) -> pd.Timestamp | None:
+def tki_line_start(con: Connection, patient_id: str) -> pd.Timestamp | None:
     """Start of the patient's current TKI line (first start of the TKI begun last), or None."""
     row = con.execute(
         """SELECT max(first_start) FROM (
                SELECT min(start_date) AS first_start FROM treatments
-               WHERE patient_id = ? AND list_contains(?::VARCHAR[], drug) GROUP BY drug)""",
+               WHERE patient_id = ? AND drug = ANY(?::VARCHAR[]) GROUP BY drug) AS lines""",
         [patient_id, list(TKIS)]).fetchone()
     return None if row[0] is None else pd.Timestamp(row[0])
 

@@ -1,6 +1,8 @@
 """Write a whole database atomically: build a new file beside the target, then rename it into place.
 
-A reader holding the old file keeps its snapshot; a failure at any row leaves the target exactly as it was.
+A reader holding the old file keeps its snapshot; a failure at any row leaves the target exactly as it was. A
+PostgreSQL registry is built the same way in memory, then copied to the server in one transaction
+(cmltrack.db.postgres).
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ import duckdb
 import pandas as pd
 
 from cmltrack.db.lock import writer_lock
-from cmltrack.db.schema import TABLES, create_schema
+from cmltrack.db.postgres import copy_registry, is_postgres, redacted, row_counts
+from cmltrack.db.schema import SCHEMA_VERSION, TABLES, create_schema
 from cmltrack.derive import ASSESSMENT_COLUMNS, SUMMARY_COLUMNS, derived_responses_and_assessments, patient_summary
 
 #: Hears (fraction done 0-1, what is being done) during a database build.
@@ -101,14 +104,28 @@ def load_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame],
 
 
 def write_database(path: str | Path, frames: dict[str, pd.DataFrame], source: str,
-                   progress: Progress | None = None) -> Path:
-    """Build a complete database from ``frames`` and atomically replace ``path`` with it.
+                   progress: Progress | None = None) -> str | Path:
+    """Build a complete database from ``frames`` and atomically replace ``path`` (a file, or a PostgreSQL URL)
+    with it.
 
-    Holds the file's writer lock throughout (DatabaseBusy if another writer has it). ``progress(fraction, text)``
-    hears how far the build has got.
+    Holds the database's writer lock throughout (DatabaseBusy if another writer has it). ``progress(fraction,
+    text)`` hears how far the build has got.
     """
+    progress = progress or (lambda fraction, text: None)
     with writer_lock(path):
-        return _write(Path(path), frames, source, progress or (lambda fraction, text: None))
+        if is_postgres(path):
+            return _write_server(str(path), frames, source, progress)
+        return _write(Path(path), frames, source, progress)
+
+
+def _write_server(url: str, frames: dict[str, pd.DataFrame], source: str, progress: Progress) -> str:
+    with duckdb.connect(":memory:") as con:
+        create_schema(con)
+        load_frames(con, frames, source, progress)
+        progress(0.95, "copying to the server")
+        copy_registry(con, url)
+    progress(1.0, "done")
+    return url
 
 
 def _write(target: Path, frames: dict[str, pd.DataFrame], source: str, progress: Progress) -> Path:
@@ -135,28 +152,48 @@ def _write(target: Path, frames: dict[str, pd.DataFrame], source: str, progress:
 
 def read_frames(path: str | Path) -> tuple[dict[str, pd.DataFrame], str]:
     """The fact tables of an existing database (any schema version) and its source, for rewriting it."""
-    from cmltrack.db.connection import open_readonly
+    from cmltrack.db.connection import columns_of, open_readonly
 
     with open_readonly(path) as con:
         frames = {}
         for table in TABLES:
-            if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ? "
-                               "AND table_catalog = ?", [table, "registry"]).fetchone()[0]:
+            have = columns_of(con, table)
+            if not have:
                 frames[table] = empty_frame(table)  # a table added after the file was written
                 continue
-            have = {r[0] for r in con.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = ? AND table_catalog = ?",
-                [table, "registry"]).fetchall()}
             cols = [c for c in COLUMNS[table] if c in have]
             frames[table] = con.execute(f"SELECT {', '.join(cols)} FROM {table}").df()  # noqa: S608 (fixed names)
         if "source" in frames["responses"]:
             frames["responses"] = frames["responses"][frames["responses"]["source"] == "recorded"]
-        row = con.execute("SELECT value FROM meta WHERE key = 'source'").fetchone()
+        row = con.execute("SELECT value FROM meta WHERE key = 'source'").fetchone() if columns_of(con, "meta") else None
     return frames, (row[0] if row else "unknown")
 
 
-def upgrade_database(path: str | Path) -> Path:
+def upgrade_database(path: str | Path) -> str | Path:
     """Rewrite a database in the current schema: its facts are kept, every derived table is recomputed."""
     with writer_lock(path):
         frames, source = read_frames(path)
         return write_database(path, frames, source=source)
+
+
+def migrate_database(source: str | Path, url: str) -> dict[str, int]:
+    """Copy every table of the DuckDB file ``source`` into the PostgreSQL registry at ``url`` (replacing what it
+    held) in one transaction; then check, in a new connection, that each table holds as many rows as the file.
+    Returns the row count of each table."""
+    from cmltrack.db.connection import DatabaseMissing, open_readonly, schema_version
+
+    if is_postgres(source) or not is_postgres(url):
+        raise ValueError("migrate copies a DuckDB file (--db) to a postgresql:// URL (--to)")
+    if not Path(source).exists():
+        raise DatabaseMissing(f"no database file at {source}")
+    with writer_lock(url), open_readonly(source) as con:
+        version = schema_version(con)
+        if version != SCHEMA_VERSION:
+            raise ValueError(f"{source} is in schema {version}, this cmltrack writes schema {SCHEMA_VERSION}: run "
+                             f"`python -m cmltrack upgrade --db {source}` first")
+        copied = copy_registry(con, url)
+    on_server = row_counts(url)
+    if on_server != copied:
+        raise RuntimeError(f"row counts differ after the migration to {redacted(url)}: file {copied}, "
+                           f"server {on_server}")
+    return copied

@@ -14,6 +14,7 @@ from typing import Literal
 import pandas as pd
 
 from cmltrack.db.lock import writer_lock
+from cmltrack.db.postgres import is_postgres
 from cmltrack.db.schema import TABLES
 from cmltrack.db.store import COLUMNS, Progress, empty_frame, read_frames, write_database
 from cmltrack.ingest import cdisc, checks, native
@@ -156,23 +157,25 @@ def _imputation_notes(tables: dict[str, pd.DataFrame]) -> list[str]:
     return notes
 
 
-def _existing(path: Path) -> tuple[dict[str, pd.DataFrame], str | None]:
-    if not path.exists():
+def _existing(path: str | Path) -> tuple[dict[str, pd.DataFrame], str | None]:
+    from cmltrack.db.connection import exists
+
+    if not exists(path):
         return {t: empty_frame(t) for t in TABLES}, None
     return read_frames(path)
 
 
 def import_sources(db: str | Path, sources: Sequence[Source], mode: Mode = "add",
                    progress: Progress | None = None) -> ImportPlan:
-    """Import the sources into the database at ``db`` (created when missing), or raise ImportRejected with every
-    problem found and leave the file exactly as it was.
+    """Import the sources into the database at ``db`` (a file, created when missing, or a PostgreSQL URL), or raise
+    ImportRejected with every problem found and leave the database exactly as it was.
 
     mode 'add' keeps the database's patients and adds the sources' (new) ones; 'replace' leaves only the sources'.
     Raises DatabaseBusy when another writer holds the database.
     """
     if mode not in ("add", "replace"):
         raise ValueError(f"mode must be 'add' or 'replace', got {mode!r}")
-    path = Path(db)
+    path = db if is_postgres(db) else Path(db)
     report = progress or (lambda fraction, text: None)
     with writer_lock(path):
         report(0.0, "reading the sources")

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import secrets
 
-import duckdb
 import pandas as pd
 import streamlit as st
 
+from cmltrack.db.connection import Connection
 from cmltrack.deid import Pseudonyms
 from cmltrack.ui import data as q
 
@@ -55,7 +55,7 @@ def scale() -> float:
     return SCALE if active() else 1.0
 
 
-def pseudonyms(con: duckdb.DuckDBPyConnection) -> Pseudonyms:
+def pseudonyms(con: Connection) -> Pseudonyms:
     """This session's pseudonyms for every patient in the database."""
     names = st.session_state.get("_pseudonyms")
     if names is None or st.session_state.get("_pseudonyms_for") != st.session_state.get("_db_key"):
@@ -69,6 +69,6 @@ def pseudonyms(con: duckdb.DuckDBPyConnection) -> Pseudonyms:
     return names
 
 
-def labels(con: duckdb.DuckDBPyConnection, patient_ids: pd.Series) -> pd.Series:
+def labels(con: Connection, patient_ids: pd.Series) -> pd.Series:
     """How patients are named on screen: pseudonyms in presentation mode, ids otherwise."""
     return patient_ids.map(pseudonyms(con)) if active() else patient_ids

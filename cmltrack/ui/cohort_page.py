@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import duckdb
 import pandas as pd
 import streamlit as st
 
+from cmltrack.db.connection import Connection
 from cmltrack.ui import data as q
 from cmltrack.ui import session, shell, sidebar
 
 
-def start(title: str) -> tuple[duckdb.DuckDBPyConnection, pd.DataFrame]:
+def start(title: str) -> tuple[Connection, pd.DataFrame]:
     """Check the page runs inside app.py, draw its title, and return the cursor and the filtered lanes.
 
     Stops the page after saying why when no patient passes the filters.

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
 from cmltrack.db import queries as q
+from cmltrack.db.connection import Connection
 from cmltrack.deid import Pseudonyms
 from cmltrack.exports import Slide, deck
 from cmltrack.figures.patient import build_patient_timeline
@@ -15,7 +15,7 @@ from cmltrack.ui.patient_card import current_doses
 from cmltrack.ui.sidebar import guideline_label
 
 
-def patient_slide(con: duckdb.DuckDBPyConnection, pid: str, guideline: str, deid: Pseudonyms | None,
+def patient_slide(con: Connection, pid: str, guideline: str, deid: Pseudonyms | None,
                   scale: float) -> Slide:
     """One patient's slide: the timeline and the facts a tumour board asks first (no identifiers with ``deid``)."""
     p = q.patient(con, pid, guideline).iloc[0]
@@ -36,7 +36,7 @@ def patient_slide(con: duckdb.DuckDBPyConnection, pid: str, guideline: str, deid
     return Slide(title, lines, figure)
 
 
-def build_deck(con: duckdb.DuckDBPyConnection, cohort_figure: go.Figure, patient_ids: list[str], guideline: str,
+def build_deck(con: Connection, cohort_figure: go.Figure, patient_ids: list[str], guideline: str,
                deid: Pseudonyms | None, scale: float) -> bytes:
     """The deck as .pptx bytes."""
     slides = [Slide("Cohort: imatinib and thalidomide exposure", [], cohort_figure)]

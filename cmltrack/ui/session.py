@@ -3,6 +3,10 @@
 Within one script run every query uses the same cursor, so a file replaced during a run (a new database renamed
 over the old one) is seen by the next run, never by half of this one. A missing, damaged, locked or outdated file
 stops the page with what to do; the embedded default database is built when missing and rewritten when outdated.
+
+A PostgreSQL registry (CMLTRACK_DB=postgresql://...) is read through one connection pool per server process; its
+version is the generation token every write stores in meta, read once per run, so an import made through any
+replica is seen by every replica's next run. An unreachable server stops the page with its address (no password).
 """
 
 from __future__ import annotations
@@ -16,8 +20,16 @@ from pathlib import Path
 import duckdb
 import streamlit as st
 
-from cmltrack.config import DEFAULT_DB, ENV_VAR, database_path
-from cmltrack.db.connection import DatabaseMissing, cursor_for, ensure_database, open_readonly, schema_version
+from cmltrack.config import DEFAULT_DB, ENV_VAR, database_label, database_path
+from cmltrack.db.connection import (
+    Connection,
+    DatabaseMissing,
+    cursor_for,
+    ensure_database,
+    open_readonly,
+    schema_version,
+)
+from cmltrack.db.postgres import PgRegistry, ServerError, ServerUnavailable, generation, is_postgres
 from cmltrack.db.schema import SCHEMA_VERSION
 
 log = logging.getLogger("cmltrack")
@@ -25,11 +37,20 @@ _run = threading.local()
 
 
 @st.cache_resource(show_spinner="Opening the database...", max_entries=4)
-def _connection(path: str, mtime_ns: int) -> duckdb.DuckDBPyConnection:
+def _connection(path: str, mtime_ns: int) -> Connection:
     """Read-only connection to one version of the file (a replaced file has a new mtime, so a new connection)."""
     con = open_readonly(path)
     log.info("opened database version %s (schema %s)", mtime_ns, schema_version(con))
     return con
+
+
+@st.cache_resource(show_spinner="Connecting to the database server...", max_entries=2,
+                   on_release=lambda reader: reader.close())
+def _server(url: str) -> PgRegistry:
+    """The pooled reader of a PostgreSQL registry, shared by every session of this server process."""
+    reader = open_readonly(url)
+    log.info("connected to %s", database_label(url))
+    return reader
 
 
 def _stop(message: str) -> None:
@@ -37,7 +58,7 @@ def _stop(message: str) -> None:
     st.stop()
 
 
-def _open(path: Path, key: tuple[str, int]) -> duckdb.DuckDBPyConnection:
+def _open(path: Path, key: tuple[str, int]) -> Connection:
     try:
         return cursor_for(_connection(*key))
     except duckdb.IOException as exc:
@@ -52,9 +73,42 @@ def _open(path: Path, key: tuple[str, int]) -> duckdb.DuckDBPyConnection:
         raise  # not reached: st.stop() ends the run
 
 
-def _current() -> duckdb.DuckDBPyConnection:
+def _server_unreachable(url: str, exc: ServerError) -> None:
+    log.warning("database server unreachable: %s", type(exc).__name__)
+    _stop(f"**The database server cannot be reached:** {database_label(url)}. Check that PostgreSQL is running "
+          f"and that this server may connect to it, then reload this page. (The server said: "
+          f"{str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__})")
+
+
+def _current_server(url: str) -> Connection:
     try:
-        path = ensure_database(database_path(), default=DEFAULT_DB)
+        reader = _server(url)
+        token = generation(reader)
+    except ServerError as exc:
+        _server_unreachable(url, exc)
+        raise  # not reached
+    if token is None:
+        _stop(f"**No cmltrack registry on this server yet:** {database_label(url)}. Copy one there with "
+              f"`python -m cmltrack migrate --to {database_label(url)}`, or import data into it with "
+              f"`python -m cmltrack import --db {database_label(url)} FILES`.")
+    key = (database_label(url), token)
+    if st.session_state.get("_db_key") != key:
+        version = schema_version(reader)
+        if version != SCHEMA_VERSION:
+            _stop(f"**This registry was written by another version of cmltrack** (schema {version}, this app reads "
+                  f"schema {SCHEMA_VERSION}): {database_label(url)}. Upgrade it with `python -m cmltrack upgrade "
+                  f"--db {database_label(url)}` (facts are kept, derived tables recomputed, in one transaction).")
+        st.session_state["_db_cursor"] = cursor_for(reader)
+        st.session_state["_db_key"] = key
+    return st.session_state["_db_cursor"]
+
+
+def _current() -> Connection:
+    target = database_path()
+    if is_postgres(target):
+        return _current_server(str(target))
+    try:
+        path = ensure_database(target, default=DEFAULT_DB)
     except DatabaseMissing as exc:
         _stop(f"**The database is missing:** {exc}. {ENV_VAR} points there. Check the path (a typo, or a drive "
               f"that is not mounted), or unset {ENV_VAR} to use the demo database.")
@@ -78,21 +132,25 @@ def _current() -> duckdb.DuckDBPyConnection:
 
 
 @contextlib.contextmanager
-def pinned() -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open (or reuse) the session's cursor and keep it for every query of this script run."""
+def pinned() -> Iterator[Connection]:
+    """Open (or reuse) the session's cursor and keep it for every query of this script run. A database server lost
+    during the run stops the page with what to do, not a traceback."""
     _run.cursor = _current()
     try:
         yield _run.cursor
+    except ServerUnavailable as exc:
+        _server_unreachable(str(database_path()), exc)
     finally:
         _run.cursor = None
 
 
-def database_key() -> tuple[str, int]:
-    """(path, modification time) of the database version this session reads: the cache key of its queries."""
+def database_key() -> tuple[str, int | str]:
+    """The version of the database this session reads, the cache key of its queries: (path, modification time)
+    of a file, (server address, generation) of a PostgreSQL registry."""
     cursor()  # opens the current version when none is yet
     return st.session_state["_db_key"]
 
 
-def cursor() -> duckdb.DuckDBPyConnection:
+def cursor() -> Connection:
     """This run's cursor (pinned by app.py), or the session's current one outside a pinned run."""
     return getattr(_run, "cursor", None) or _current()

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import duckdb
 import streamlit as st
 
 from cmltrack.clinical.milestones import GUIDELINES
-from cmltrack.db.connection import DEMO_SOURCE
+from cmltrack.db.connection import DEMO_SOURCE, Connection
 from cmltrack.filters import BEST_RESPONSES, EUTOS_GROUPS, PHASES, SEXES, STATUSES, CohortFilter, best_response_label
 from cmltrack.ui import board
 from cmltrack.ui import data as q
@@ -38,7 +37,7 @@ def _reset() -> None:
         st.session_state["age"] = st.session_state[_AGE_BOUNDS]
 
 
-def render_filters(con: duckdb.DuckDBPyConnection) -> CohortFilter:
+def render_filters(con: Connection) -> CohortFilter:
     """Draw the filters and the count of patients shown; return the filter."""
     bar = st.sidebar
     board.render_toggle()

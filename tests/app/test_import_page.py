@@ -20,6 +20,7 @@ def _app(monkeypatch, db: Path, page: str, secrets: dict | None = None, user: di
 
 
 @pytest.mark.parametrize("db, n", [("empty_db", 0), ("demo_db", 21), ("large_db", 1008)])
+@pytest.mark.usefixtures("backend")  # the fixture named by db is asked for inside, on each backend
 def test_import_page_before_any_upload(monkeypatch, request, db, n):
     at = _app(monkeypatch, request.getfixturevalue(db), "pages/import.py")
     assert at.subheader[0].value == "Import data"

@@ -191,6 +191,7 @@ def test_an_old_schema_database_asks_for_an_upgrade(monkeypatch, tmp_path, frame
 
 @pytest.mark.parametrize("page", ["pages/outcomes.py", "pages/safety.py"])
 @pytest.mark.parametrize("db", ["empty_db", "one_db", "demo_db", "large_db"])
+@pytest.mark.usefixtures("backend")  # the fixture named by db is asked for inside, on each backend
 def test_outcomes_and_safety_pages_on_every_size(monkeypatch, request, page, db):
     at = _app(monkeypatch, request.getfixturevalue(db), page)
     if db == "empty_db":

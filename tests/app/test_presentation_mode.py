@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from cmltrack.db.connection import open_readonly
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ("pages/cohort.py", "pages/patient.py", "pages/patients.py", "pages/outcomes.py", "pages/safety.py")
@@ -16,7 +17,7 @@ CALENDAR_DATE = re.compile(rb"(19|20)\d\d-[01]\d(-[0-3]\d)?")
 
 def identifying_values(db: Path) -> list[bytes]:
     """Every identifier the database holds: ids, MRNs, names (whole and in parts)."""
-    with duckdb.connect(str(db), read_only=True) as con:
+    with open_readonly(db) as con:
         rows = con.execute("SELECT patient_id, mrn, display_name FROM patients").fetchall()
     values = set()
     for pid, mrn, name in rows:

@@ -37,6 +37,44 @@ def _run(monkeypatch, db: Path, page: str | None = None, secrets: dict | None = 
     return at
 
 
+def test_an_unreachable_database_server_gives_a_clear_page_without_the_password(monkeypatch):
+    at = _run(monkeypatch, "postgresql://clinic:s3cret@127.0.0.1:9/registry")
+    message = at.error[0].value
+    assert "database server cannot be reached" in message and "postgresql://clinic@127.0.0.1:9/registry" in message
+    assert "s3cret" not in message
+
+
+def test_a_server_without_a_registry_says_how_to_make_one(monkeypatch, new_registry):
+    at = _run(monkeypatch, new_registry("bare"))
+    assert "No cmltrack registry on this server yet" in at.error[0].value
+    assert "python -m cmltrack migrate --to postgresql://" in at.error[0].value
+
+
+def test_an_older_registry_asks_for_an_upgrade(monkeypatch, new_registry, frames):
+    import psycopg
+
+    from cmltrack.db.store import write_database
+
+    url = write_database(new_registry("old"), frames, source="test")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+        conn.execute("UPDATE meta SET value = 'another' WHERE key = 'generation'")
+    at = _run(monkeypatch, url)
+    assert "another version of cmltrack" in at.error[0].value and "upgrade --db postgresql://" in at.error[0].value
+
+
+def test_an_import_on_the_server_is_seen_by_the_next_run(monkeypatch, new_registry, frames):
+    from cmltrack.db.store import write_database
+
+    url = write_database(new_registry("next"), frames, source="test")
+    at = _run(monkeypatch, url)
+    assert any("Showing 21 of 21" in m.value for m in at.sidebar.markdown)
+    fewer = {name: f[f["patient_id"] != "CML-21"].reset_index(drop=True) for name, f in frames.items()}
+    write_database(url, fewer, source="test")  # another replica's import
+    at.run()
+    assert not at.exception and any("Showing 20 of 20" in m.value for m in at.sidebar.markdown)
+
+
 def test_a_damaged_file_gives_a_clear_page(monkeypatch, tmp_path):
     bad = tmp_path / "registry.duckdb"
     bad.write_bytes(b"not a database " * 500)
@@ -100,9 +138,10 @@ def test_signed_in_user_sees_the_app_and_each_patient_view_is_audited(monkeypatc
 
 
 def test_logs_carry_no_patient_identifiers(monkeypatch, demo_db, tmp_path, caplog):
-    from cmltrack.ui.session import _connection
+    from cmltrack.ui.session import _connection, _server
 
     _connection.clear()  # so this run opens the database and logs it
+    _server.clear()
     caplog.set_level(logging.DEBUG)
     _run(monkeypatch, demo_db, "pages/patient.py", patient="CML-03")
     _run(monkeypatch, demo_db, "pages/patients.py")
@@ -110,7 +149,7 @@ def test_logs_carry_no_patient_identifiers(monkeypatch, demo_db, tmp_path, caplo
     bad.write_bytes(b"garbage" * 100)
     _run(monkeypatch, bad)
     text = " ".join(r.getMessage() for r in caplog.records if r.name.startswith("cmltrack"))
-    assert "opened database" in text and "could not be opened" in text
+    assert ("opened database" in text or "connected to postgresql://" in text) and "could not be opened" in text
     assert "CML-" not in text and "Testperson" not in text and "FAKE-" not in text
 
 
@@ -128,9 +167,9 @@ hostile_param = st.one_of(st.text(max_size=40), st.sampled_from(["CML-01' OR '1'
 @given(params=st.dictionaries(st.sampled_from(["patient", "sort", "mode", "anchor", "status", "age", "best",
                                               "rules", "window"]), hostile_param, max_size=4))
 def test_any_url_parameters_give_a_page_or_a_message_never_a_traceback(monkeypatch, demo_db, params):
-    import hashlib
+    from tests.conftest import fingerprint
 
-    before = hashlib.sha256(demo_db.read_bytes()).hexdigest()
+    before = fingerprint(demo_db)
     monkeypatch.setenv("CMLTRACK_DB", str(demo_db))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
     for key, value in params.items():
@@ -140,4 +179,4 @@ def test_any_url_parameters_give_a_page_or_a_message_never_a_traceback(monkeypat
     at.switch_page("pages/patient.py").run()
     assert not at.exception
     assert at.get("plotly_chart") or at.error  # the patient, or a clear message
-    assert hashlib.sha256(demo_db.read_bytes()).hexdigest() == before
+    assert fingerprint(demo_db) == before

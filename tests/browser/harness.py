@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -27,13 +28,17 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(db_path: Path, timeout: float = 60.0) -> Iterator[str]:
-    """Start `streamlit run app.py` on the given database; yield its base URL; stop it afterwards."""
+def streamlit_server(db_path: Path | str, timeout: float = 60.0, log_path: Path | None = None) -> Iterator[str]:
+    """Start `streamlit run app.py` on the given database (a file or a postgresql:// URL); yield its base URL; stop
+    it afterwards. The server's output goes to ``log_path`` (default: beside the database file)."""
     port = free_port()
     env = dict(os.environ, CMLTRACK_DB=str(db_path), STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true",
            f"--server.port={port}", "--server.address=127.0.0.1", "--server.fileWatcherType=none"]
-    log = open(db_path.with_suffix(".server.log"), "w")
+    if log_path is None:
+        log_path = (db_path.with_suffix(".server.log") if isinstance(db_path, Path)
+                    else Path(tempfile.mkdtemp(prefix="cmltrack-server-")) / f"{port}.server.log")
+    log = open(log_path, "w")
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

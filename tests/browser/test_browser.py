@@ -176,3 +176,48 @@ def test_sessions_under_load_while_the_database_is_replaced():
     # which versions a page happened to land on depends on machine speed; that a replaced file is seen at all is
     # pinned in tests/unit/test_connection.py
     assert set(report["versions_seen"]) <= {20, 21} and report["versions_seen"], report
+
+
+def test_two_replicas_on_postgresql_serve_ten_sessions(new_registry):
+    """Two `streamlit run` processes on one PostgreSQL registry: 10 protocol sessions spread over them for 20 s
+    while the registry is rewritten (one transaction) every 5 s; no error, no page mixing two versions."""
+    import asyncio
+    import threading
+
+    from bench.load_test import run
+
+    url = new_registry("replicas")
+    report: dict = {}
+    worker = threading.Thread(target=lambda: report.update(asyncio.run(
+        run(sessions=10, seconds=20, replace_every=5, postgres=url, replicas=2))))
+    worker.start()
+    worker.join()
+    assert report["errors"] == [] and report["mixed_versions"] == [], report
+    assert report["database_replacements"] >= 3, report
+    assert all(n >= 5 for n in report["reruns_per_replica"]), report  # both replicas served sessions
+    assert set(report["versions_seen"]) <= {20, 21} and report["versions_seen"], report
+
+
+def test_replicas_on_postgresql_draw_the_swimmer_and_see_an_import(browser, new_registry, frames, tmp_path):
+    """Both replicas draw the registry in Chromium; an import through the CLI's code path reaches both."""
+    from contextlib import ExitStack
+
+    from cmltrack.db.store import write_database
+
+    url = write_database(new_registry("browser"), frames, source="test")
+    with ExitStack() as stack:
+        replicas = [stack.enter_context(streamlit_server(url, log_path=tmp_path / f"r{k}.log")) for k in range(2)]
+        pages = [browser.new_page(viewport={"width": 1400, "height": 900}) for _ in replicas]
+        for page, base in zip(pages, replicas):
+            page.goto(base)
+        for page in pages:
+            wait_for_plot(page)
+            assert _sidebar_count(page) == "Showing 21 of 21 patients"
+        fewer = {name: f[f["patient_id"] != "CML-21"].reset_index(drop=True) for name, f in frames.items()}
+        write_database(url, fewer, source="test")
+        for page in pages:
+            page.reload()
+            wait_for_plot(page)
+            assert _sidebar_count(page) == "Showing 20 of 20 patients"
+            assert not page.locator("[data-testid='stException']").count()
+            page.close()

@@ -17,10 +17,16 @@ def _upload(page, paths) -> None:
     page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files([str(p) for p in paths])
 
 
-def test_upload_check_confirm_and_see_the_swimmer(tmp_path, demo_db):
-    db = tmp_path / "clinic.duckdb"
-    shutil.copy(demo_db, db)
-    with streamlit_server(db) as url, chromium() as browser:
+@pytest.mark.parametrize("engine", ["duckdb", "postgresql"])
+def test_upload_check_confirm_and_see_the_swimmer(tmp_path, demo_db, frames, request, engine):
+    if engine == "postgresql":  # the Import page writes the shared registry in one transaction
+        from cmltrack.db.store import write_database
+
+        db = write_database(request.getfixturevalue("new_registry")("import_page"), frames, source="demo")
+    else:
+        db = tmp_path / "clinic.duckdb"
+        shutil.copy(demo_db, db)
+    with streamlit_server(db, log_path=tmp_path / "server.log") as url, chromium() as browser:
         page = browser.new_page(viewport={"width": 1600, "height": 1100})
         page.goto(url + "/import")
         page.get_by_text("Files to import").wait_for(timeout=30_000)

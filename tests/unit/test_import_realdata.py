@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import duckdb
 import pandas as pd
 import pyreadr
 import pytest
 
+from cmltrack.db.connection import Connection, open_readonly
 from cmltrack.ingest.plan import check_sources, import_sources
 from tests.realdata import REALDATA, needs_realdata
 
@@ -17,10 +17,18 @@ def _read(rel: str) -> pd.DataFrame:
     return next(iter(pyreadr.read_r(str(REALDATA / rel)).values()))
 
 
-def _db(tmp_path, rels: list[str]) -> duckdb.DuckDBPyConnection:
-    path = tmp_path / "trial.duckdb"
+@pytest.fixture()
+def where(backend, request, tmp_path_factory):
+    """A new import target on each call: a DuckDB file, or a PostgreSQL registry (the second backend)."""
+    from tests.conftest import _target
+
+    return lambda: _target(backend, request, tmp_path_factory, "realdata")
+
+
+def _db(where, rels: list[str]) -> Connection:
+    path = where()
     import_sources(path, [REALDATA / r for r in rels], mode="replace")
-    return duckdb.connect(str(path), read_only=True)
+    return open_readonly(path)
 
 
 def _one(con, sql: str, params: list | None = None):
@@ -39,11 +47,11 @@ def _milestones(frame: pd.DataFrame, subject: str, test: str, value: str, date: 
     return n
 
 
-def test_pharmaverseadam(tmp_path):
+def test_pharmaverseadam(where):
     adsl, adex, adae = _read("pharmaverseadam/adsl.rda"), _read("pharmaverseadam/adex.rda"), _read(
         "pharmaverseadam/adae.rda")
     adrs, adtte = _read("pharmaverseadam/adrs_onco.rda"), _read("pharmaverseadam/adtte_onco.rda")
-    con = _db(tmp_path, ["pharmaverseadam/adsl.rda", "pharmaverseadam/adex.rda", "pharmaverseadam/adae.rda",
+    con = _db(where, ["pharmaverseadam/adsl.rda", "pharmaverseadam/adex.rda", "pharmaverseadam/adae.rda",
                          "pharmaverseadam/adrs_onco.rda", "pharmaverseadam/adtte_onco.rda"])
     assert _one(con, "SELECT count(*) FROM patients") == adsl["USUBJID"].nunique() == 306
     dose = adex[adex["PARAMCD"] == "DOSE"]
@@ -64,9 +72,9 @@ def test_pharmaverseadam(tmp_path):
     assert _one(con, "SELECT count(*) FROM time_to_event WHERE NOT censored") == int((adtte["CNSR"] == 0).sum())
 
 
-def test_pharmaversesdtm_with_two_assessors_and_partial_dates(tmp_path):
+def test_pharmaversesdtm_with_two_assessors_and_partial_dates(where):
     dm, ex, ae, rs = (_read(f"pharmaversesdtm/{n}.rda") for n in ("dm", "ex", "ae", "rs_onco"))
-    con = _db(tmp_path, [f"pharmaversesdtm/{n}.rda" for n in ("dm", "ex", "ae", "rs_onco")])
+    con = _db(where, [f"pharmaversesdtm/{n}.rda" for n in ("dm", "ex", "ae", "rs_onco")])
     assert _one(con, "SELECT count(*) FROM patients") == len(dm) == 306
     assert _one(con, "SELECT count(*) FROM treatments") == len(ex) == 591
     assert _one(con, "SELECT count(*) FROM treatments WHERE end_date IS NULL") == int(ex["EXENDTC"].isna().sum())
@@ -78,10 +86,10 @@ def test_pharmaversesdtm_with_two_assessors_and_partial_dates(tmp_path):
                                                                       "RSDTC") == 342
 
 
-def test_sdtm_partial_dates_are_completed_as_admiral_does_for_the_adam(tmp_path):
+def test_sdtm_partial_dates_are_completed_as_admiral_does_for_the_adam(where):
     """The rule for partial onset dates gives, for every one of the SDTM's 26 partial AESTDTC, the ASTDT that admiral
     derived for the same event in pharmaverseadam (first day of the month, or 1 January)."""
-    con = _db(tmp_path, ["pharmaversesdtm/dm.rda", "pharmaversesdtm/ae.rda"])
+    con = _db(where, ["pharmaversesdtm/dm.rda", "pharmaversesdtm/ae.rda"])
     ours = con.execute("SELECT patient_id, term, onset_date FROM adverse_events WHERE dates_imputed").df()
     adae = _read("pharmaverseadam/adae.rda")
     partial = adae[adae["AESTDTC"].str.len() < 10]
@@ -91,18 +99,18 @@ def test_sdtm_partial_dates_are_completed_as_admiral_does_for_the_adam(tmp_path)
     assert mine == sorted(zip(theirs["patient_id"], theirs["term"], theirs["ASTDT"]))
 
 
-def test_recist_subset_partial_assessment_date_and_accepted_assessor(tmp_path):
-    con = _db(tmp_path, ["pharmaversesdtm/dm.rda", "pharmaversesdtm/rs_onco_recist.rda"])
+def test_recist_subset_partial_assessment_date_and_accepted_assessor(where):
+    con = _db(where, ["pharmaversesdtm/dm.rda", "pharmaversesdtm/rs_onco_recist.rda"])
     rows = con.execute("SELECT date::VARCHAR, kind, date_imputed FROM responses WHERE patient_id = '01-701-1015'"
                        ).fetchall()
     # SD (week 3), NE (2014-02, partial: not a milestone), CR on 2014-03-06 by the accepted radiologist
     assert rows == [("2014-03-06", "CR", False)]
 
 
-def test_random_cdisc_data(tmp_path):
+def test_random_cdisc_data(where):
     cadsl, cadex, cadae = (_read(f"random.cdisc.data/{n}.RData") for n in ("cadsl", "cadex", "cadae"))
     cadrs, cadtte = _read("random.cdisc.data/cadrs.RData"), _read("random.cdisc.data/cadtte.RData")
-    con = _db(tmp_path, [f"random.cdisc.data/{n}.RData" for n in ("cadsl", "cadex", "cadae", "cadrs", "cadtte")])
+    con = _db(where, [f"random.cdisc.data/{n}.RData" for n in ("cadsl", "cadex", "cadae", "cadrs", "cadtte")])
     assert _one(con, "SELECT count(*) FROM patients") == len(cadsl) == 400
     assert _one(con, "SELECT count(*) FROM treatments") == int((cadex["PARAMCD"] == "DOSE").sum()) == 2800
     assert _one(con, "SELECT count(DISTINCT drug) FROM treatments") == cadex["PARCAT2"].nunique() == 2
@@ -138,13 +146,13 @@ def test_datasets_cmltrack_does_not_read_are_named_not_imported(rel):
     assert any("not imported" in n for n in plan.notes)
 
 
-def test_adam_and_sdtm_of_one_study_agree(tmp_path):
+def test_adam_and_sdtm_of_one_study_agree(where):
     """The same trial through ADaM and through SDTM gives the same patients, exposure and adverse events."""
-    adam = _db(tmp_path, ["pharmaverseadam/adsl.rda", "pharmaverseadam/adae.rda"])
-    sql = "SELECT patient_id, meddra_pt, ctcae_grade, onset_date FROM adverse_events ORDER BY ALL"
+    adam = _db(where, ["pharmaverseadam/adsl.rda", "pharmaverseadam/adae.rda"])
+    sql = "SELECT patient_id, meddra_pt, ctcae_grade, onset_date FROM adverse_events ORDER BY 1, 2, 3, 4"
     a = adam.execute(sql).fetchall()
     adam.close()
-    sdtm = _db(tmp_path, ["pharmaversesdtm/dm.rda", "pharmaversesdtm/ae.rda"])
+    sdtm = _db(where, ["pharmaversesdtm/dm.rda", "pharmaversesdtm/ae.rda"])
     assert sdtm.execute(sql).fetchall() == a
 
 

@@ -38,6 +38,12 @@ def test_clinical_rules_are_plain_python():
         assert all(m.startswith(("cmltrack.clinical", "cmltrack.units")) for m in modules), (path, modules)
 
 
+def test_database_drivers_only_in_the_db_package():
+    for path in [*ROOT.glob("*.py"), *(ROOT / "pages").glob("*.py"), *(ROOT / "cmltrack").rglob("*.py")]:
+        if "db" not in path.relative_to(ROOT).parts:
+            assert not _imports(path) & {"psycopg", "psycopg_pool"}, path
+
+
 def test_sql_only_in_the_db_package():
     for path in [*ROOT.glob("*.py"), *(ROOT / "pages").glob("*.py"), *(ROOT / "cmltrack").rglob("*.py")]:
         if "db" in path.relative_to(ROOT).parts:

@@ -1,0 +1,305 @@
+"""The PostgreSQL backend: the same SQL text as DuckDB, read through a pool, written in one transaction.
+
+Mechanism. The queries in cmltrack.db are written once, in the SQL both engines run (ANSI joins, ``= ANY(?)``,
+``generate_series``, date subtraction, FILTER, window functions). This module adapts the only differences left:
+DuckDB's ``?`` placeholders become psycopg's ``%s``, and PostgreSQL rows become DataFrames with the dtypes DuckDB's
+``.df()`` gives, so pages and figure builders cannot tell the engines apart (tests compare the two frame by frame).
+
+Writes never go row by row from Python. A database is first built in an in-memory DuckDB with the very same schema and
+checks (cmltrack.db.store), then each table is streamed into PostgreSQL with COPY inside one transaction that also
+replaces the old rows, checks every table's row count and commits. Readers keep seeing the old registry until the
+commit (MVCC), and a failure at any row leaves the server exactly as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import functools
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import psycopg
+from psycopg import sql as pgsql
+from psycopg_pool import ConnectionPool
+
+#: Tables in the order they are created (a child after its parent); deleted in the reverse order.
+ALL_TABLES: tuple[str, ...] = ("meta", "patients", "treatments", "labs", "responses", "adverse_events",
+                               "time_to_event", "eln_assessments", "patient_summary")
+#: Indexes PostgreSQL needs for the per-patient reads that have no primary key to use.
+EXTRA_DDL: tuple[str, ...] = ("CREATE INDEX adverse_events_patient ON adverse_events (patient_id)",)
+#: Any error a PostgreSQL server or its client library reports (the one psycopg name the layers above use).
+ServerError = psycopg.Error
+#: The server cannot be reached, refused the login, or went away.
+ServerUnavailable = psycopg.OperationalError
+#: pg_advisory_lock key held by the one writer of a registry (the bytes of "cmltrack").
+WRITER_LOCK_KEY = int.from_bytes(b"cmltrack", "big") & 0x7FFF_FFFF_FFFF_FFFF
+#: Every app connection is read-only and gives up on a query after this long.
+READER_OPTIONS = "-c default_transaction_read_only=on -c statement_timeout=60000"
+
+
+def is_postgres(target: object) -> bool:
+    """Whether a database setting names a PostgreSQL server (postgresql://... or postgres://...)."""
+    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+
+
+def redacted(url: str) -> str:
+    """``url`` without its password, for messages and logs."""
+    try:
+        info = psycopg.conninfo.conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        return "postgresql://(unparseable address)"
+    user = f"{info['user']}@" if info.get("user") else ""
+    port = f":{info['port']}" if info.get("port") else ""
+    return f"postgresql://{user}{info.get('host', '')}{port}/{info.get('dbname', '')}"
+
+
+# ---------------------------------------------------------------------------------------------------- reading
+
+
+@functools.lru_cache(maxsize=256)
+def to_pg_sql(text: str) -> str:
+    """DuckDB's ``?`` placeholders as psycopg's ``%s`` (and a literal ``%`` doubled), outside quoted strings."""
+    out: list[str] = []
+    quote: str | None = None
+    for ch in text:
+        if quote:
+            quote = None if ch == quote else quote
+            out.append("%%" if ch == "%" else ch)
+        elif ch in "'\"":
+            quote = ch
+            out.append(ch)
+        else:
+            out.append("%s" if ch == "?" else "%%" if ch == "%" else ch)
+    return "".join(out)
+
+
+def _param(value: Any) -> Any:
+    """A bound value PostgreSQL accepts. Its text type cannot hold NUL, so NUL becomes U+FFFD: a value containing
+    NUL equals no stored value in DuckDB, and after the swap it still equals none (stored text never holds U+FFFD
+    next to where a NUL was typed)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, (list, tuple)):
+        return [_param(v) for v in value]
+    return value
+
+
+_DATE, _TIMESTAMP, _TIMESTAMPTZ = 1082, 1114, 1184
+_INTS = {21: ("int16", "Int16"), 23: ("int32", "Int32"), 20: ("int64", "Int64")}
+_FLOATS = {700, 701, 1700}
+_BOOL = 16
+
+
+def _column(values: list, oid: int) -> Any:
+    """One result column with the dtype DuckDB's ``.df()`` gives its type."""
+    has_null = any(v is None for v in values)
+    if oid in (_DATE, _TIMESTAMP, _TIMESTAMPTZ):
+        return pd.to_datetime(pd.Series(values, dtype=object)).astype("datetime64[us]")
+    if oid in _INTS:
+        plain, nullable = _INTS[oid]
+        return pd.array(values, dtype=nullable) if has_null else np.array(values, dtype=plain)
+    if oid in _FLOATS:
+        return np.array([np.nan if v is None else float(v) for v in values], dtype="float64")
+    if oid == _BOOL:
+        return pd.array(values, dtype="boolean") if has_null else np.array(values, dtype=bool)
+    if all(v is None for v in values):  # DuckDB: an empty or all-NULL text column is an object column of None
+        return pd.Series(values, dtype=object)
+    return pd.Series([v if v is None else str(v) for v in values], dtype="str")
+
+
+class PgResult:
+    """Rows of one statement, read like a DuckDB result (``fetchone``, ``fetchall``, ``df``)."""
+
+    def __init__(self, rows: list[tuple], description: Sequence[Any] | None) -> None:
+        self._rows = rows
+        self._description = description or ()
+        self._next = 0
+
+    def fetchall(self) -> list[tuple]:
+        rest, self._next = self._rows[self._next:], len(self._rows)
+        return rest
+
+    def fetchone(self) -> tuple | None:
+        if self._next >= len(self._rows):
+            return None
+        self._next += 1
+        return self._rows[self._next - 1]
+
+    def df(self) -> pd.DataFrame:
+        names = [d.name for d in self._description]
+        columns = list(zip(*self._rows)) if self._rows else [() for _ in names]
+        data = {name: _column(list(values), d.type_code)
+                for name, values, d in zip(names, columns, self._description)}
+        return pd.DataFrame(data, columns=names)
+
+
+class PgReader:
+    """A read-only handle on a registry, queried like a DuckDB cursor; each statement borrows a pooled connection.
+
+    Thread-safe: the pool hands each concurrent statement its own connection.
+    """
+
+    def __init__(self, pool: ConnectionPool, url: str) -> None:
+        self.pool = pool
+        self.url = url
+
+    def execute(self, query: str, params: Sequence[Any] | None = None) -> PgResult:
+        with self.pool.connection() as conn:
+            cur = conn.execute(to_pg_sql(query).encode(), None if params is None else [_param(p) for p in params])
+            return PgResult(cur.fetchall() if cur.description else [], cur.description)
+
+    def cursor(self) -> PgReader:
+        return self
+
+    def close(self) -> None:
+        """Cursors share the pool, which stays open for the other sessions (see PgRegistry.close)."""
+
+    def __enter__(self) -> PgReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class PgRegistry(PgReader):
+    """The app's view of one registry: owns the connection pool its cursors share."""
+
+    def __init__(self, url: str, max_connections: int = 8) -> None:
+        psycopg.connect(url, connect_timeout=10).close()  # an unreachable server or a refused login says why here
+        pool = ConnectionPool(url, min_size=1, max_size=max_connections, open=False, timeout=30,
+                              kwargs={"autocommit": True, "options": READER_OPTIONS})
+        try:
+            pool.open(wait=True, timeout=10)
+        except BaseException:
+            pool.close()
+            raise
+        super().__init__(pool, url)
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+def open_reader(url: str, max_connections: int = 8) -> PgRegistry:
+    """A pooled read-only view of the registry at ``url`` (psycopg.OperationalError when unreachable)."""
+    return PgRegistry(url, max_connections)
+
+
+def generation(con: PgReader) -> str | None:
+    """A token that changes with every write of the registry (None when it holds no cmltrack registry)."""
+    if con.execute("SELECT to_regclass('meta') IS NOT NULL").fetchone()[0] is False:
+        return None
+    row = con.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+    return None if row is None else row[0]
+
+
+def table_columns(con: PgReader, table: str) -> set[str]:
+    """The columns a table has in the connection's schema (empty when there is no such table)."""
+    return {r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+        "AND table_name = ?", [table]).fetchall()}
+
+
+# ---------------------------------------------------------------------------------------------------- writing
+
+
+@contextlib.contextmanager
+def writer_lock(url: str, wait_s: float = 0.0) -> Iterator[None]:
+    """Hold the registry's writer lock (a session advisory lock on its own connection); wait up to ``wait_s``
+    seconds for it, then raise DatabaseBusy."""
+    from cmltrack.db.lock import DatabaseBusy
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        deadline = time.monotonic() + wait_s
+        while not conn.execute("SELECT pg_try_advisory_lock(%s)", [WRITER_LOCK_KEY]).fetchone()[0]:
+            if time.monotonic() < deadline:
+                time.sleep(0.1)
+                continue
+            raise DatabaseBusy(f"database busy: another import, upgrade or migration is writing {redacted(url)}; "
+                               "try again when it has finished")
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", [WRITER_LOCK_KEY])
+
+
+def _existing_version(conn: psycopg.Connection) -> int | None:
+    if conn.execute("SELECT to_regclass('meta')").fetchone()[0] is None:
+        return None
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return None if row is None else int(row[0])
+
+
+def _prepare(conn: psycopg.Connection) -> None:
+    """Empty the registry's tables (same schema: DELETE, so readers keep their snapshot), or recreate them."""
+    from cmltrack.db.schema import DDL, SCHEMA_VERSION
+
+    if _existing_version(conn) == SCHEMA_VERSION:
+        for table in reversed(ALL_TABLES):
+            conn.execute(pgsql.SQL("DELETE FROM {}").format(pgsql.Identifier(table)))
+        return
+    for table in reversed(ALL_TABLES):
+        conn.execute(pgsql.SQL("DROP TABLE IF EXISTS {}").format(pgsql.Identifier(table)))
+    for statement in (*DDL, *EXTRA_DDL):
+        conn.execute(statement.encode())
+
+
+def _copy_table(src: Any, conn: psycopg.Connection, table: str, columns: Sequence[str], scratch: Path) -> None:
+    """Stream one table from a DuckDB connection into PostgreSQL as CSV (DuckDB writes it; COPY reads it)."""
+    from cmltrack.db.connection import quoted_path
+
+    col_list = ", ".join(columns)
+    src.execute(f"COPY (SELECT {col_list} FROM {table}) TO {quoted_path(scratch)} "  # noqa: S608 (fixed names)
+                "(FORMAT csv, HEADER false, NULLSTR '\\N', FORCE_QUOTE *)")
+    statement = pgsql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv, NULL '\\N')").format(
+        pgsql.Identifier(table), pgsql.SQL(", ").join(pgsql.Identifier(c) for c in columns))
+    with conn.cursor() as cur, cur.copy(statement) as copy, scratch.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            copy.write(chunk)
+
+
+def copy_registry(src: Any, url: str) -> dict[str, int]:
+    """Replace the registry at ``url`` with every table of the DuckDB connection ``src``, in one transaction.
+
+    Checks inside the transaction that each table holds as many rows as its source, then commits; on any error
+    nothing is changed. The caller holds the writer lock. Returns the row count of each table.
+    """
+    from cmltrack.db.store import COLUMNS
+
+    columns = {"meta": ("key", "value"), **COLUMNS}
+    expected = {t: int(src.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in ALL_TABLES}  # noqa: S608
+    with tempfile.TemporaryDirectory(prefix="cmltrack-copy-") as scratch_dir, psycopg.connect(url) as conn:
+        scratch = Path(scratch_dir) / "table.csv"
+        with conn.transaction():
+            conn.execute("SET LOCAL statement_timeout = 0")
+            _prepare(conn)
+            for table in ALL_TABLES:
+                _copy_table(src, conn, table, columns[table], scratch)
+            conn.execute("DELETE FROM meta WHERE key IN ('generation', 'written_to_server_at')")
+            conn.execute("INSERT INTO meta VALUES ('generation', %s), ('written_to_server_at', %s)",
+                         [uuid.uuid4().hex, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")])
+            got = {t: conn.execute(pgsql.SQL("SELECT count(*) FROM {}").format(pgsql.Identifier(t))).fetchone()[0]
+                   for t in ALL_TABLES}
+            got["meta"] -= 2
+            wrong = {t: (expected[t], got[t]) for t in ALL_TABLES if expected[t] != got[t]}
+            if wrong:
+                raise RuntimeError(f"row counts differ after copying (source, server): {wrong}; nothing was written")
+            for table in ALL_TABLES:
+                conn.execute(pgsql.SQL("ANALYZE {}").format(pgsql.Identifier(table)))
+    return expected
+
+
+def row_counts(url: str) -> dict[str, int]:
+    """Rows in each registry table on the server, read in a fresh connection (after a commit)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        counts = {t: conn.execute(pgsql.SQL("SELECT count(*) FROM {}").format(pgsql.Identifier(t))).fetchone()[0]
+                  for t in ALL_TABLES}
+    counts["meta"] -= 2  # the server's own generation and copy time
+    return counts
+
