@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cmltrack.config import DEFAULT_DB, database_label, database_path
-from cmltrack.db.postgres import ServerError, is_postgres
+from cmltrack.db.postgres import ServerError, is_postgres, without_password
 
 if TYPE_CHECKING:
     from cmltrack.ingest.plan import ImportPlan
@@ -48,7 +48,7 @@ def _migrate(args: argparse.Namespace) -> int:
     from cmltrack.db.connection import ensure_database
     from cmltrack.db.store import migrate_database
 
-    counts = migrate_database(ensure_database(args.db, default=DEFAULT_DB), args.to)
+    counts = migrate_database(ensure_database(args.db, default=DEFAULT_DB), args.to, replace=args.replace)
     rows = ", ".join(f"{table} {n}" for table, n in counts.items())
     print(f"copied {database_label(args.db)} to {database_label(args.to)}; row counts verified on the server: {rows}")
     return 0
@@ -142,12 +142,14 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--db", type=_target, help="also check against the patients already in this database")
     val.add_argument("sources", nargs="+", type=Path, help=sources_help)
     val.set_defaults(func=_validate)
-    mig = sub.add_parser("migrate", help="copy a DuckDB registry into PostgreSQL in one transaction (replacing "
-                                         "what the server's registry held) and verify every table's row count")
-    mig.add_argument("--db", type=_target, default=DEFAULT_DB if is_postgres(default) else default,
-                     help=f"DuckDB file to copy (default: {DEFAULT_DB if is_postgres(default) else shown})")
+    mig = sub.add_parser("migrate", help="copy a DuckDB registry into PostgreSQL in one transaction and verify "
+                                         "every table's row count")
+    mig.add_argument("--db", type=_target, required=True,
+                     help=f"DuckDB file to copy (the embedded demo database, built if missing: {DEFAULT_DB})")
     mig.add_argument("--to", required=True, help="postgresql://user@host:port/dbname (a password is better kept in "
                                                  "~/.pgpass or $PGPASSWORD than on the command line)")
+    mig.add_argument("--replace", action="store_true",
+                     help="overwrite a registry that already holds patients (default: refuse)")
     mig.set_defaults(func=_migrate)
     return parser
 
@@ -158,5 +160,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except (OSError, ValueError, RuntimeError, ServerError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        message = str(exc)
+        for value in (getattr(args, "db", None), getattr(args, "to", None), getattr(args, "out", None),
+                      database_path()):
+            if is_postgres(value):  # a server's message never repeats a password given on the command line
+                message = without_password(message, value)
+        print(f"error: {message}", file=sys.stderr)
         return 1

@@ -1,8 +1,9 @@
 """Screenshot app pages in headless Chromium.
 
-    python scripts/screenshot.py OUT_DIR [--db FILE] [--size 1920x1080] [/ /patients?status=Intolerant ...]
+    python scripts/screenshot.py OUT_DIR [--db FILE_OR_URL] [--size 1920x1080] [/ /patients?status=Intolerant ...]
 
-Serves FILE (default: the demo cohort, built in OUT_DIR) with `streamlit run` and writes one full-page PNG per path.
+Serves FILE (default: the demo cohort, built in OUT_DIR) or a postgresql:// registry with `streamlit run` and writes
+one full-page PNG per path.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cmltrack.db.connection import DEMO_SOURCE  # noqa: E402
+from cmltrack.db.postgres import is_postgres  # noqa: E402
 from cmltrack.db.store import write_database  # noqa: E402
 from cmltrack.demo import demo_frames  # noqa: E402
 from tests.browser.harness import chromium, streamlit_server  # noqa: E402
@@ -23,15 +25,15 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("out", type=Path)
     parser.add_argument("paths", nargs="*", default=["/", "/patients"])
-    parser.add_argument("--db", type=Path)
+    parser.add_argument("--db")
     parser.add_argument("--size", default="1600x1000")
     args = parser.parse_intermixed_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    db = args.db or args.out / "demo.duckdb"
-    if not db.exists():
+    db = args.db if is_postgres(args.db) else Path(args.db or args.out / "demo.duckdb")
+    if isinstance(db, Path) and not db.exists():
         write_database(db, demo_frames(), source=DEMO_SOURCE)
     width, height = (int(v) for v in args.size.split("x"))
-    with streamlit_server(db) as url, chromium() as browser:
+    with streamlit_server(db, log_path=args.out / "server.log") as url, chromium() as browser:
         page = browser.new_page(viewport={"width": width, "height": height})
         for i, target in enumerate(args.paths):
             page.goto(url + target)

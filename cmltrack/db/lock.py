@@ -20,7 +20,9 @@ class DatabaseBusy(RuntimeError):
     """Another import, upgrade or demo build is writing the same database file."""
 
 
-_held: dict[str, int] = {}
+#: Locks held, by (thread, database): nesting counts only within the thread that took the lock, so another thread
+#: (another session of the same server) is refused like any other writer.
+_held: dict[tuple[int, str], int] = {}
 _guard = threading.Lock()
 
 
@@ -32,16 +34,16 @@ def lock_path(path: str | Path) -> Path:
 
 @contextlib.contextmanager
 def writer_lock(path: str | Path, wait_s: float = 0.0) -> Iterator[None]:
-    """Hold the database's writer lock (re-entrant within a thread's nesting); wait up to ``wait_s`` seconds for it,
-    then raise DatabaseBusy."""
+    """Hold the database's writer lock (re-entrant within one thread; another thread or process is refused); wait up
+    to ``wait_s`` seconds for it, then raise DatabaseBusy."""
     from cmltrack.db.postgres import is_postgres
     from cmltrack.db.postgres import writer_lock as server_lock
 
     if is_postgres(path):
-        key, lock = str(path), None
+        key, lock = (threading.get_ident(), str(path)), None
     else:
         lock = lock_path(path)
-        key = str(lock.resolve())
+        key = (threading.get_ident(), str(lock.resolve()))
     with _guard:
         if key in _held:  # already ours (an import that rewrites the file it holds)
             _held[key] += 1

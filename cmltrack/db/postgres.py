@@ -16,8 +16,10 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import re
 import tempfile
 import time
+import urllib.parse
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -140,6 +142,11 @@ class PgResult:
         return pd.DataFrame(data, columns=names)
 
 
+def _run(conn: psycopg.Connection, query: str, params: Sequence[Any] | None) -> PgResult:
+    cur = conn.execute(to_pg_sql(query).encode(), None if params is None else [_param(p) for p in params])
+    return PgResult(cur.fetchall() if cur.description else [], cur.description)
+
+
 class PgReader:
     """A read-only handle on a registry, queried like a DuckDB cursor; each statement borrows a pooled connection.
 
@@ -152,8 +159,7 @@ class PgReader:
 
     def execute(self, query: str, params: Sequence[Any] | None = None) -> PgResult:
         with self.pool.connection() as conn:
-            cur = conn.execute(to_pg_sql(query).encode(), None if params is None else [_param(p) for p in params])
-            return PgResult(cur.fetchall() if cur.description else [], cur.description)
+            return _run(conn, query, params)
 
     def cursor(self) -> PgReader:
         return self
@@ -168,19 +174,70 @@ class PgReader:
         self.close()
 
 
+class PgSnapshot(PgReader):
+    """Every statement on one pooled connection inside one REPEATABLE READ, READ ONLY transaction: one registry
+    version for a whole page run, as a DuckDB cursor pinned to one file version gives."""
+
+    def __init__(self, conn: psycopg.Connection, url: str) -> None:
+        self.conn = conn
+        self.url = url
+
+    def execute(self, query: str, params: Sequence[Any] | None = None) -> PgResult:
+        return _run(self.conn, query, params)
+
+
+def connect(url: str, **kwargs: Any) -> psycopg.Connection:
+    """psycopg.connect, but an address that cannot be parsed says so without echoing it (it may hold a password)."""
+    try:
+        psycopg.conninfo.conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        raise ValueError("the database address is not a valid postgresql:// URL (a password with special "
+                         "characters must be percent-encoded, or kept in ~/.pgpass)") from None
+    return psycopg.connect(url, **kwargs)
+
+
+def without_password(text: str, url: str) -> str:
+    """``text`` (an error message) with the password of ``url``, if any, blanked: as parsed, as written in the URL
+    (even when the URL cannot be parsed), and percent-encoded."""
+    forms = set()
+    written = re.match(r"postgres(?:ql)?://[^:/@]*:([^@]*)@", url)
+    if written:
+        forms.add(written.group(1))
+    with contextlib.suppress(psycopg.ProgrammingError):
+        password = psycopg.conninfo.conninfo_to_dict(url).get("password")
+        if password:
+            forms |= {str(password), urllib.parse.quote(str(password), safe="")}
+    for form in sorted(filter(None, forms), key=len, reverse=True):
+        text = text.replace(form, "***")
+    return text
+
+
 class PgRegistry(PgReader):
     """The app's view of one registry: owns the connection pool its cursors share."""
 
     def __init__(self, url: str, max_connections: int = 8) -> None:
-        psycopg.connect(url, connect_timeout=10).close()  # an unreachable server or a refused login says why here
-        pool = ConnectionPool(url, min_size=1, max_size=max_connections, open=False, timeout=30,
-                              kwargs={"autocommit": True, "options": READER_OPTIONS})
+        connect(url, connect_timeout=10).close()  # an unreachable server or a refused login says why here
+        options = " ".join(filter(None, [psycopg.conninfo.conninfo_to_dict(url).get("options"), READER_OPTIONS]))
+        pool = ConnectionPool(psycopg.conninfo.make_conninfo(url, options=options), min_size=1,
+                              max_size=max_connections, open=False, timeout=30, kwargs={"autocommit": True},
+                              check=ConnectionPool.check_connection)  # a server restart leaves no dead connection
         try:
             pool.open(wait=True, timeout=10)
         except BaseException:
             pool.close()
             raise
         super().__init__(pool, url)
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[PgSnapshot]:
+        """A connection of the pool holding one consistent, read-only view until the block ends."""
+        with self.pool.connection() as conn:
+            conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            try:
+                yield PgSnapshot(conn, self.url)
+            finally:
+                with contextlib.suppress(psycopg.Error):  # a broken connection is dropped by the pool
+                    conn.execute("ROLLBACK")
 
     def close(self) -> None:
         self.pool.close()
@@ -215,7 +272,7 @@ def writer_lock(url: str, wait_s: float = 0.0) -> Iterator[None]:
     seconds for it, then raise DatabaseBusy."""
     from cmltrack.db.lock import DatabaseBusy
 
-    with psycopg.connect(url, autocommit=True) as conn:
+    with connect(url, autocommit=True) as conn:
         deadline = time.monotonic() + wait_s
         while not conn.execute("SELECT pg_try_advisory_lock(%s)", [WRITER_LOCK_KEY]).fetchone()[0]:
             if time.monotonic() < deadline:
@@ -226,7 +283,8 @@ def writer_lock(url: str, wait_s: float = 0.0) -> Iterator[None]:
         try:
             yield
         finally:
-            conn.execute("SELECT pg_advisory_unlock(%s)", [WRITER_LOCK_KEY])
+            with contextlib.suppress(psycopg.Error):  # a lost connection has released the lock already
+                conn.execute("SELECT pg_advisory_unlock(%s)", [WRITER_LOCK_KEY])
 
 
 def _existing_version(conn: psycopg.Connection) -> int | None:
@@ -247,7 +305,8 @@ def _prepare(conn: psycopg.Connection) -> None:
     for table in reversed(ALL_TABLES):
         conn.execute(pgsql.SQL("DROP TABLE IF EXISTS {}").format(pgsql.Identifier(table)))
     for statement in (*DDL, *EXTRA_DDL):
-        conn.execute(statement.encode())
+        # text compares and sorts bytewise, as in DuckDB, whatever the database's locale
+        conn.execute(statement.replace("VARCHAR", 'VARCHAR COLLATE "C"').encode())
 
 
 def _copy_table(src: Any, conn: psycopg.Connection, table: str, columns: Sequence[str], scratch: Path) -> None:
@@ -257,7 +316,7 @@ def _copy_table(src: Any, conn: psycopg.Connection, table: str, columns: Sequenc
     col_list = ", ".join(columns)
     src.execute(f"COPY (SELECT {col_list} FROM {table}) TO {quoted_path(scratch)} "  # noqa: S608 (fixed names)
                 "(FORMAT csv, HEADER false, NULLSTR '\\N', FORCE_QUOTE *)")
-    statement = pgsql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv, NULL '\\N')").format(
+    statement = pgsql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv, NULL '\\N', ENCODING 'UTF8')").format(
         pgsql.Identifier(table), pgsql.SQL(", ").join(pgsql.Identifier(c) for c in columns))
     with conn.cursor() as cur, cur.copy(statement) as copy, scratch.open("rb") as fh:
         while chunk := fh.read(1 << 20):
@@ -274,7 +333,7 @@ def copy_registry(src: Any, url: str) -> dict[str, int]:
 
     columns = {"meta": ("key", "value"), **COLUMNS}
     expected = {t: int(src.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in ALL_TABLES}  # noqa: S608
-    with tempfile.TemporaryDirectory(prefix="cmltrack-copy-") as scratch_dir, psycopg.connect(url) as conn:
+    with tempfile.TemporaryDirectory(prefix="cmltrack-copy-") as scratch_dir, connect(url) as conn:
         scratch = Path(scratch_dir) / "table.csv"
         with conn.transaction():
             conn.execute("SET LOCAL statement_timeout = 0")
@@ -295,9 +354,17 @@ def copy_registry(src: Any, url: str) -> dict[str, int]:
     return expected
 
 
+def registry_patients(url: str) -> int:
+    """Patients in the registry at ``url`` (0 when the server holds no registry yet)."""
+    with connect(url, autocommit=True) as conn:
+        if conn.execute("SELECT to_regclass('patients')").fetchone()[0] is None:
+            return 0
+        return conn.execute("SELECT count(*) FROM patients").fetchone()[0]
+
+
 def row_counts(url: str) -> dict[str, int]:
     """Rows in each registry table on the server, read in a fresh connection (after a commit)."""
-    with psycopg.connect(url, autocommit=True) as conn:
+    with connect(url, autocommit=True) as conn:
         counts = {t: conn.execute(pgsql.SQL("SELECT count(*) FROM {}").format(pgsql.Identifier(t))).fetchone()[0]
                   for t in ALL_TABLES}
     counts["meta"] -= 2  # the server's own generation and copy time

@@ -24,7 +24,7 @@ _LANE_COLUMNS = """
     s.hasford_group, s.eutos_score, s.eutos_group, s.elts_score, s.elts_group, s.phase_at_thal,
     s.evaluable, s.best_response, s.best_response_rank,
     a.category AS eln_latest, a.date AS eln_latest_date, a.months AS eln_latest_months,
-    (a.date - s.thal_start_date) / 30.4375 AS eln_latest_thal_month"""
+    CAST(a.date - s.thal_start_date AS DOUBLE PRECISION) / 30.4375 AS eln_latest_thal_month"""
 
 _FROM = "FROM patients p JOIN patient_summary s ON s.patient_id = p.patient_id"
 _LATEST_ELN = ("LEFT JOIN eln_assessments a ON a.patient_id = p.patient_id AND a.guideline = ? "

@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 
 from cmltrack.db.lock import writer_lock
-from cmltrack.db.postgres import copy_registry, is_postgres, redacted, row_counts
+from cmltrack.db.postgres import copy_registry, is_postgres, redacted, registry_patients, row_counts
 from cmltrack.db.schema import SCHEMA_VERSION, TABLES, create_schema
 from cmltrack.derive import ASSESSMENT_COLUMNS, SUMMARY_COLUMNS, derived_responses_and_assessments, patient_summary
 
@@ -176,10 +176,10 @@ def upgrade_database(path: str | Path) -> str | Path:
         return write_database(path, frames, source=source)
 
 
-def migrate_database(source: str | Path, url: str) -> dict[str, int]:
-    """Copy every table of the DuckDB file ``source`` into the PostgreSQL registry at ``url`` (replacing what it
-    held) in one transaction; then check, in a new connection, that each table holds as many rows as the file.
-    Returns the row count of each table."""
+def migrate_database(source: str | Path, url: str, replace: bool = False) -> dict[str, int]:
+    """Copy every table of the DuckDB file ``source`` into the PostgreSQL registry at ``url`` in one transaction;
+    then check, in a new connection, that each table holds as many rows as the file. A registry that already holds
+    patients is replaced only with ``replace`` (else ValueError). Returns the row count of each table."""
     from cmltrack.db.connection import DatabaseMissing, open_readonly, schema_version
 
     if is_postgres(source) or not is_postgres(url):
@@ -187,6 +187,10 @@ def migrate_database(source: str | Path, url: str) -> dict[str, int]:
     if not Path(source).exists():
         raise DatabaseMissing(f"no database file at {source}")
     with writer_lock(url), open_readonly(source) as con:
+        held = registry_patients(url)
+        if held and not replace:
+            raise ValueError(f"{redacted(url)} already holds a registry of {held} patients; migrate --replace "
+                             "overwrites it (or import --db adds patients to it)")
         version = schema_version(con)
         if version != SCHEMA_VERSION:
             raise ValueError(f"{source} is in schema {version}, this cmltrack writes schema {SCHEMA_VERSION}: run "

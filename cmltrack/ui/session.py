@@ -29,7 +29,14 @@ from cmltrack.db.connection import (
     open_readonly,
     schema_version,
 )
-from cmltrack.db.postgres import PgRegistry, ServerError, ServerUnavailable, generation, is_postgres
+from cmltrack.db.postgres import (
+    PgRegistry,
+    ServerError,
+    ServerUnavailable,
+    generation,
+    is_postgres,
+    without_password,
+)
 from cmltrack.db.schema import SCHEMA_VERSION
 
 log = logging.getLogger("cmltrack")
@@ -75,38 +82,48 @@ def _open(path: Path, key: tuple[str, int]) -> Connection:
 
 def _server_unreachable(url: str, exc: ServerError) -> None:
     log.warning("database server unreachable: %s", type(exc).__name__)
+    said = without_password(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__, url)
     _stop(f"**The database server cannot be reached:** {database_label(url)}. Check that PostgreSQL is running "
-          f"and that this server may connect to it, then reload this page. (The server said: "
-          f"{str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__})")
+          f"and that this server may connect to it, then reload this page. (The server said: {said})")
 
 
-def _current_server(url: str) -> Connection:
+def _open_server(url: str) -> PgRegistry:
     try:
-        reader = _server(url)
-        token = generation(reader)
+        return _server(url)
+    except ValueError as exc:  # an address that cannot be parsed (never echoed: it may hold a password)
+        _stop(f"**The database address is not valid:** {exc}. Check {ENV_VAR} or `db` under [cmltrack] in "
+              "secrets.toml.")
     except ServerError as exc:
         _server_unreachable(url, exc)
-        raise  # not reached
+    raise AssertionError  # not reached: st.stop() ends the run
+
+
+def _current_server(url: str, con: Connection) -> Connection:
+    """Check the registry ``con`` sees (present, current schema) and record its version; return ``con``."""
+    token = generation(con)
     if token is None:
         _stop(f"**No cmltrack registry on this server yet:** {database_label(url)}. Copy one there with "
-              f"`python -m cmltrack migrate --to {database_label(url)}`, or import data into it with "
-              f"`python -m cmltrack import --db {database_label(url)} FILES`.")
+              f"`python -m cmltrack migrate --db FILE.duckdb --to {database_label(url)}`, or import data into it "
+              f"with `python -m cmltrack import --db {database_label(url)} FILES`.")
     key = (database_label(url), token)
     if st.session_state.get("_db_key") != key:
-        version = schema_version(reader)
+        version = schema_version(con)
         if version != SCHEMA_VERSION:
             _stop(f"**This registry was written by another version of cmltrack** (schema {version}, this app reads "
                   f"schema {SCHEMA_VERSION}): {database_label(url)}. Upgrade it with `python -m cmltrack upgrade "
                   f"--db {database_label(url)}` (facts are kept, derived tables recomputed, in one transaction).")
-        st.session_state["_db_cursor"] = cursor_for(reader)
+        st.session_state["_db_cursor"] = cursor_for(_open_server(url))
         st.session_state["_db_key"] = key
-    return st.session_state["_db_cursor"]
+    return con
 
 
 def _current() -> Connection:
     target = database_path()
     if is_postgres(target):
-        return _current_server(str(target))
+        try:
+            return _current_server(str(target), _open_server(str(target)))
+        except ServerUnavailable as exc:
+            _server_unreachable(str(target), exc)
     try:
         path = ensure_database(target, default=DEFAULT_DB)
     except DatabaseMissing as exc:
@@ -133,13 +150,20 @@ def _current() -> Connection:
 
 @contextlib.contextmanager
 def pinned() -> Iterator[Connection]:
-    """Open (or reuse) the session's cursor and keep it for every query of this script run. A database server lost
+    """Open (or reuse) the session's cursor and keep it for every query of this script run: one file version, or one
+    read-only snapshot of a PostgreSQL registry (a pooled connection held for the run). A database server lost
     during the run stops the page with what to do, not a traceback."""
-    _run.cursor = _current()
+    target = database_path()
     try:
-        yield _run.cursor
+        with contextlib.ExitStack() as stack:
+            if is_postgres(target):
+                snapshot = stack.enter_context(_open_server(str(target)).snapshot())
+                _run.cursor = _current_server(str(target), snapshot)
+            else:
+                _run.cursor = _current()
+            yield _run.cursor
     except ServerUnavailable as exc:
-        _server_unreachable(str(database_path()), exc)
+        _server_unreachable(str(target), exc)
     finally:
         _run.cursor = None
 

@@ -44,10 +44,15 @@ def test_an_unreachable_database_server_gives_a_clear_page_without_the_password(
     assert "s3cret" not in message
 
 
+def test_an_unparseable_database_address_is_named_without_echoing_it(monkeypatch):
+    at = _run(monkeypatch, "postgresql://clinic:100%sure@127.0.0.1:9/registry")
+    assert "database address is not valid" in at.error[0].value and "100%sure" not in at.error[0].value
+
+
 def test_a_server_without_a_registry_says_how_to_make_one(monkeypatch, new_registry):
     at = _run(monkeypatch, new_registry("bare"))
     assert "No cmltrack registry on this server yet" in at.error[0].value
-    assert "python -m cmltrack migrate --to postgresql://" in at.error[0].value
+    assert "python -m cmltrack migrate --db FILE.duckdb --to postgresql://" in at.error[0].value
 
 
 def test_an_older_registry_asks_for_an_upgrade(monkeypatch, new_registry, frames):

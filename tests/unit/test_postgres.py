@@ -99,8 +99,11 @@ def test_migrate_copies_every_table_and_verifies_the_counts(demo_db, new_registr
     assert expected["labs"] > 500 and expected["eln_assessments"] > 0
     with open_readonly(url) as pg:
         assert schema_version(pg) == 4 and q.database_source(pg) == DEMO_SOURCE
-    # a second migration replaces the registry rather than adding to it
-    assert migrate_database(demo_db, url) == expected == postgres.row_counts(url)
+    # a registry that holds patients is overwritten only when asked, and then replaced rather than added to
+    again = subprocess.run([sys.executable, "-m", "cmltrack", "migrate", "--db", str(demo_db), "--to", url],
+                           cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 1 and "already holds a registry of 21 patients" in again.stderr
+    assert migrate_database(demo_db, url, replace=True) == expected == postgres.row_counts(url)
 
 
 def test_migrate_refuses_what_it_cannot_copy(tmp_path, new_registry):
@@ -248,3 +251,108 @@ def test_the_setting_can_live_in_secrets_toml(monkeypatch, tmp_path):
     monkeypatch.delenv("CMLTRACK_DB")
     secrets.unlink()
     assert config.database_path() == config.DEFAULT_DB
+
+
+def test_another_thread_of_the_same_process_is_a_second_writer(registry):
+    """Two sessions of one app server importing at once: the second is refused, not let in as 'nested'."""
+    entered, release, outcome = threading.Event(), threading.Event(), {}
+
+    def first() -> None:
+        with writer_lock(registry):
+            with writer_lock(registry):  # nested in the same thread: allowed
+                entered.set()
+                release.wait(30)
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    try:
+        assert entered.wait(30)
+        try:
+            with writer_lock(registry):
+                outcome["second"] = "entered"
+        except DatabaseBusy:
+            outcome["second"] = "busy"
+    finally:
+        release.set()
+        thread.join()
+    assert outcome == {"second": "busy"}
+    with writer_lock(registry):  # released by the first thread
+        pass
+
+
+def _database(admin: str, name: str, options: str) -> str:
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" {options}')
+    return admin.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture()
+def odd_databases(pg_admin):
+    made: list[str] = []
+
+    def make(name: str, options: str) -> str:
+        made.append(name)
+        return _database(pg_admin, name, options)
+
+    yield make
+    with psycopg.connect(pg_admin, autocommit=True) as conn:
+        for name in made:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_a_latin1_database_with_a_linguistic_collation_reads_as_duckdb_does(odd_databases, frames, tmp_path):
+    """Non-ASCII text survives a server in another encoding, and ids sort bytewise as in DuckDB."""
+    url = odd_databases("cmltrack_latin1", "TEMPLATE template0 ENCODING 'LATIN1' LOCALE_PROVIDER icu "
+                                           "ICU_LOCALE 'en-US' LOCALE 'C'")
+    ids = {"CML-01": "Zürich-1", "CML-02": "a-1", "CML-03": "A2", "CML-04": "_x", "CML-05": "b-2"}
+    data = {name: f.assign(patient_id=f["patient_id"].replace(ids)) for name, f in frames.items()}
+    data["patients"] = data["patients"].assign(display_name=data["patients"]["display_name"] + " Müller-Lüdenscheidt")
+    file = write_database(tmp_path / "same.duckdb", data, source="Zürich")
+    write_database(url, data, source="Zürich")
+    with open_readonly(file) as duck, open_readonly(url) as pg:
+        pd.testing.assert_frame_equal(q.patient_choices(pg), q.patient_choices(duck))
+        pd.testing.assert_frame_equal(q.cohort_lanes(pg, CohortFilter()), q.cohort_lanes(duck, CohortFilter()))
+        assert q.patient(pg, "Zürich-1").shape[0] == 1 and q.database_source(pg) == "Zürich"
+
+
+def test_options_in_the_address_are_kept_for_readers_and_writers(odd_databases, frames):
+    url = odd_databases("cmltrack_schema", "")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE SCHEMA clinic")
+    in_schema = url + "?options=-csearch_path%3Dclinic"
+    write_database(in_schema, frames, source="test")
+    with psycopg.connect(url, autocommit=True) as conn:
+        assert conn.execute("SELECT to_regclass('public.meta'), to_regclass('clinic.meta') IS NOT NULL").fetchone() \
+            == (None, True)
+    with open_readonly(in_schema) as con:
+        assert postgres.generation(con) is not None and q.count_patients(con, CohortFilter()) == (21, 21)
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            con.execute("DELETE FROM patients")
+
+
+def test_a_page_run_sees_one_version_even_when_a_write_commits_during_it(registry, frames):
+    fewer = {name: f[f["patient_id"] != "CML-21"].reset_index(drop=True) for name, f in frames.items()}
+    with open_readonly(registry) as reader:
+        with reader.snapshot() as run:
+            token = postgres.generation(run)
+            assert q.count_patients(run, CohortFilter()) == (21, 21)
+            write_database(registry, fewer, source="meanwhile")  # another replica's import commits
+            assert postgres.generation(run) == token and q.count_patients(run, CohortFilter()) == (21, 21)
+        assert q.count_patients(reader, CohortFilter()) == (20, 20)  # the next run
+
+
+def test_pooled_connections_survive_a_server_side_disconnect(registry, pg_admin):
+    with open_readonly(registry) as reader:
+        assert reader.execute("SELECT count(*) FROM patients").fetchone()[0] == 21
+        with psycopg.connect(pg_admin, autocommit=True) as admin:
+            dbname = registry.rsplit("/", 1)[1]
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [dbname])
+        assert reader.execute("SELECT count(*) FROM patients").fetchone()[0] == 21  # a checked, new connection
+
+
+def test_an_unparseable_address_is_refused_without_echoing_it():
+    bad = "postgresql://alice:100%sure@127.0.0.1:9/registry"
+    run = subprocess.run([sys.executable, "-m", "cmltrack", "upgrade", "--db", bad], cwd=ROOT, capture_output=True,
+                         text=True, timeout=60)
+    assert run.returncode == 1 and "not a valid postgresql:// URL" in run.stderr
+    assert "100%sure" not in run.stderr + run.stdout
