@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     for n in args.sizes:
         file = database(args.dir, n)
         started = time.perf_counter()
-        counts = migrate_database(file, args.to)
+        counts = migrate_database(file, args.to, replace=True)
         migrate_s = time.perf_counter() - started
         rows = sum(counts.values())
         with open_readonly(file) as duck:

@@ -39,17 +39,12 @@ def writer_lock(path: str | Path, wait_s: float = 0.0) -> Iterator[None]:
     from cmltrack.db.postgres import is_postgres
     from cmltrack.db.postgres import writer_lock as server_lock
 
-    if is_postgres(path):
-        key, lock = (threading.get_ident(), str(path)), None
-    else:
-        lock = lock_path(path)
-        key = (threading.get_ident(), str(lock.resolve()))
+    server = is_postgres(path)
+    key = (threading.get_ident(), str(path) if server else str(lock_path(path).resolve()))
     with _guard:
-        if key in _held:  # already ours (an import that rewrites the file it holds)
+        nested = key in _held  # already ours (an import that rewrites the database it holds)
+        if nested:
             _held[key] += 1
-            nested = True
-        else:
-            nested = False
     if nested:
         try:
             yield
@@ -57,16 +52,20 @@ def writer_lock(path: str | Path, wait_s: float = 0.0) -> Iterator[None]:
             with _guard:
                 _held[key] -= 1
         return
-    if lock is None:
-        with server_lock(str(path), wait_s):
+    with server_lock(str(path), wait_s) if server else _file_lock(path, wait_s):
+        with _guard:
+            _held[key] = 1
+        try:
+            yield
+        finally:
             with _guard:
-                _held[key] = 1
-            try:
-                yield
-            finally:
-                with _guard:
-                    del _held[key]
-        return
+                del _held[key]
+
+
+@contextlib.contextmanager
+def _file_lock(path: str | Path, wait_s: float) -> Iterator[None]:
+    """flock on the file beside the database (released by the kernel if the process dies)."""
+    lock = lock_path(path)
     lock.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
     deadline = time.monotonic() + wait_s
@@ -82,13 +81,9 @@ def writer_lock(path: str | Path, wait_s: float = 0.0) -> Iterator[None]:
                 time.sleep(0.1)
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
-        with _guard:
-            _held[key] = 1
         try:
             yield
         finally:
-            with _guard:
-                del _held[key]
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)

@@ -99,21 +99,21 @@ _FLOATS = {700, 701, 1700}
 _BOOL = 16
 
 
-def _column(values: list, oid: int) -> Any:
-    """One result column with the dtype DuckDB's ``.df()`` gives its type."""
-    has_null = any(v is None for v in values)
+def _column(values: pd.Series, oid: int) -> Any:
+    """One result column (Python objects) with the dtype DuckDB's ``.df()`` gives its type."""
+    nulls = values.isna()
     if oid in (_DATE, _TIMESTAMP, _TIMESTAMPTZ):
-        return pd.to_datetime(pd.Series(values, dtype=object)).astype("datetime64[us]")
+        return pd.to_datetime(values).astype("datetime64[us]")
     if oid in _INTS:
         plain, nullable = _INTS[oid]
-        return pd.array(values, dtype=nullable) if has_null else np.array(values, dtype=plain)
+        return values.astype(nullable) if nulls.any() else values.to_numpy().astype(plain)
     if oid in _FLOATS:
-        return np.array([np.nan if v is None else float(v) for v in values], dtype="float64")
+        return values.astype("float64")  # NUMERIC arrives as Decimal
     if oid == _BOOL:
-        return pd.array(values, dtype="boolean") if has_null else np.array(values, dtype=bool)
-    if all(v is None for v in values):  # DuckDB: an empty or all-NULL text column is an object column of None
-        return pd.Series(values, dtype=object)
-    return pd.Series([v if v is None else str(v) for v in values], dtype="str")
+        return values.astype("boolean") if nulls.any() else values.to_numpy().astype(bool)
+    if nulls.all():  # DuckDB: an empty or all-NULL text column is an object column of None
+        return pd.Series([None] * len(values), dtype=object)
+    return values.astype("str")
 
 
 class PgResult:
@@ -136,15 +136,15 @@ class PgResult:
 
     def df(self) -> pd.DataFrame:
         names = [d.name for d in self._description]
-        columns = list(zip(*self._rows)) if self._rows else [() for _ in names]
-        data = {name: _column(list(values), d.type_code)
-                for name, values, d in zip(names, columns, self._description)}
-        return pd.DataFrame(data, columns=names)
+        raw = pd.DataFrame(np.array(self._rows, dtype=object).reshape(len(self._rows), len(names)), columns=names)
+        return pd.DataFrame({name: _column(raw[name], d.type_code) for name, d in zip(names, self._description)},
+                            columns=names)
 
 
 def _run(conn: psycopg.Connection, query: str, params: Sequence[Any] | None) -> PgResult:
-    cur = conn.execute(to_pg_sql(query).encode(), None if params is None else [_param(p) for p in params])
-    return PgResult(cur.fetchall() if cur.description else [], cur.description)
+    with conn.cursor(binary=True) as cur:  # binary results: no text parsing of numbers and dates
+        cur.execute(to_pg_sql(query).encode(), None if params is None else [_param(p) for p in params])
+        return PgResult(cur.fetchall() if cur.description else [], cur.description)
 
 
 class PgReader:
