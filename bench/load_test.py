@@ -9,7 +9,8 @@
 
 Clients: "ws" speaks Streamlit's own websocket protocol, sending the rerun requests a browser sends (page, query
 string) and reading the same messages, so the server does all its work while the client costs nearly nothing;
-"browser" drives headless Chromium pages (heavy: on 2 cores a handful at most). Checks: no error on any page; every
+"browser" drives headless Chromium pages (heavy: on 2 cores a handful at most). Checks: no error on any page (no
+exception and no error message: a busy, timed-out or unreachable database shows one); every
 page shows one database version (the sidebar's "Showing x of T" and the cohort caption "Lanes 1-n of N" agree, and
 T is 21 or 20, the two versions). Reports rerun latency: request to script finished (ws) or navigation to page
 idle (browser), p50 and p95.
@@ -69,8 +70,8 @@ async def session(browser: object, url: str, deadline: float, seed: int, results
             continue
         results["latency"].append(time.monotonic() - started)
         results["per_server"][url] = results["per_server"].get(url, 0) + 1
-        if await page.locator("[data-testid='stException']").count():
-            results["errors"].append(f"{path}: exception shown")
+        if await page.locator("[data-testid='stException'], [data-testid='stAlertContentError']").count():
+            results["errors"].append(f"{path}: error shown")
         shown, total = map(int, COUNT.search(text).groups())
         results["totals"].add(total)
         lanes = LANES.search(text)
@@ -82,6 +83,7 @@ async def session(browser: object, url: str, deadline: float, seed: int, results
 async def ws_session(url: str, deadline: float, seed: int, results: dict) -> None:
     """One session over Streamlit's websocket protocol: a rerun request per navigation, timed to script end."""
     import websockets
+    from streamlit.proto.Alert_pb2 import Alert
     from streamlit.proto.BackMsg_pb2 import BackMsg
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
@@ -103,7 +105,9 @@ async def ws_session(url: str, deadline: float, seed: int, results: dict) -> Non
                     message.ParseFromString(await asyncio.wait_for(ws.recv(), 120))
                     kind = message.WhichOneof("type")
                     if kind == "delta" and message.delta.WhichOneof("type") == "new_element":
-                        failed |= message.delta.new_element.WhichOneof("type") == "exception"
+                        element = message.delta.new_element
+                        failed |= element.WhichOneof("type") == "exception" or (
+                            element.WhichOneof("type") == "alert" and element.alert.format == Alert.ERROR)
                         blob += message.SerializeToString()
                     if kind == "script_finished" and message.script_finished in (
                             ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR):
@@ -116,7 +120,7 @@ async def ws_session(url: str, deadline: float, seed: int, results: dict) -> Non
             text = blob.decode("utf-8", errors="ignore")
             count = COUNT.search(text)
             if failed or count is None:
-                results["errors"].append(f"{path}: {'exception shown' if failed else 'no patient count'}")
+                results["errors"].append(f"{path}: {'error shown' if failed else 'no patient count'}")
                 continue
             shown, total = map(int, count.groups())
             results["totals"].add(total)

@@ -10,8 +10,10 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import duckdb
+
 from cmltrack.config import DEFAULT_DB, database_label, database_path
-from cmltrack.db.postgres import ServerError, is_postgres, without_password
+from cmltrack.db.postgres import ServerError, database_target, is_postgres, without_password
 
 if TYPE_CHECKING:
     from cmltrack.ingest.plan import ImportPlan
@@ -40,8 +42,11 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _target(value: str) -> str | Path:
-    """A --db value: a postgresql:// URL as given, anything else a file path."""
-    return value if is_postgres(value) else Path(value).expanduser()
+    """A --db value: a postgresql:// URL, else a file path (another scheme:// is refused without echoing it)."""
+    try:
+        return database_target(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None  # argparse would echo the value of a ValueError
 
 
 def _migrate(args: argparse.Namespace) -> int:
@@ -146,8 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
                                          "every table's row count")
     mig.add_argument("--db", type=_target, required=True,
                      help=f"DuckDB file to copy (the embedded demo database, built if missing: {DEFAULT_DB})")
-    mig.add_argument("--to", required=True, help="postgresql://user@host:port/dbname (a password is better kept in "
-                                                 "~/.pgpass or $PGPASSWORD than on the command line)")
+    mig.add_argument("--to", type=_target, required=True,
+                     help="postgresql://user@host:port/dbname (a password is better kept in ~/.pgpass or $PGPASSWORD "
+                          "than on the command line)")
     mig.add_argument("--replace", action="store_true",
                      help="overwrite a registry that already holds patients (default: refuse)")
     mig.set_defaults(func=_migrate)
@@ -156,13 +162,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command; returns the exit code."""
+    try:
+        configured = database_path()
+    except ValueError as exc:  # the setting names no database cmltrack can read
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (OSError, ValueError, RuntimeError, ServerError) as exc:
+    except (OSError, ValueError, RuntimeError, ServerError, duckdb.Error) as exc:
         message = str(exc)
-        for value in (getattr(args, "db", None), getattr(args, "to", None), getattr(args, "out", None),
-                      database_path()):
+        for value in (getattr(args, "db", None), getattr(args, "to", None), getattr(args, "out", None), configured):
             if is_postgres(value):  # a server's message never repeats a password given on the command line
                 message = without_password(message, value)
         print(f"error: {message}", file=sys.stderr)

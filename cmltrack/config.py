@@ -1,5 +1,6 @@
 """Where the database lives: $CMLTRACK_DB, else ``db`` under [cmltrack] in .streamlit/secrets.toml, else
-data/cmltrack.duckdb in the project. A value starting postgresql:// names a PostgreSQL registry instead of a file."""
+data/cmltrack.duckdb in the project. A value starting postgresql:// (or postgres://, postgresql+psycopg://) names a
+PostgreSQL registry instead of a file."""
 
 from __future__ import annotations
 
@@ -25,11 +26,17 @@ def _from_secrets() -> str:
 
 
 def database_path() -> Path | str:
-    """The database the app and the CLI use: a DuckDB file (Path) or a PostgreSQL URL (str)."""
+    """The database the app and the CLI use: a DuckDB file (Path) or a PostgreSQL URL (str). ValueError for an
+    address of another kind (mysql://...), naming only its scheme."""
+    from cmltrack.db.postgres import database_target
+
     value = os.environ.get(ENV_VAR, "").strip() or _from_secrets()
-    if value.startswith(("postgresql://", "postgres://")):
-        return value
-    return Path(value).expanduser() if value else DEFAULT_DB
+    if not value:
+        return DEFAULT_DB
+    try:
+        return database_target(value)
+    except ValueError as exc:
+        raise ValueError(f"{ENV_VAR} (or db under [cmltrack] in {SECRETS.name}): {exc}") from None
 
 
 def database_label(target: Path | str | None = None) -> str:

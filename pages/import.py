@@ -58,6 +58,8 @@ if st.button(f"Import {plan.counts['patients']} patients", type="primary", disab
     except ImportRejected as exc:  # the database changed since the check (another import)
         st.error(f"**Import refused:** {len(exc.problems)} error(s). Nothing was written.")
         st.code(str(exc))
+    except (ValueError, RuntimeError) as exc:  # e.g. a server encoding that cannot store the data
+        st.error(f"**The import could not be written:** {exc}.", icon=":material/database:")
     else:
         import_view.forget_uploads()
         st.success(f"Imported {counts}. Every page now shows the new database.", icon=":material/done_all:")

@@ -1,7 +1,8 @@
 """A throwaway local PostgreSQL server for the tests: `start DIR` prints its URL, `stop DIR` ends it.
 
 Uses Debian's postgresql package (scripts/test.sh installs it). The cluster lives in DIR, listens on 127.0.0.1 only,
-on a free port, with trust authentication for local connections, and the C locale (text sorts as DuckDB sorts it).
+on a free port, with trust authentication for local connections (a throwaway server for the length of a test run,
+reachable from this machine only), and the C locale (text sorts as DuckDB sorts it).
 Run as root, initdb and the server run as the postgres user, which PostgreSQL requires.
 """
 
@@ -47,11 +48,15 @@ def start(root: Path) -> str:
     bindir = _bindir()
     subprocess.run(_as_owner([str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
                               "--locale=C", "--encoding=UTF8"]), check=True, stdout=subprocess.DEVNULL)
-    port = _free_port()
-    options = f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={root} -c max_connections=200"
-    subprocess.run(_as_owner([str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "server.log"),
-                              "-w", "start"]), check=True, stdout=subprocess.DEVNULL)
-    return f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    for _attempt in range(3):  # the free port may be taken between choosing it and the server binding it
+        port = _free_port()
+        options = (f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={root} "
+                   "-c max_connections=200")
+        started = subprocess.run(_as_owner([str(bindir / "pg_ctl"), "-D", str(data), "-o", options,
+                                            "-l", str(root / "server.log"), "-w", "start"]), stdout=subprocess.DEVNULL)
+        if started.returncode == 0:
+            return f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    sys.exit(f"PostgreSQL did not start; see {root / 'server.log'}")
 
 
 def stop(root: Path) -> None:

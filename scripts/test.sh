@@ -10,7 +10,7 @@ python -m pip install --disable-pip-version-check -q -r requirements-dev.txt
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
-compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" > /dev/null || missing+=(postgresql)
+command -v pg_ctl > /dev/null || compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" > /dev/null || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing Debian's ${missing[*]} for the browser and PostgreSQL tests"
   $SUDO apt-get update -qq

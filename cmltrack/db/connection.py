@@ -8,7 +8,7 @@ from typing import Any
 
 import duckdb
 
-from cmltrack.db.postgres import PgReader, is_postgres, open_reader, table_columns
+from cmltrack.db.postgres import PgReader, is_postgres, open_reader, stored_schema_version, table_columns
 
 DEMO_SOURCE = "demo cohort (ASH 2012 abstract)"
 
@@ -44,10 +44,7 @@ def ensure_database(path: Target, default: str | Path | None = None) -> Target:
 def schema_version(con: Connection) -> int | None:
     """The schema version a database was written with (None when it has no cmltrack metadata)."""
     if isinstance(con, PgReader):
-        if con.execute("SELECT to_regclass('meta')").fetchone()[0] is None:
-            return None
-        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        return None if row is None else int(row[0])
+        return stored_schema_version(con)
     try:
         row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     except duckdb.CatalogException:

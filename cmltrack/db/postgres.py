@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import psycopg
 from psycopg import sql as pgsql
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 #: Tables in the order they are created (a child after its parent); deleted in the reverse order.
 ALL_TABLES: tuple[str, ...] = ("meta", "patients", "treatments", "labs", "responses", "adverse_events",
@@ -40,15 +40,39 @@ EXTRA_DDL: tuple[str, ...] = ("CREATE INDEX adverse_events_patient ON adverse_ev
 ServerError = psycopg.Error
 #: The server cannot be reached, refused the login, or went away.
 ServerUnavailable = psycopg.OperationalError
+#: Every pooled connection of this server process stayed busy for the pool's timeout (a kind of ServerUnavailable).
+PoolBusy = PoolTimeout
+#: A statement ran past the readers' statement_timeout (a kind of ServerUnavailable).
+QueryTimeout = psycopg.errors.QueryCanceled
 #: pg_advisory_lock key held by the one writer of a registry (the bytes of "cmltrack").
 WRITER_LOCK_KEY = int.from_bytes(b"cmltrack", "big") & 0x7FFF_FFFF_FFFF_FFFF
 #: Every app connection is read-only and gives up on a query after this long.
 READER_OPTIONS = "-c default_transaction_read_only=on -c statement_timeout=60000"
+#: Seconds a schema upgrade waits for page runs reading the registry before it gives up (DatabaseBusy).
+UPGRADE_LOCK_WAIT_S = 10
+#: "scheme://" at the start of a database setting.
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+#: Spellings of a PostgreSQL address read as postgresql:// (libpq's two, and SQLAlchemy's driver-qualified ones).
+_PG_SCHEMES = frozenset({"postgresql", "postgres", "postgresql+psycopg", "postgresql+psycopg2"})
 
 
 def is_postgres(target: object) -> bool:
     """Whether a database setting names a PostgreSQL server (postgresql://... or postgres://...)."""
     return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+
+
+def database_target(value: str) -> Path | str:
+    """A database setting as cmltrack reads it: a PostgreSQL address (any spelling of its scheme, as
+    ``postgresql://``), else a file path. Any other ``scheme://`` is refused with ValueError naming only the scheme:
+    the value may hold a password, and read as a file path it would be echoed, or even made into folders."""
+    match = _SCHEME.match(value)
+    if match is None:
+        return Path(value).expanduser()
+    scheme = match.group(1).lower()
+    if scheme in _PG_SCHEMES:
+        return "postgresql://" + value[match.end():]
+    raise ValueError(f"a database address starting {scheme}:// is not supported: give a DuckDB file path or a "
+                     "postgresql:// URL")
 
 
 def redacted(url: str) -> str:
@@ -67,15 +91,23 @@ def redacted(url: str) -> str:
 
 @functools.lru_cache(maxsize=256)
 def to_pg_sql(text: str) -> str:
-    """DuckDB's ``?`` placeholders as psycopg's ``%s`` (and a literal ``%`` doubled), outside quoted strings."""
+    """DuckDB's ``?`` placeholders as psycopg's ``%s`` (and a literal ``%`` doubled), outside quoted strings and
+    ``--`` comments. The result is always executed with a parameter list (possibly empty), which undoes the
+    doubling."""
     out: list[str] = []
-    quote: str | None = None
-    for ch in text:
-        if quote:
+    quote: str | None = None  # the open quote, or "-" inside a -- comment
+    for i, ch in enumerate(text):
+        if quote == "-":
+            quote = None if ch == "\n" else quote
+            out.append("%%" if ch == "%" else ch)
+        elif quote:
             quote = None if ch == quote else quote
             out.append("%%" if ch == "%" else ch)
         elif ch in "'\"":
             quote = ch
+            out.append(ch)
+        elif ch == "-" and text.startswith("--", i):
+            quote = "-"
             out.append(ch)
         else:
             out.append("%s" if ch == "?" else "%%" if ch == "%" else ch)
@@ -102,7 +134,9 @@ _BOOL = 16
 def _column(values: pd.Series, oid: int) -> Any:
     """One result column (Python objects) with the dtype DuckDB's ``.df()`` gives its type."""
     nulls = values.isna()
-    if oid in (_DATE, _TIMESTAMP, _TIMESTAMPTZ):
+    if oid == _TIMESTAMPTZ:
+        return pd.to_datetime(values, utc=True).astype("datetime64[us, UTC]")
+    if oid in (_DATE, _TIMESTAMP):
         return pd.to_datetime(values).astype("datetime64[us]")
     if oid in _INTS:
         plain, nullable = _INTS[oid]
@@ -143,7 +177,8 @@ class PgResult:
 
 def _run(conn: psycopg.Connection, query: str, params: Sequence[Any] | None) -> PgResult:
     with conn.cursor(binary=True) as cur:  # binary results: no text parsing of numbers and dates
-        cur.execute(to_pg_sql(query).encode(), None if params is None else [_param(p) for p in params])
+        # always a list, [] included: psycopg then turns every %% back into %
+        cur.execute(to_pg_sql(query).encode(), [_param(p) for p in params or ()])
         return PgResult(cur.fetchall() if cur.description else [], cur.description)
 
 
@@ -200,7 +235,7 @@ def without_password(text: str, url: str) -> str:
     """``text`` (an error message) with the password of ``url``, if any, blanked: as parsed, as written in the URL
     (even when the URL cannot be parsed), and percent-encoded."""
     forms = set()
-    written = re.match(r"postgres(?:ql)?://[^:/@]*:([^@]*)@", url)
+    written = re.match(r"[a-z][a-z0-9+.-]*://[^:/@]*:([^@]*)@", url, re.IGNORECASE)
     if written:
         forms.add(written.group(1))
     with contextlib.suppress(psycopg.ProgrammingError):
@@ -218,7 +253,9 @@ class PgRegistry(PgReader):
     def __init__(self, url: str, max_connections: int = 8) -> None:
         connect(url, connect_timeout=10).close()  # an unreachable server or a refused login says why here
         options = " ".join(filter(None, [psycopg.conninfo.conninfo_to_dict(url).get("options"), READER_OPTIONS]))
-        pool = ConnectionPool(psycopg.conninfo.make_conninfo(url, options=options), min_size=1,
+        timeout = {} if "connect_timeout" in psycopg.conninfo.conninfo_to_dict(url) else {"connect_timeout": 10}
+        conninfo = psycopg.conninfo.make_conninfo(url, options=options, **timeout)
+        pool = ConnectionPool(conninfo, min_size=1,
                               max_size=max_connections, open=False, timeout=30, kwargs={"autocommit": True},
                               check=ConnectionPool.check_connection)  # a server restart leaves no dead connection
         try:
@@ -246,6 +283,14 @@ class PgRegistry(PgReader):
 def open_reader(url: str, max_connections: int = 8) -> PgRegistry:
     """A pooled read-only view of the registry at ``url`` (psycopg.OperationalError when unreachable)."""
     return PgRegistry(url, max_connections)
+
+
+def stored_schema_version(con: PgReader | psycopg.Connection) -> int | None:
+    """The schema version the registry was written with (None when the server holds no cmltrack registry)."""
+    if con.execute("SELECT to_regclass('meta')").fetchone()[0] is None:
+        return None
+    row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return None if row is None else int(row[0])
 
 
 def generation(con: PgReader) -> str | None:
@@ -287,21 +332,36 @@ def writer_lock(url: str, wait_s: float = 0.0) -> Iterator[None]:
                 conn.execute("SELECT pg_advisory_unlock(%s)", [WRITER_LOCK_KEY])
 
 
-def _existing_version(conn: psycopg.Connection) -> int | None:
-    if conn.execute("SELECT to_regclass('meta')").fetchone()[0] is None:
-        return None
-    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    return None if row is None else int(row[0])
+def _lock_for_new_schema(conn: psycopg.Connection, url: str) -> None:
+    """Take every existing registry table for this transaction, meta first (the table each page run reads first),
+    waiting at most UPGRADE_LOCK_WAIT_S for the page runs reading them; DatabaseBusy when they do not finish.
+
+    Recreated tables are empty to a snapshot taken before the commit, so no page run may be between its first and
+    last read while they are replaced; runs that start meanwhile wait for the commit."""
+    from cmltrack.db.lock import DatabaseBusy
+
+    tables = [t for t in ALL_TABLES if conn.execute("SELECT to_regclass(%s)", [t]).fetchone()[0] is not None]
+    if not tables:
+        return
+    conn.execute(pgsql.SQL("SET LOCAL lock_timeout = {}").format(pgsql.Literal(f"{UPGRADE_LOCK_WAIT_S}s")))
+    try:
+        conn.execute(pgsql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(
+            pgsql.SQL(", ").join(pgsql.Identifier(t) for t in tables)))
+    except psycopg.errors.LockNotAvailable:
+        raise DatabaseBusy(f"database busy: app sessions are reading {redacted(url)}, and a new schema replaces "
+                           "its tables; stop the app replicas, then run the upgrade again") from None
+    conn.execute("SET LOCAL lock_timeout = 0")
 
 
-def _prepare(conn: psycopg.Connection) -> None:
+def _prepare(conn: psycopg.Connection, url: str) -> None:
     """Empty the registry's tables (same schema: DELETE, so readers keep their snapshot), or recreate them."""
     from cmltrack.db.schema import DDL, SCHEMA_VERSION
 
-    if _existing_version(conn) == SCHEMA_VERSION:
+    if stored_schema_version(conn) == SCHEMA_VERSION:
         for table in reversed(ALL_TABLES):
             conn.execute(pgsql.SQL("DELETE FROM {}").format(pgsql.Identifier(table)))
         return
+    _lock_for_new_schema(conn, url)
     for table in reversed(ALL_TABLES):
         conn.execute(pgsql.SQL("DROP TABLE IF EXISTS {}").format(pgsql.Identifier(table)))
     for statement in (*DDL, *EXTRA_DDL):
@@ -337,9 +397,15 @@ def copy_registry(src: Any, url: str) -> dict[str, int]:
         scratch = Path(scratch_dir) / "table.csv"
         with conn.transaction():
             conn.execute("SET LOCAL statement_timeout = 0")
-            _prepare(conn)
+            _prepare(conn, url)
             for table in ALL_TABLES:
-                _copy_table(src, conn, table, columns[table], scratch)
+                try:
+                    _copy_table(src, conn, table, columns[table], scratch)
+                except psycopg.errors.UntranslatableCharacter as exc:  # a LATIN1 (or other) server database
+                    said = str(exc).splitlines()[0]  # not the CONTEXT line: it quotes the row
+                    raise ValueError(f"table {table}: the server's database encoding cannot store a character of "
+                                     f"this data ({said}); create the registry database with ENCODING 'UTF8'; "
+                                     "nothing was written") from None
             conn.execute("DELETE FROM meta WHERE key IN ('generation', 'written_to_server_at')")
             conn.execute("INSERT INTO meta VALUES ('generation', %s), ('written_to_server_at', %s)",
                          [uuid.uuid4().hex, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")])

@@ -31,6 +31,8 @@ from cmltrack.db.connection import (
 )
 from cmltrack.db.postgres import (
     PgRegistry,
+    PoolBusy,
+    QueryTimeout,
     ServerError,
     ServerUnavailable,
     generation,
@@ -80,11 +82,32 @@ def _open(path: Path, key: tuple[str, int]) -> Connection:
         raise  # not reached: st.stop() ends the run
 
 
+def _server_said(url: str, exc: ServerError) -> str:
+    return without_password(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__, url)
+
+
 def _server_unreachable(url: str, exc: ServerError) -> None:
     log.warning("database server unreachable: %s", type(exc).__name__)
-    said = without_password(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__, url)
     _stop(f"**The database server cannot be reached:** {database_label(url)}. Check that PostgreSQL is running "
-          f"and that this server may connect to it, then reload this page. (The server said: {said})")
+          f"and that this server may connect to it, then reload this page. (The server said: "
+          f"{_server_said(url, exc)})")
+
+
+def _server_failed(url: str, exc: ServerError) -> None:
+    """Stop the page with what a PostgreSQL error during a run means for the user."""
+    if isinstance(exc, PoolBusy):
+        log.warning("every database connection of this replica is busy")
+        _stop(f"**The database is busy:** every connection this app server keeps to {database_label(url)} is in "
+              "use by other sessions. Reload this page in a moment; if it keeps happening, run more replicas.")
+    if isinstance(exc, QueryTimeout):
+        log.warning("a database query ran past the statement timeout")
+        _stop(f"**The database took too long to answer** ({database_label(url)}): the query was stopped after 60 s. "
+              "Reload this page; if an import or upgrade is running, wait until it has finished.")
+    if isinstance(exc, ServerUnavailable):
+        _server_unreachable(url, exc)
+    log.warning("database server error: %s", type(exc).__name__)
+    _stop(f"**The database server reported an error:** {database_label(url)}. Reload this page; if it persists, "
+          f"ask the server's administrator. (The server said: {_server_said(url, exc)})")
 
 
 def _open_server(url: str) -> PgRegistry:
@@ -117,13 +140,22 @@ def _current_server(url: str, con: Connection) -> Connection:
     return con
 
 
+def _target() -> Path | str:
+    """The configured database; a setting cmltrack cannot read stops the page with what to fix."""
+    try:
+        return database_path()
+    except ValueError as exc:
+        _stop(f"**The database setting is not valid:** {exc}.")
+        raise  # not reached: st.stop() ends the run
+
+
 def _current() -> Connection:
-    target = database_path()
+    target = _target()
     if is_postgres(target):
         try:
             return _current_server(str(target), _open_server(str(target)))
-        except ServerUnavailable as exc:
-            _server_unreachable(str(target), exc)
+        except ServerError as exc:
+            _server_failed(str(target), exc)
     try:
         path = ensure_database(target, default=DEFAULT_DB)
     except DatabaseMissing as exc:
@@ -153,7 +185,7 @@ def pinned() -> Iterator[Connection]:
     """Open (or reuse) the session's cursor and keep it for every query of this script run: one file version, or one
     read-only snapshot of a PostgreSQL registry (a pooled connection held for the run). A database server lost
     during the run stops the page with what to do, not a traceback."""
-    target = database_path()
+    target = _target()
     try:
         with contextlib.ExitStack() as stack:
             if is_postgres(target):
@@ -162,8 +194,10 @@ def pinned() -> Iterator[Connection]:
             else:
                 _run.cursor = _current()
             yield _run.cursor
-    except ServerUnavailable as exc:
-        _server_unreachable(str(target), exc)
+    except ServerError as exc:
+        if not is_postgres(target):
+            raise
+        _server_failed(str(target), exc)
     finally:
         _run.cursor = None
 

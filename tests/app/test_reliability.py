@@ -49,6 +49,40 @@ def test_an_unparseable_database_address_is_named_without_echoing_it(monkeypatch
     assert "database address is not valid" in at.error[0].value and "100%sure" not in at.error[0].value
 
 
+def test_a_database_address_of_another_kind_is_refused_without_echoing_it(monkeypatch):
+    at = _run(monkeypatch, "mysql://clinic:s3cret@db.hospital.example/registry")
+    message = at.error[0].value
+    assert "database setting is not valid" in message and "mysql://" in message and "s3cret" not in message
+
+
+def test_a_query_past_the_statement_timeout_gives_a_clear_page(monkeypatch, new_registry, frames):
+    import psycopg
+
+    from cmltrack.db import postgres
+    from cmltrack.db.store import write_database
+
+    url = write_database(new_registry("slow"), frames, source="test")
+    monkeypatch.setattr(postgres, "READER_OPTIONS", "-c default_transaction_read_only=on -c statement_timeout=50")
+    with psycopg.connect(url) as writer:  # an upgrade holding the registry: every read waits, then times out
+        writer.execute("LOCK TABLE meta IN ACCESS EXCLUSIVE MODE")
+        at = _run(monkeypatch, url)
+    assert "took too long to answer" in at.error[0].value
+
+
+def test_a_replica_out_of_connections_says_the_database_is_busy(monkeypatch, new_registry, frames):
+    from cmltrack.db.postgres import PgRegistry, PoolBusy
+    from cmltrack.db.store import write_database
+
+    url = write_database(new_registry("busy"), frames, source="test")
+
+    def exhausted(self):
+        raise PoolBusy("couldn't get a connection after 30.00 sec")  # what psycopg_pool raises
+
+    monkeypatch.setattr(PgRegistry, "snapshot", exhausted)
+    at = _run(monkeypatch, url)
+    assert "The database is busy" in at.error[0].value and "run more replicas" in at.error[0].value
+
+
 def test_a_server_without_a_registry_says_how_to_make_one(monkeypatch, new_registry):
     at = _run(monkeypatch, new_registry("bare"))
     assert "No cmltrack registry on this server yet" in at.error[0].value

@@ -219,5 +219,5 @@ def test_replicas_on_postgresql_draw_the_swimmer_and_see_an_import(browser, new_
             page.reload()
             wait_for_plot(page)
             assert _sidebar_count(page) == "Showing 20 of 20 patients"
-            assert not page.locator("[data-testid='stException']").count()
+            assert not page.locator("[data-testid='stException'], [data-testid='stAlertContentError']").count()
             page.close()

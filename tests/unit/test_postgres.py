@@ -17,7 +17,7 @@ from cmltrack.db import postgres
 from cmltrack.db import queries as q
 from cmltrack.db.connection import DEMO_SOURCE, open_readonly, schema_version
 from cmltrack.db.lock import DatabaseBusy, writer_lock
-from cmltrack.db.store import migrate_database, read_frames, write_database
+from cmltrack.db.store import migrate_database, read_frames, upgrade_database, write_database
 from cmltrack.filters import CohortFilter
 from cmltrack.ingest.plan import import_sources
 from cmltrack.ingest.problems import ImportRejected
@@ -356,3 +356,103 @@ def test_an_unparseable_address_is_refused_without_echoing_it():
                          text=True, timeout=60)
     assert run.returncode == 1 and "not a valid postgresql:// URL" in run.stderr
     assert "100%sure" not in run.stderr + run.stdout
+
+
+def test_every_spelling_of_a_postgresql_address_is_read_as_one(tmp_path):
+    assert postgres.database_target("PostgreSQL://clinic@db/registry") == "postgresql://clinic@db/registry"
+    assert postgres.database_target("postgres://clinic@db/registry") == "postgresql://clinic@db/registry"
+    assert postgres.database_target("postgresql+psycopg://clinic@db/registry") == "postgresql://clinic@db/registry"
+    assert postgres.database_target(str(tmp_path / "a.duckdb")) == tmp_path / "a.duckdb"
+    assert postgres.database_target("~/a.duckdb") == Path("~/a.duckdb").expanduser()
+    with pytest.raises(ValueError, match="mysql://") as caught:
+        postgres.database_target("mysql://clinic:s3cret@db/registry")
+    assert "s3cret" not in str(caught.value)
+
+
+def test_an_address_of_another_kind_is_refused_by_the_cli_without_echoing_it_or_making_folders(tmp_path):
+    other = "mysql://clinic:s3cret@db.hospital.example/registry"
+    run = subprocess.run([sys.executable, "-m", "cmltrack", "upgrade", "--db", other], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert run.returncode == 2 and "mysql:// is not supported" in run.stderr
+    assert "s3cret" not in run.stderr + run.stdout and list(tmp_path.iterdir()) == []
+    run = subprocess.run([sys.executable, "-m", "cmltrack", "import", "-h"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=60, env={**os.environ, "CMLTRACK_DB": other})
+    assert run.returncode == 1 and "CMLTRACK_DB" in run.stderr and "s3cret" not in run.stderr + run.stdout
+    spelled = "PostgreSQL://clinic:s3cret@db.hospital.example/registry"
+    run = subprocess.run([sys.executable, "-m", "cmltrack", "import", "-h"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=60, env={**os.environ, "CMLTRACK_DB": spelled})
+    assert "postgresql://clinic@db.hospital.example/registry" in run.stdout and "s3cret" not in run.stdout
+
+
+def test_percent_signs_and_comments_reach_the_server_as_written(registry):
+    with open_readonly(registry) as con:
+        assert con.execute("SELECT 7 % 4, '5%'").fetchone() == (3, "5%")  # no parameters
+        assert con.execute("SELECT 7 % ?, '5%'", [4]).fetchone() == (3, "5%")
+        assert con.execute("SELECT ? -- it's the first ?\n, ?", [1, 2]).fetchone() == (1, 2)
+
+
+def test_a_schema_upgrade_waits_for_page_runs_then_says_busy(registry, monkeypatch):
+    """Recreated tables would be empty to a page run that started before the commit: with page runs reading, the
+    upgrade gives up after UPGRADE_LOCK_WAIT_S and changes nothing; once they end it goes through."""
+    with psycopg.connect(registry, autocommit=True) as conn:
+        conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    before = fingerprint(registry)
+    monkeypatch.setattr(postgres, "UPGRADE_LOCK_WAIT_S", 1)
+    with open_readonly(registry) as reader, reader.snapshot() as run:
+        assert postgres.generation(run) is not None  # a page run has begun on another replica
+        with pytest.raises(DatabaseBusy, match="stop the app replicas"):
+            upgrade_database(registry)
+    assert fingerprint(registry) == before
+    upgrade_database(registry)
+    with open_readonly(registry) as con:
+        assert schema_version(con) == 4 and q.count_patients(con, CohortFilter()) == (21, 21)
+
+
+def test_a_server_encoding_that_cannot_store_the_data_is_refused_and_nothing_is_written(odd_databases, frames):
+    url = odd_databases("cmltrack_latin1_strict", "TEMPLATE template0 ENCODING 'LATIN1' LOCALE 'C'")
+    write_database(url, frames, source="test")
+    before = fingerprint(url)
+    curly = dict(frames, patients=frames["patients"].assign(display_name="O’Brien Testperson"))  # U+2019
+    with pytest.raises(ValueError, match="ENCODING 'UTF8'") as caught:
+        write_database(url, curly, source="test")
+    assert "table patients" in str(caught.value) and "Brien" not in str(caught.value)
+    assert fingerprint(url) == before
+
+
+KILLED_WRITER = """
+import sys, time
+from cmltrack.db import postgres
+from cmltrack.db.store import write_database
+from cmltrack.demo import demo_frames
+
+real = postgres._copy_table
+
+def copy_then_hang(src, conn, table, columns, scratch):
+    real(src, conn, table, columns, scratch)
+    if table == "labs":  # old rows deleted, three tables copied, nothing committed
+        print("copying", flush=True)
+        time.sleep(120)
+
+postgres._copy_table = copy_then_hang
+frames = demo_frames()
+write_database(sys.argv[1], {n: f[f["patient_id"] != "CML-21"] for n, f in frames.items()}, source="killed")
+"""
+
+
+def test_a_writer_killed_mid_copy_leaves_the_registry_as_it_was_and_the_lock_free(registry):
+    before = fingerprint(registry)
+    writer = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, registry], cwd=ROOT, stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        assert writer.stdout.readline().strip() == "copying"
+        with pytest.raises(DatabaseBusy):  # it holds the writer lock
+            with writer_lock(registry):
+                pass
+    finally:
+        writer.kill()
+        writer.wait(30)
+    with writer_lock(registry, wait_s=30):  # the server ends the dead writer's session: its lock goes with it
+        pass
+    assert fingerprint(registry) == before
+    write_database(registry, read_frames(registry)[0], source="after")  # the next write goes through
+    assert _patients(registry) == 21
