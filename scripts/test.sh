@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install what the tests need (pip packages, Debian's chromium and postgresql), start a throwaway PostgreSQL, and
 # run ruff and every test tier.
-# Extra arguments go to pytest, e.g. `bash scripts/test.sh tests/unit -x`.
+# Extra arguments go to pytest, e.g. `bash scripts/test.sh tests/unit -x` (`-n 0` for one process).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,4 +29,5 @@ if [ -z "${CMLTRACK_TEST_PG:-}" ]; then
 fi
 
 python -m ruff check .
-python -m pytest -q "$@"
+# a worker per core; the browser tests share one worker (xdist_group "browser" in tests/browser/conftest.py)
+python -m pytest -q -n auto --dist loadgroup "$@"

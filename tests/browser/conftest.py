@@ -22,5 +22,7 @@ def pytest_collection_modifyitems(config, items):
     if reason and os.environ.get("CI"):
         raise pytest.UsageError(f"browser tests cannot run in CI: {reason}")
     for item in items:
-        if reason and "browser" in str(item.fspath):
-            item.add_marker(pytest.mark.skip(reason=reason))
+        if "browser" in str(item.fspath):
+            item.add_marker(pytest.mark.xdist_group("browser"))  # one worker runs them all, one after another
+            if reason:
+                item.add_marker(pytest.mark.skip(reason=reason))
