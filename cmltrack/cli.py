@@ -117,11 +117,12 @@ def _import(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of `python -m cmltrack`."""
+def build_parser(default: Path | str | None = None) -> argparse.ArgumentParser:
+    """The argument parser of `python -m cmltrack`; ``default`` is the configured database (read when not given)."""
     parser = argparse.ArgumentParser(prog="python -m cmltrack", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    default, shown = database_path(), database_label()  # help shows a server address without its password
+    default = database_path() if default is None else default
+    shown = database_label(default)  # help shows a server address without its password
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="build the demo database (replaces the file atomically)")
     demo.add_argument("--out", type=_target, default=default, help=f"database file or URL (default: {shown})")
@@ -167,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:  # the setting names no database cmltrack can read
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    args = build_parser().parse_args(argv)
+    args = build_parser(configured).parse_args(argv)
     try:
         return args.func(args)
     except (OSError, ValueError, RuntimeError, ServerError, duckdb.Error) as exc:

@@ -97,11 +97,8 @@ def to_pg_sql(text: str) -> str:
     out: list[str] = []
     quote: str | None = None  # the open quote, or "-" inside a -- comment
     for i, ch in enumerate(text):
-        if quote == "-":
-            quote = None if ch == "\n" else quote
-            out.append("%%" if ch == "%" else ch)
-        elif quote:
-            quote = None if ch == quote else quote
+        if quote:
+            quote = None if ch == ("\n" if quote == "-" else quote) else quote
             out.append("%%" if ch == "%" else ch)
         elif ch in "'\"":
             quote = ch
@@ -252,8 +249,9 @@ class PgRegistry(PgReader):
 
     def __init__(self, url: str, max_connections: int = 8) -> None:
         connect(url, connect_timeout=10).close()  # an unreachable server or a refused login says why here
-        options = " ".join(filter(None, [psycopg.conninfo.conninfo_to_dict(url).get("options"), READER_OPTIONS]))
-        timeout = {} if "connect_timeout" in psycopg.conninfo.conninfo_to_dict(url) else {"connect_timeout": 10}
+        info = psycopg.conninfo.conninfo_to_dict(url)
+        options = " ".join(filter(None, [info.get("options"), READER_OPTIONS]))
+        timeout = {} if "connect_timeout" in info else {"connect_timeout": 10}
         conninfo = psycopg.conninfo.make_conninfo(url, options=options, **timeout)
         pool = ConnectionPool(conninfo, min_size=1,
                               max_size=max_connections, open=False, timeout=30, kwargs={"autocommit": True},
@@ -285,9 +283,14 @@ def open_reader(url: str, max_connections: int = 8) -> PgRegistry:
     return PgRegistry(url, max_connections)
 
 
+def _holds_registry(con: PgReader | psycopg.Connection) -> bool:
+    """Whether the connection's schema has cmltrack's meta table."""
+    return bool(con.execute("SELECT to_regclass('meta') IS NOT NULL").fetchone()[0])
+
+
 def stored_schema_version(con: PgReader | psycopg.Connection) -> int | None:
     """The schema version the registry was written with (None when the server holds no cmltrack registry)."""
-    if con.execute("SELECT to_regclass('meta')").fetchone()[0] is None:
+    if not _holds_registry(con):
         return None
     row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     return None if row is None else int(row[0])
@@ -295,7 +298,7 @@ def stored_schema_version(con: PgReader | psycopg.Connection) -> int | None:
 
 def generation(con: PgReader) -> str | None:
     """A token that changes with every write of the registry (None when it holds no cmltrack registry)."""
-    if con.execute("SELECT to_regclass('meta') IS NOT NULL").fetchone()[0] is False:
+    if not _holds_registry(con):
         return None
     row = con.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
     return None if row is None else row[0]

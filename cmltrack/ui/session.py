@@ -194,9 +194,7 @@ def pinned() -> Iterator[Connection]:
             else:
                 _run.cursor = _current()
             yield _run.cursor
-    except ServerError as exc:
-        if not is_postgres(target):
-            raise
+    except ServerError as exc:  # only a PostgreSQL target raises these
         _server_failed(str(target), exc)
     finally:
         _run.cursor = None

@@ -429,7 +429,7 @@ real = postgres._copy_table
 
 def copy_then_hang(src, conn, table, columns, scratch):
     real(src, conn, table, columns, scratch)
-    if table == "labs":  # old rows deleted, three tables copied, nothing committed
+    if table == "labs":  # old rows deleted, meta to labs copied, nothing committed
         print("copying", flush=True)
         time.sleep(120)
 
