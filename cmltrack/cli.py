@@ -22,15 +22,15 @@ if TYPE_CHECKING:
 def _demo(args: argparse.Namespace) -> int:
     import time
 
+    from cmltrack.cohorts.demo import demo_frames
     from cmltrack.db.connection import DEMO_SOURCE
     from cmltrack.db.store import write_database
-    from cmltrack.demo import demo_frames
 
     if args.patients is None:
         out = write_database(args.out, demo_frames(), source=DEMO_SOURCE)
         print(f"wrote the 21-patient demo cohort to {database_label(out)}")
         return 0
-    from cmltrack.synthetic import SOURCE, synthetic_frames
+    from cmltrack.cohorts.synthetic import SOURCE, synthetic_frames
 
     started = time.perf_counter()
     frames = synthetic_frames(args.patients, seed=args.seed, visits=args.visits)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cmltrack.units import MONTH_DAYS
+from cmltrack.clinical.units import MONTH_DAYS
 
 __all__ = ["ANCHORS", "MONTH_DAYS", "months_between"]
 

@@ -6,7 +6,7 @@ import streamlit as st
 
 from cmltrack.config import database_path
 from cmltrack.db.connection import open_readonly
-from cmltrack.exports import html, image, images_available
+from cmltrack.figures.export import html, image, images_available
 from cmltrack.figures.overview import build_overview
 from cmltrack.figures.swimmer import SORTS, build_swimmer, order_lanes
 from cmltrack.timeaxis import ANCHORS

@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from cmltrack import outcomes
+from cmltrack.analysis import outcomes
 from cmltrack.figures.outcomes import km_figure
 from cmltrack.filters import CohortFilter
+from cmltrack.timeaxis import MONTH_DAYS
 from cmltrack.ui import board, cohort_page, sidebar
 from cmltrack.ui import data as q
-from cmltrack.units import MONTH_DAYS
 
 con, lanes = cohort_page.start("Outcomes")
 guideline = sidebar.current_guideline()

@@ -3,10 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from cmltrack.deid import coded_reason, deidentify
-from cmltrack.exports import html, image, images_available
+from cmltrack.figures.export import html, image, images_available
 from cmltrack.figures.patient import build_patient_timeline
 from cmltrack.figures.swimmer import SORTS, order_lanes
+from cmltrack.privacy.pseudonyms import coded_reason, deidentify
 from cmltrack.timeaxis import ANCHORS
 from cmltrack.ui import auth, board, patient_card, patient_nav, session, shell, sidebar
 from cmltrack.ui import data as q

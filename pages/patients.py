@@ -3,9 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from cmltrack.concordance import disagreements
-from cmltrack.deid import deidentify
+from cmltrack.analysis.concordance import disagreements
 from cmltrack.filters import best_response_label
+from cmltrack.privacy.pseudonyms import deidentify
 from cmltrack.ui import board, cohort_page, sidebar
 from cmltrack.ui import data as q
 

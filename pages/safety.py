@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cmltrack import safety
+from cmltrack.analysis import safety
 from cmltrack.figures.safety import grade_bars, onset_strip
 from cmltrack.ui import board, cohort_page
 from cmltrack.ui import data as q

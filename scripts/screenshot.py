@@ -14,10 +14,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from cmltrack.cohorts.demo import demo_frames  # noqa: E402
 from cmltrack.db.connection import DEMO_SOURCE  # noqa: E402
 from cmltrack.db.postgres import is_postgres  # noqa: E402
 from cmltrack.db.store import write_database  # noqa: E402
-from cmltrack.demo import demo_frames  # noqa: E402
 from tests.browser.harness import chromium, streamlit_server  # noqa: E402
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from cmltrack.units import MONTH_DAYS
+from cmltrack.clinical.units import MONTH_DAYS
 
 MIN_DAYS = 84
 

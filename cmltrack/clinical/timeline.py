@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from cmltrack.clinical import milestones
 from cmltrack.clinical.phase import PHASES, phase
 from cmltrack.clinical.responses import cytogenetic, hematologic, molecular
-from cmltrack.units import MONTH_DAYS
+from cmltrack.clinical.units import MONTH_DAYS
 
 Visit = Mapping[str, object]  # one labs row: date, wbc, platelets, basophils_pct, ...
 _DEPTHS = ("MMR", "MR4", "MR4.5", "MR5")

@@ -34,8 +34,8 @@ def ensure_database(path: Target, default: str | Path | None = None) -> Target:
         return target
     if default is None or target.resolve() != Path(default).resolve():
         raise DatabaseMissing(f"no database file at {target}")
+    from cmltrack.cohorts.demo import demo_frames
     from cmltrack.db.store import write_database
-    from cmltrack.demo import demo_frames
 
     write_database(target, demo_frames(), source=DEMO_SOURCE)
     return target

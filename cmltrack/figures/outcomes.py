@@ -7,8 +7,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from cmltrack.analysis.stats import at_risk_at, cumulative_incidence, kaplan_meier
 from cmltrack.figures.palette import OKABE_ITO
-from cmltrack.stats import at_risk_at, cumulative_incidence, kaplan_meier
 
 COLOURS = (OKABE_ITO["blue"], OKABE_ITO["vermillion"], OKABE_ITO["bluish_green"], OKABE_ITO["reddish_purple"])
 DASHES = ("solid", "dash", "dot", "dashdot")

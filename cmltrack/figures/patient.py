@@ -18,8 +18,8 @@ from plotly.subplots import make_subplots
 
 from cmltrack.clinical import milestones
 from cmltrack.clinical.timeline import visit_phase
-from cmltrack.deid import ae_label, coded_reason
 from cmltrack.figures.palette import AE_GRADE_COLOURS, GLYPHS, OKABE_ITO, SEVERITY_WORDS, dose_shade, drug_label
+from cmltrack.privacy.pseudonyms import ae_label, coded_reason
 from cmltrack.timeaxis import ANCHORS, MONTH_DAYS, months_between
 
 ROWS = ("Treatment", "Response", "Adverse events", "BCR::ABL1 IS (%)", "Ph+ metaphases (%)", "WBC (x10^9/L)",

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from cmltrack.deid import ae_label, coded_reason
 from cmltrack.figures.palette import GLYPHS, SEVERITY_WORDS, dose_shade, drug_label
+from cmltrack.privacy.pseudonyms import ae_label, coded_reason
 from cmltrack.timeaxis import ANCHORS, months_between
 
 SORTS: dict[str, str] = {

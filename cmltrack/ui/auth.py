@@ -12,8 +12,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from cmltrack import audit
 from cmltrack.config import PROJECT_ROOT
+from cmltrack.privacy import audit
 
 log = logging.getLogger("cmltrack")
 AUDIT_LOG = Path(os.environ.get("CMLTRACK_AUDIT", PROJECT_ROOT / "data" / "audit.jsonl"))

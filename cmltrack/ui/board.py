@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from cmltrack.db.connection import Connection
-from cmltrack.deid import Pseudonyms
+from cmltrack.privacy.pseudonyms import Pseudonyms
 from cmltrack.ui import data as q
 
 KEY = "board"

@@ -7,10 +7,10 @@ import plotly.graph_objects as go
 
 from cmltrack.db import queries as q
 from cmltrack.db.connection import Connection
-from cmltrack.deid import Pseudonyms
-from cmltrack.exports import Slide, deck
+from cmltrack.figures.export import Slide, deck
 from cmltrack.figures.patient import build_patient_timeline
 from cmltrack.filters import best_response_label
+from cmltrack.privacy.pseudonyms import Pseudonyms
 from cmltrack.ui.patient_card import current_doses
 from cmltrack.ui.sidebar import guideline_label
 

@@ -12,7 +12,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from cmltrack.deid import Pseudonyms
+from cmltrack.privacy.pseudonyms import Pseudonyms
 
 PARAM = "patient"
 CURRENT = "patient_current"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cmltrack.concordance import disagreements
+from cmltrack.analysis.concordance import disagreements
 
 
 def _rows(*rows):

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from cmltrack.analysis.concordance import disagreements
+from cmltrack.analysis.outcomes import KNOWN_DISCREPANCIES, PRINTED, abstract_figures
 from cmltrack.clinical.phase import phase
 from cmltrack.clinical.responses import cytogenetic, hematologic
 from cmltrack.clinical.timeline import visit_phase
-from cmltrack.concordance import disagreements
+from cmltrack.cohorts.demo import CCGR_CASES
 from cmltrack.db import queries as q
-from cmltrack.demo import CCGR_CASES
 from cmltrack.filters import CohortFilter
-from cmltrack.outcomes import KNOWN_DISCREPANCIES, PRINTED, abstract_figures
 from cmltrack.timeaxis import MONTH_DAYS
 
 

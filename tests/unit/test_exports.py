@@ -11,10 +11,10 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from cmltrack.db import queries as q
-from cmltrack.deid import Pseudonyms
-from cmltrack.exports import html, image
+from cmltrack.figures.export import html, image
 from cmltrack.figures.swimmer import build_swimmer, order_lanes
 from cmltrack.filters import CohortFilter
+from cmltrack.privacy.pseudonyms import Pseudonyms
 from cmltrack.ui.deck import build_deck
 
 needs_chromium = pytest.mark.skipif(not shutil.which("chromium") and not shutil.os.path.exists("/usr/bin/chromium"),

@@ -35,7 +35,7 @@ def test_clinical_rules_are_plain_python():
         assert not imported & {"plotly", "duckdb", "pandas", "numpy", "streamlit"}, path
         modules = {n.module for n in ast.walk(ast.parse(path.read_text()))
                    if isinstance(n, ast.ImportFrom) and n.module and n.module.startswith("cmltrack")}
-        assert all(m.startswith(("cmltrack.clinical", "cmltrack.units")) for m in modules), (path, modules)
+        assert all(m.startswith(("cmltrack.clinical", "cmltrack.clinical.units")) for m in modules), (path, modules)
 
 
 def test_database_drivers_only_in_the_db_package():

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from cmltrack import outcomes, safety
+from cmltrack.analysis import outcomes, safety
 from cmltrack.db import queries as q
-from cmltrack.deid import Pseudonyms, deidentify
 from cmltrack.figures.outcomes import km_figure
 from cmltrack.filters import CohortFilter
+from cmltrack.privacy.pseudonyms import Pseudonyms, deidentify
 
 
 @pytest.fixture()
@@ -71,7 +71,7 @@ def test_km_figure_has_curves_bands_censor_marks_and_numbers_at_risk(con, lanes)
     at_risk = next(t for t in fig["data"] if t["mode"] == "text")
     assert at_risk["text"][0] == "21"
     assert fig["layout"]["xaxis2"]["range"][0] < 0  # the numbers at month 0 are not clipped
-    from cmltrack.stats import cumulative_incidence
+    from cmltrack.analysis.stats import cumulative_incidence
     from tests.unit.test_swimmer_figure import decoded
 
     ccyr = _curves(con, lanes)["Time to CCyR"]
@@ -128,9 +128,9 @@ def test_pseudonyms_stay_when_patients_are_added():
 
 
 def test_free_text_is_coded_in_presentation_mode(con, lanes):
-    from cmltrack.deid import coded_reason
     from cmltrack.figures.patient import build_patient_timeline
     from cmltrack.figures.swimmer import build_swimmer, order_lanes
+    from cmltrack.privacy.pseudonyms import coded_reason
     from tests.unit.test_swimmer_figure import decoded
 
     assert [coded_reason(t) for t in ("adverse event: somnolence", "progression to blast phase",
@@ -152,7 +152,7 @@ def test_free_text_is_coded_in_presentation_mode(con, lanes):
 
 
 def test_treatment_emergent_events_and_exposure_stay_inside_the_thalidomide_window(con, lanes):
-    from cmltrack.demo import SPECS
+    from cmltrack.cohorts.demo import SPECS
 
     ids = lanes["patient_id"].tolist()
     treatments, aes = q.treatments_for(con, ids), q.adverse_events_for(con, ids)
@@ -180,8 +180,8 @@ def test_grade_bars_keep_readable_ticks_at_scale():
 
 
 def test_an_uncoded_adverse_event_never_shows_its_verbatim_text_in_presentation_mode(con, lanes):
-    from cmltrack.deid import UNCODED_AE
     from cmltrack.figures.swimmer import build_swimmer, order_lanes
+    from cmltrack.privacy.pseudonyms import UNCODED_AE
     from tests.unit.test_swimmer_figure import decoded
 
     ordered = order_lanes(lanes)

@@ -13,6 +13,7 @@ import pandas as pd
 import psycopg
 import pytest
 
+from cmltrack.cohorts.synthetic import synthetic_frames
 from cmltrack.db import postgres
 from cmltrack.db import queries as q
 from cmltrack.db.connection import DEMO_SOURCE, open_readonly, schema_version
@@ -21,7 +22,6 @@ from cmltrack.db.store import migrate_database, read_frames, upgrade_database, w
 from cmltrack.filters import CohortFilter
 from cmltrack.ingest.plan import import_sources
 from cmltrack.ingest.problems import ImportRejected
-from cmltrack.synthetic import synthetic_frames
 from tests.conftest import fingerprint
 from tests.unit.test_import_errors import CORPUS, _write
 
@@ -423,7 +423,7 @@ KILLED_WRITER = """
 import sys, time
 from cmltrack.db import postgres
 from cmltrack.db.store import write_database
-from cmltrack.demo import demo_frames
+from cmltrack.cohorts.demo import demo_frames
 
 real = postgres._copy_table
 

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from cmltrack.stats import (
+from cmltrack.analysis.stats import (
     at_risk_at,
     clopper_pearson,
     cumulative_incidence,

@@ -10,12 +10,12 @@ import duckdb
 import pandas as pd
 import pytest
 
+from cmltrack.cohorts.demo import SPECS
+from cmltrack.cohorts.synthetic import synthetic_frames
 from cmltrack.db import queries as q
 from cmltrack.db.connection import open_readonly
-from cmltrack.demo import SPECS
 from cmltrack.figures.overview import build_overview
 from cmltrack.filters import CohortFilter
-from cmltrack.synthetic import synthetic_frames
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -56,7 +56,7 @@ def test_synthetic_cohort_writes_and_filters(tmp_path):
 PARALLEL_CHECK = """
 import pandas as pd
 from cmltrack import derive
-from cmltrack.synthetic import synthetic_frames
+from cmltrack.cohorts.synthetic import synthetic_frames
 
 frames = synthetic_frames(120, seed=5)
 one = derive.derived_responses_and_assessments(frames)

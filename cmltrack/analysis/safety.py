@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cmltrack.deid import ae_label
+from cmltrack.analysis.stats import clopper_pearson, poisson_rate_ci
 from cmltrack.derive import thalidomide_stop
-from cmltrack.stats import clopper_pearson, poisson_rate_ci
+from cmltrack.privacy.pseudonyms import ae_label
 from cmltrack.timeaxis import months_between
 
 GRADES: tuple[int, ...] = (1, 2, 3, 4, 5)

@@ -2,11 +2,12 @@
 per patient or per row) and reproducible from a seed.
 
 Patient-level draws (sex, status, age, baseline counts, months of imatinib before thalidomide, follow-up) take the
-demo cohort's shares, means and spreads (cmltrack.demo.SPECS). Each patient gets about 40 visits from imatinib start
-to the data cut-off: BCR::ABL1 on a log scale falling on imatinib to a patient-specific plateau and, in responders,
-further after thalidomide starts; marrow cytogenetics at every fourth visit (Ph+ % following BCR::ABL1); blood counts
-normal once the patient's BCR::ABL1 is below 10%. Imatinib 400 mg/d (a third escalated to 600), thalidomide 100 mg/d
-(a quarter stopped), and adverse events from the demo's terms. All patients are fictitious (IDs SYN-..., no names).
+demo cohort's shares, means and spreads (cmltrack.cohorts.demo.SPECS). Each patient gets about 40 visits from imatinib
+start to the data cut-off: BCR::ABL1 on a log scale falling on imatinib to a patient-specific plateau and, in
+responders, further after thalidomide starts; marrow cytogenetics at every fourth visit (Ph+ % following BCR::ABL1);
+blood counts normal once the patient's BCR::ABL1 is below 10%. Imatinib 400 mg/d (a third escalated to 600),
+thalidomide 100 mg/d (a quarter stopped), and adverse events from the demo's terms. All patients are fictitious (IDs
+SYN-..., no names).
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cmltrack.demo import _AE_TERMS, SPECS, THALIDOMIDE_MG
-from cmltrack.units import MONTH_DAYS
+from cmltrack.cohorts.demo import _AE_TERMS, SPECS, THALIDOMIDE_MG
+from cmltrack.timeaxis import MONTH_DAYS
 
 SOURCE = "synthetic cohort"
 _EPOCH = np.datetime64("2004-01-01", "D")

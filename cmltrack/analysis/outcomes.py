@@ -114,7 +114,7 @@ def response_table(lanes: pd.DataFrame) -> pd.DataFrame:
 
 def response_rates(lanes: pd.DataFrame) -> pd.DataFrame:
     """Response rates among evaluable patients with exact (Clopper-Pearson) 95% confidence intervals."""
-    from cmltrack.stats import clopper_pearson
+    from cmltrack.analysis.stats import clopper_pearson
 
     measures = (("Any response (CHR or better)", 1), ("Cytogenetic: CCyR or better", depth("CCYR")))
     rows = []
