@@ -1,48 +1,180 @@
-"""The query layer as the pages use it: cmltrack.db.queries behind st.cache_data, keyed on the database file's
-version and the arguments (filters, guideline, patient IDs), with a bounded number of entries per query.
+"""The query layer as the pages use it: each query of cmltrack.db.queries behind an `st.cache_data` function of its
+own, keyed on the database version this session reads (file and modification time, or a PostgreSQL registry's
+generation) and the arguments (filters, guideline, patient IDs), with a bounded number of entries per query.
 
-A rerun that asks the same question twice (the sidebar's count and the page's lanes, Outcomes and the cohort) runs
-the SQL once; a new file version (an import) is a new key, so nothing stale is ever served.
+Each cached function is defined at module level, because Streamlit keys a cache by the function's qualified name and
+source: functions made by one factory would share one cache (and evict each other). The connection is passed as
+``_con`` (not hashed); the version key ``db`` decides what may be reused, so a rerun or another page asking the same
+question runs no SQL, and a new version (an import) is a new key, never answered from the old one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Sequence
 
+import pandas as pd
 import streamlit as st
 
 from cmltrack.db import queries as q
+from cmltrack.db.connection import Connection
+from cmltrack.filters import CohortFilter
 from cmltrack.ui import session
 
 #: Entries kept per query: whole-cohort results (up to 100,000 lanes, ~30 MB each) are few; per-page ones more.
 COHORT_ENTRIES, PAGE_ENTRIES = 8, 64
+#: The database version a cached result belongs to (session.database_key()).
+DbKey = tuple[str, int | str]
+
+_cohort = st.cache_data(max_entries=COHORT_ENTRIES, show_spinner=False)
+_page = st.cache_data(max_entries=PAGE_ENTRIES, show_spinner=False)
 
 
-def _cached(func: Callable[..., Any], entries: int) -> Callable[..., Any]:
-    @st.cache_data(max_entries=entries, show_spinner=False)
-    def run(db_key: tuple[str, int], name: str, *args: Any) -> Any:  # noqa: ARG001 (the key is the cache's)
-        return func(session.cursor(), *args)
-
-    def call(con: object, *args: Any) -> Any:  # noqa: ARG001 (the pinned cursor is used; same signature as queries)
-        return run(session.database_key(), func.__name__, *args)
-
-    call.__name__, call.__doc__ = func.__name__, func.__doc__
-    return call
+@_cohort
+def _cohort_lanes(_con: Connection, db: DbKey, f: CohortFilter, guideline: str) -> pd.DataFrame:
+    return q.cohort_lanes(_con, f, guideline)
 
 
-cohort_lanes = _cached(q.cohort_lanes, COHORT_ENTRIES)
-count_patients = _cached(q.count_patients, PAGE_ENTRIES)
-cohort_overview = _cached(q.cohort_overview, PAGE_ENTRIES)
-age_bounds = _cached(q.age_bounds, PAGE_ENTRIES)
-database_source = _cached(q.database_source, PAGE_ENTRIES)
-treatments_for = _cached(q.treatments_for, PAGE_ENTRIES)
-events_for = _cached(q.events_for, PAGE_ENTRIES)
-adverse_events_for = _cached(q.adverse_events_for, PAGE_ENTRIES)
-labs_for = _cached(q.labs_for, PAGE_ENTRIES)
-time_to_event_for = _cached(q.time_to_event_for, PAGE_ENTRIES)
-comparable_responses = _cached(q.comparable_responses, PAGE_ENTRIES)
-patient_choices = _cached(q.patient_choices, PAGE_ENTRIES)
-patient = q.patient  # one row, per patient view (audited): not worth a cache entry
-tki_line_start = q.tki_line_start
-patient_ids = q.patient_ids
+def cohort_lanes(con: Connection, f: CohortFilter, guideline: str = "ELN2020") -> pd.DataFrame:
+    """`queries.cohort_lanes`, cached."""
+    return _cohort_lanes(con, session.database_key(), f, guideline)
+
+
+@_page
+def _count_patients(_con: Connection, db: DbKey, f: CohortFilter) -> tuple[int, int]:
+    return q.count_patients(_con, f)
+
+
+def count_patients(con: Connection, f: CohortFilter) -> tuple[int, int]:
+    """`queries.count_patients`, cached."""
+    return _count_patients(con, session.database_key(), f)
+
+
+@_page
+def _cohort_overview(_con: Connection, db: DbKey, f: CohortFilter, anchor_column: str,
+                     guideline: str) -> pd.DataFrame:
+    return q.cohort_overview(_con, f, anchor_column, guideline)
+
+
+def cohort_overview(con: Connection, f: CohortFilter, anchor_column: str, guideline: str = "ELN2020") -> pd.DataFrame:
+    """`queries.cohort_overview`, cached."""
+    return _cohort_overview(con, session.database_key(), f, anchor_column, guideline)
+
+
+@_page
+def _age_bounds(_con: Connection, db: DbKey) -> tuple[int, int] | None:
+    return q.age_bounds(_con)
+
+
+def age_bounds(con: Connection) -> tuple[int, int] | None:
+    """`queries.age_bounds`, cached."""
+    return _age_bounds(con, session.database_key())
+
+
+@_page
+def _database_source(_con: Connection, db: DbKey) -> str | None:
+    return q.database_source(_con)
+
+
+def database_source(con: Connection) -> str | None:
+    """`queries.database_source`, cached."""
+    return _database_source(con, session.database_key())
+
+
+@_page
+def _treatments_for(_con: Connection, db: DbKey, patient_ids: tuple[str, ...]) -> pd.DataFrame:
+    return q.treatments_for(_con, patient_ids)
+
+
+def treatments_for(con: Connection, patient_ids: Sequence[str]) -> pd.DataFrame:
+    """`queries.treatments_for`, cached."""
+    return _treatments_for(con, session.database_key(), tuple(patient_ids))
+
+
+@_page
+def _events_for(_con: Connection, db: DbKey, patient_ids: tuple[str, ...], guideline: str) -> pd.DataFrame:
+    return q.events_for(_con, patient_ids, guideline)
+
+
+def events_for(con: Connection, patient_ids: Sequence[str], guideline: str = "ELN2020") -> pd.DataFrame:
+    """`queries.events_for`, cached."""
+    return _events_for(con, session.database_key(), tuple(patient_ids), guideline)
+
+
+@_page
+def _adverse_events_for(_con: Connection, db: DbKey, patient_ids: tuple[str, ...]) -> pd.DataFrame:
+    return q.adverse_events_for(_con, patient_ids)
+
+
+def adverse_events_for(con: Connection, patient_ids: Sequence[str]) -> pd.DataFrame:
+    """`queries.adverse_events_for`, cached."""
+    return _adverse_events_for(con, session.database_key(), tuple(patient_ids))
+
+
+@_page
+def _labs_for(_con: Connection, db: DbKey, patient_ids: tuple[str, ...]) -> pd.DataFrame:
+    return q.labs_for(_con, patient_ids)
+
+
+def labs_for(con: Connection, patient_ids: Sequence[str]) -> pd.DataFrame:
+    """`queries.labs_for`, cached."""
+    return _labs_for(con, session.database_key(), tuple(patient_ids))
+
+
+@_page
+def _time_to_event_for(_con: Connection, db: DbKey, patient_ids: tuple[str, ...]) -> pd.DataFrame:
+    return q.time_to_event_for(_con, patient_ids)
+
+
+def time_to_event_for(con: Connection, patient_ids: Sequence[str]) -> pd.DataFrame:
+    """`queries.time_to_event_for`, cached."""
+    return _time_to_event_for(con, session.database_key(), tuple(patient_ids))
+
+
+@_page
+def _comparable_responses(_con: Connection, db: DbKey, patient_ids: tuple[str, ...], guideline: str) -> pd.DataFrame:
+    return q.comparable_responses(_con, patient_ids, guideline)
+
+
+def comparable_responses(con: Connection, patient_ids: Sequence[str], guideline: str) -> pd.DataFrame:
+    """`queries.comparable_responses`, cached."""
+    return _comparable_responses(con, session.database_key(), tuple(patient_ids), guideline)
+
+
+@_page
+def _patient_choices(_con: Connection, db: DbKey) -> pd.DataFrame:
+    return q.patient_choices(_con)
+
+
+def patient_choices(con: Connection) -> pd.DataFrame:
+    """`queries.patient_choices`, cached."""
+    return _patient_choices(con, session.database_key())
+
+
+@_page
+def _patient(_con: Connection, db: DbKey, patient_id: str, guideline: str) -> pd.DataFrame:
+    return q.patient(_con, patient_id, guideline)
+
+
+def patient(con: Connection, patient_id: str, guideline: str = "ELN2020") -> pd.DataFrame:
+    """`queries.patient`, cached."""
+    return _patient(con, session.database_key(), patient_id, guideline)
+
+
+@_page
+def _tki_line_start(_con: Connection, db: DbKey, patient_id: str) -> pd.Timestamp | None:
+    return q.tki_line_start(_con, patient_id)
+
+
+def tki_line_start(con: Connection, patient_id: str) -> pd.Timestamp | None:
+    """`queries.tki_line_start`, cached."""
+    return _tki_line_start(con, session.database_key(), patient_id)
+
+
+@_page
+def _patient_ids(_con: Connection, db: DbKey) -> set[str]:
+    return q.patient_ids(_con)
+
+
+def patient_ids(con: Connection) -> set[str]:
+    """`queries.patient_ids`, cached."""
+    return _patient_ids(con, session.database_key())
