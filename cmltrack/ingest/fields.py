@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from cmltrack.ingest.dates import Role, parse_dates
+from cmltrack.ingest.dates import Role, parse_dates, precision
 from cmltrack.ingest.problems import Problem
 
 #: The columns every converted frame carries: where each row came from.
@@ -88,7 +88,8 @@ def convert(source: pd.DataFrame, fields: list[Field], file: str, rows: pd.Serie
             ) -> tuple[pd.DataFrame, list[Problem]]:
     """Convert ``source`` into the ``fields`` of a table.
 
-    Returns the frame (the field columns, ``<date>_imputed`` flags and the ORIGIN columns) and every problem found,
+    Returns the frame (the field columns, ``<date>_imputed`` flags, ``<date>_precision`` ('day', 'month', 'year')
+    and the ORIGIN columns) and every problem found,
     each naming ``file``, the row (``rows``) and the source column. Rows with an error stay in the frame (their bad
     cells are missing), so later checks can report on the rest of the row too.
     """
@@ -104,6 +105,7 @@ def convert(source: pd.DataFrame, fields: list[Field], file: str, rows: pd.Serie
         out[f.name] = values
         if imputed is not None:
             out[f"{f.name}_imputed"] = imputed
+            out[f"{f.name}_precision"] = precision(source[f.source]).where(values.notna(), None)
         bad = error.notna()
         problems += [Problem(file, int(r), f.source, str(m)) for r, m in zip(rows[bad], error[bad])]
     out["_file"], out["_row"], out["_source"] = file, rows.astype(int).to_numpy(), name

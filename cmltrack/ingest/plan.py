@@ -16,9 +16,10 @@ import pandas as pd
 from cmltrack.db.lock import writer_lock
 from cmltrack.db.postgres import is_postgres
 from cmltrack.db.schema import TABLES
-from cmltrack.db.store import COLUMNS, Progress, empty_frame, read_frames, write_database
-from cmltrack.ingest import cdisc, checks, native
+from cmltrack.db.store import COLUMNS, Progress, empty_frame, read_frames, rehearse, with_plain_dates, write_database
+from cmltrack.ingest import cdisc, checks, drugs, native, plausibility, trial
 from cmltrack.ingest.fields import convert
+from cmltrack.ingest.mapped import Mapped
 from cmltrack.ingest.problems import ImportRejected, Problem
 from cmltrack.ingest.readers import Dataset, read_source
 
@@ -45,6 +46,8 @@ class ImportPlan:
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     datasets: list[DatasetReport] = field(default_factory=list)
+    #: implausible but possible values (file, row, column): shown, never blocking
+    warnings: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -58,38 +61,49 @@ class ImportPlan:
 
 
 def _read(sources: Sequence[Source]) -> tuple[list[Dataset], list[Problem]]:
+    given = [(s if isinstance(s, tuple) else (s, None)) for s in sources]
+    names = [display or Path(path).name for path, display in given]
     datasets, problems = [], []
-    for s in sources:
-        path, display = (s if isinstance(s, tuple) else (s, None))
+    for k, ((path, display), name) in enumerate(zip(given, names)):
+        if names.count(name) > 1:  # two sources of one name are told apart: by their path, or their place
+            display = str(path) if display is None else f"{name} (upload {names[:k + 1].count(name)})"
         found, trouble = read_source(path, display)
         datasets += found
         problems += trouble
     return datasets, problems
 
 
-def _native(ds: Dataset) -> cdisc.Mapped:
+def _native(ds: Dataset) -> Mapped:
     frame = native.columns_of(ds)
     fields = native.LAYOUT[ds.name]
     known = {f.name for f in fields}
     problems = [Problem(ds.label, None, str(c), f"unknown column; the {ds.name} table has {', '.join(known)}")
                 for c in frame.columns if c not in known and not str(c).startswith("unnamed")]
     out, more = convert(frame, fields, ds.label, ds.rows, ds.name)
-    return cdisc.Mapped(ds.name, out, problems + more)
+    notes: list[str] = []
+    if ds.name == "treatments":
+        out["drug"], spellings = drugs.stored_names(out["drug"])
+        notes += drugs.placebo_note(ds.label, spellings)
+    if ds.name == "adverse_events":
+        out["onset_precision"] = out["onset_date_precision"]
+    out["_standard"] = "layout"
+    return Mapped(ds.name, out, problems + more, notes)
+
+
+#: The column each table's imputation flags are folded into.
+_FLAG_COLUMN = {"treatments": "dates_imputed", "adverse_events": "dates_imputed", "responses": "date_imputed",
+                "concomitant_medications": "dates_imputed"}
 
 
 def _clean(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     """The table's stored columns only, with the imputation flags folded into its flag column."""
     flags = [c for c in frame.columns if c.endswith("_imputed") and c not in ("dates_imputed", "date_imputed")]
-    target = {"treatments": "dates_imputed", "adverse_events": "dates_imputed", "responses": "date_imputed"}.get(table)
+    target = _FLAG_COLUMN.get(table)
     if target and flags:
         merged = frame[flags].fillna(False).astype(bool).any(axis=1)
         frame = frame.assign(**{target: merged | frame[target].fillna(False).astype(bool) if target in frame
                                 else merged})
-    out = frame.reindex(columns=list(COLUMNS[table])).reset_index(drop=True)
-    for c in out.columns:
-        if c.endswith("date"):
-            out[c] = pd.to_datetime(out[c]).dt.date
-    return out
+    return with_plain_dates(frame.reindex(columns=list(COLUMNS[table])).reset_index(drop=True))
 
 
 def check_sources(sources: Sequence[Source], existing_patients: set[str] | frozenset[str] = frozenset()) -> ImportPlan:
@@ -108,7 +122,7 @@ def check_sources(sources: Sequence[Source], existing_patients: set[str] | froze
         if mapped is None:
             reports.append(DatasetReport(ds.label, None, len(ds.frame), 0))
             notes.append(f"{ds.label}: not imported (not a table of cmltrack's layout, nor a CDISC dataset it reads: "
-                         "ADSL/DM, ADEX/EX, ADRS/RS, ADAE/AE, ADTTE)")
+                         "ADSL/DM, ADEX/EX, ADRS/RS, ADAE/AE, ADTTE, LB, CM)")
             continue
         problems += mapped.problems
         notes += mapped.notes
@@ -116,12 +130,39 @@ def check_sources(sources: Sequence[Source], existing_patients: set[str] | froze
         if not mapped.frame.empty:
             columns[ds.label] = mapped.frame.attrs.get("columns", {})
             parts[mapped.table].append(mapped.frame)
-    tables = {t: pd.concat(p, ignore_index=True) if p else pd.DataFrame(columns=[*COLUMNS[t], "_file", "_row"])
+    tables = {t: _with_columns(t, pd.concat(p, ignore_index=True) if p else pd.DataFrame())
               for t, p in parts.items()}
+    for table, frame in tables.items():  # an SDTM dataset beside the ADaM made from it: each record once
+        tables[table], more = trial.one_per_pair(table, frame, [k for k in checks.KEYS.get(table, ()) if k in frame])
+        notes += more
+    tables["treatments"], more = trial.close_open_segments(tables["treatments"], tables["patients"])
+    notes += more
     problems += _cross_checks(tables, set(existing_patients), columns)
+    errors, warnings = plausibility.check(tables, columns)
+    problems += errors
     notes += _imputation_notes(tables)
     frames = {t: _clean(t, f) for t, f in tables.items()}
-    return ImportPlan(frames, problems, notes, reports)
+    if not problems:  # what the database would refuse is refused here, so validating and writing agree
+        problems += _rehearsed(frames, tables)
+    return ImportPlan(frames, problems, notes, reports, warnings)
+
+
+def _with_columns(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every stored column of its table and the origin columns (missing ones empty)."""
+    missing = [c for c in (*COLUMNS[table], "_file", "_row", "_source", "_standard") if c not in frame]
+    return frame.assign(**dict.fromkeys(missing, None)) if missing else frame
+
+
+def _rehearsed(frames: dict[str, pd.DataFrame], tables: dict[str, pd.DataFrame]) -> list[Problem]:
+    """The new rows written into an empty in-memory database of the same schema: what it refuses, named by table,
+    file and column."""
+    failure = rehearse(frames)
+    if failure is None:
+        return []
+    table, column, message = failure
+    files = sorted(set(tables[table]["_file"])) if table in tables and len(tables[table]) else ["(the sources)"]
+    return [Problem(file, None, column, f"the database would refuse these {table.replace('_', ' ')}: {message}")
+            for file in files]
 
 
 def _cross_checks(tables: dict[str, pd.DataFrame], existing: set[str],
@@ -140,6 +181,7 @@ def _cross_checks(tables: dict[str, pd.DataFrame], existing: set[str],
             problems += checks.unknown_patients(table, frame, known, columns)
     problems += checks.end_before_start(tables["treatments"], "start_date", "end_date", columns)
     problems += checks.end_before_start(tables["adverse_events"], "onset_date", "end_date", columns)
+    problems += checks.end_before_start(tables["concomitant_medications"], "start_date", "end_date", columns)
     problems += checks.overlapping_segments(tables["treatments"], columns)
     problems += checks.zero_doses(tables["treatments"], columns)  # the layout's; CDISC dose holds are gaps
     return problems
