@@ -56,6 +56,14 @@ OPTIONAL: dict[str, object] = {
 }
 
 
+class RowsRefused(ValueError):
+    """The database's constraints refused rows of a table (``table``; ``column`` when the database names one)."""
+
+    def __init__(self, table: str, column: str | None, message: str) -> None:
+        super().__init__(f"{table}: {message}")
+        self.table, self.column, self.message = table, column, message
+
+
 def empty_frame(table: str) -> pd.DataFrame:
     """A table with its columns and no rows."""
     return pd.DataFrame(columns=list(COLUMNS[table]))
@@ -96,11 +104,25 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> 
     con.unregister("incoming")  # on failure the whole connection is discarded instead
 
 
-def rehearse(frames: dict[str, pd.DataFrame]) -> tuple[str, str | None, str] | None:
-    """Insert the fact tables into an empty in-memory database of the current schema (no derived tables): None when
-    every row is accepted, else (the table, the column when the database names one, its message)."""
+def _refused(table: str, exc: duckdb.Error) -> RowsRefused:
     import re
 
+    message = str(exc).split("\n")[0]
+    named = re.search(rf"\b{table}\.\"?(\w+)", message)
+    return RowsRefused(table, named.group(1) if named else None, message)
+
+
+def _insert_checked(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    """_insert, with a refusal by the schema's constraints raised as RowsRefused."""
+    try:
+        _insert(con, table, frame)
+    except (duckdb.ConstraintException, duckdb.ConversionException) as exc:
+        raise _refused(table, exc) from None
+
+
+def rehearse(frames: dict[str, pd.DataFrame]) -> RowsRefused | None:
+    """Insert the fact tables into an empty in-memory database of the current schema (no derived tables): None when
+    every row is accepted, else what refused them."""
     with duckdb.connect(":memory:") as con:
         create_schema(con)
         for table in TABLES:
@@ -108,11 +130,9 @@ def rehearse(frames: dict[str, pd.DataFrame]) -> tuple[str, str | None, str] | N
             if table == "responses":  # an import records responses; derived ones are computed at the write
                 frame = frame.assign(source="recorded", guideline="none")
             try:
-                _insert(con, table, with_plain_dates(frame))
-            except duckdb.Error as exc:
-                message = str(exc).split("\n")[0]
-                named = re.search(rf"\b{table}\.(\w+)", message)
-                return table, named.group(1) if named else None, message
+                _insert_checked(con, table, with_plain_dates(frame))
+            except RowsRefused as refused:
+                return refused
     return None
 
 
@@ -140,7 +160,7 @@ def load_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame],
     con.execute("BEGIN TRANSACTION")
     try:
         for table in (*TABLES, "eln_assessments", "patient_summary"):
-            _insert(con, table, tables[table])
+            _insert_checked(con, table, tables[table])
         con.execute("INSERT INTO meta VALUES ('source', ?), ('written_at', ?)",
                     [source, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")])
         con.execute("COMMIT")

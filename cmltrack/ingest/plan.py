@@ -13,10 +13,11 @@ from typing import Literal
 
 import pandas as pd
 
+from cmltrack.db import store
 from cmltrack.db.lock import writer_lock
 from cmltrack.db.postgres import is_postgres
 from cmltrack.db.schema import TABLES
-from cmltrack.db.store import COLUMNS, Progress, empty_frame, read_frames, rehearse, with_plain_dates, write_database
+from cmltrack.db.store import COLUMNS, Progress, RowsRefused, empty_frame, read_frames, write_database
 from cmltrack.ingest import cdisc, checks, drugs, native, plausibility, trial
 from cmltrack.ingest.fields import convert
 from cmltrack.ingest.mapped import Mapped
@@ -103,7 +104,7 @@ def _clean(table: str, frame: pd.DataFrame) -> pd.DataFrame:
         merged = frame[flags].fillna(False).astype(bool).any(axis=1)
         frame = frame.assign(**{target: merged | frame[target].fillna(False).astype(bool) if target in frame
                                 else merged})
-    return with_plain_dates(frame.reindex(columns=list(COLUMNS[table])).reset_index(drop=True))
+    return store.with_plain_dates(frame.reindex(columns=list(COLUMNS[table])).reset_index(drop=True))
 
 
 def check_sources(sources: Sequence[Source], existing_patients: set[str] | frozenset[str] = frozenset()) -> ImportPlan:
@@ -156,13 +157,16 @@ def _with_columns(table: str, frame: pd.DataFrame) -> pd.DataFrame:
 def _rehearsed(frames: dict[str, pd.DataFrame], tables: dict[str, pd.DataFrame]) -> list[Problem]:
     """The new rows written into an empty in-memory database of the same schema: what it refuses, named by table,
     file and column."""
-    failure = rehearse(frames)
-    if failure is None:
-        return []
-    table, column, message = failure
-    files = sorted(set(tables[table]["_file"])) if table in tables and len(tables[table]) else ["(the sources)"]
-    return [Problem(file, None, column, f"the database would refuse these {table.replace('_', ' ')}: {message}")
-            for file in files]
+    refused = store.rehearse(frames)
+    return [] if refused is None else _refusal(refused, tables)
+
+
+def _refusal(refused: RowsRefused, tables: dict[str, pd.DataFrame]) -> list[Problem]:
+    """A refusal by the database's constraints, named by the files that feed the table."""
+    frame = tables.get(refused.table)
+    files = sorted(set(frame["_file"].dropna())) if frame is not None and len(frame) else ["(the database)"]
+    return [Problem(file, None, refused.column, f"the database refuses these {refused.table.replace('_', ' ')}: "
+                    f"{refused.message}") for file in files]
 
 
 def _cross_checks(tables: dict[str, pd.DataFrame], existing: set[str],
@@ -229,7 +233,10 @@ def import_sources(db: str | Path, sources: Sequence[Source], mode: Mode = "add"
         frames = {t: _concat(existing[t], plan.frames[t]) for t in TABLES}
         names = ", ".join(d.label for d in plan.datasets if d.table)
         source = f"import: {names}" if not previous else f"{previous} + import: {names}"
-        write_database(path, frames, source=source, progress=progress)
+        try:
+            write_database(path, frames, source=source, progress=progress)
+        except RowsRefused as refused:  # nothing was written; said as a problem, never as a traceback
+            raise ImportRejected(_refusal(refused, {})) from None
     return plan
 
 
