@@ -53,6 +53,7 @@ p = record.iloc[0]
 auth.audit_view(pid)
 segments, labs = q.treatments_for(con, [pid]), q.labs_for(con, [pid])
 events, aes = q.events_for(con, [pid], guideline), q.adverse_events_for(con, [pid])
+meds = q.medications_for(con, [pid])
 patient_card.show(p, segments, rules, deid(pid) if deid else None)
 
 anchor = st.segmented_control("Time axis: months since", list(ANCHORS), default="thalidomide", required=True,
@@ -70,7 +71,8 @@ elif not has:
 if labs.empty:
     st.info("No visits (blood counts, BCR::ABL1, marrow) are recorded for this patient.")
 figure = build_patient_timeline(p, segments, labs, events, aes, anchor=anchor, guideline=guideline,
-                                tki_start=q.tki_line_start(con, pid), calendar=deid is None, scale=board.scale())
+                                tki_start=q.tki_line_start(con, pid), calendar=deid is None, scale=board.scale(),
+                                meds=meds)
 st.plotly_chart(figure, config={"displaylogo": False}, key="patient_timeline")
 name = deid(pid) if deid else pid
 png, svg, page_html, _ = st.columns([1, 1, 1, 2])
@@ -85,9 +87,10 @@ st.caption(f"Responses derived from the labs by {rules} (shaded: {rules} warning
            "from the start of the imatinib line; open triangles: undetectable BCR::ABL1 at the assay's sensitivity; "
            "orange bands: accelerated or blast phase). Hover a marrow for Ph+ % and the metaphases counted.")
 
-visits_tab, ae_tab, treatment_tab = st.tabs(["Visits and labs", "Adverse events", "Treatment"])
+visits_tab, ae_tab, treatment_tab, meds_tab = st.tabs(["Visits and labs", "Adverse events", "Treatment",
+                                                       "Concomitant medications"])
 for tab, frame, name in ((visits_tab, labs, "visits"), (ae_tab, aes, "adverse_events"),
-                         (treatment_tab, segments, "treatment")):
+                         (treatment_tab, segments, "treatment"), (meds_tab, meds, "concomitant_medications")):
     with tab:
         if frame.empty:
             st.write(f"No {name.replace('_', ' ')} recorded.")
@@ -95,7 +98,7 @@ for tab, frame, name in ((visits_tab, labs, "visits"), (ae_tab, aes, "adverse_ev
         if deid is not None:  # months since thalidomide (or imatinib) start instead of dates; no free text
             anchor = p["thal_start_date"] if pd.notna(p["thal_start_date"]) else p["im_start_date"]
             shown = deidentify(frame, deid, {pid: pd.Timestamp(anchor)}).drop(columns="patient_id")
-            shown = shown.drop(columns=[c for c in ("term",) if c in shown])
+            shown = shown.drop(columns=[c for c in ("term", "indication") if c in shown])
             if "reason_stopped" in shown:
                 shown["reason_stopped"] = shown["reason_stopped"].map(coded_reason)
         else:
