@@ -90,14 +90,19 @@ def _responses(fig: go.Figure, events: pd.DataFrame, clock: _Clock, scale: float
             hovertemplate=f"<b>{g.label}</b><br>%{{customdata}}<extra></extra>"), row=2, col=1)
 
 
-def drawn_onset(aes: pd.DataFrame) -> pd.Series:
-    """Where each event's bar begins: its onset; for an onset known only to the year (onset_precision 'year'), the
-    latest day it can have been (31 December, or the end date when earlier), so a year-only onset never draws a bar
-    longer than the event can have lasted. Events of unknown onset (NaT) are not drawn."""
+def drawn_onset(aes: pd.DataFrame, record_start: pd.Timestamp | None = None) -> pd.Series:
+    """Where each event's bar begins. An onset known only to the year (onset_precision 'year': "1977", often a
+    condition older than the trial) begins at the latest day it can have been (31 December, or the end date when
+    earlier), and never before the patient's record (``record_start``, the first treatment): such an event still
+    going on when treatment began is drawn from there, one that ended before is not drawn (NaT; it stays in the
+    table), so a year-only onset never draws a decades-long bar. Events of unknown onset (NaT) are not drawn."""
     onset = pd.to_datetime(aes["onset_date"])
     year_only = aes.get("onset_precision", pd.Series(None, index=aes.index)).eq("year").fillna(False)
-    year_end = onset + pd.offsets.YearEnd(0)
-    latest = pd.concat([year_end, pd.to_datetime(aes["end_date"])], axis=1).min(axis=1)
+    end = pd.to_datetime(aes["end_date"])
+    latest = pd.concat([onset + pd.offsets.YearEnd(0), end], axis=1).min(axis=1)
+    if record_start is not None and not pd.isna(record_start):
+        ended_before = end.notna() & (end < pd.Timestamp(record_start))
+        latest = latest.clip(lower=pd.Timestamp(record_start)).where(~ended_before)
     return onset.where(~year_only, latest)
 
 
@@ -120,18 +125,19 @@ def meds_at(aes: pd.DataFrame, meds: pd.DataFrame | None) -> pd.Series:
 
 
 def _adverse_events(fig: go.Figure, aes: pd.DataFrame, clock: _Clock, last: pd.Timestamp,
-                    meds: pd.DataFrame | None = None) -> None:
-    aes = aes[aes["onset_date"].notna()]  # an unknown onset has no place in time (listed in the table below)
+                    meds: pd.DataFrame | None = None, record_start: pd.Timestamp | None = None) -> None:
+    start = drawn_onset(aes, record_start) if len(aes) else pd.Series(dtype="datetime64[us]")
+    aes, start = aes[start.notna()], start[start.notna()]  # unknown onsets, and year-only ones over before the record
     if aes.empty:
         return
-    start = drawn_onset(aes)
     year_only = aes.get("onset_precision", pd.Series(None, index=aes.index)).eq("year").fillna(False)
     a = aes.assign(term_label=ae_label(aes["meddra_pt"], aes["term"], not clock.calendar), x0=clock.x(start),
                    x1=clock.x((pd.to_datetime(aes["end_date"]) + pd.Timedelta(days=1)).fillna(last)))
     if "grade_source" not in a:
         a = a.assign(grade_source="CTCAE")
     onset_text = clock.fmt(aes["onset_date"]).where(~year_only, "onset in " + pd.to_datetime(
-        aes["onset_date"]).dt.strftime("%Y") + " (day and month unknown)" if clock.calendar else "onset: year only")
+        aes["onset_date"]).dt.strftime("%Y") + " (day and month unknown), drawn from " + clock.fmt(start)
+        if clock.calendar else "onset: year only, drawn from " + clock.fmt(start))
     related = aes.get("relatedness", pd.Series(None, index=aes.index)).fillna("not recorded").astype(str).str.lower()
     taking = meds_at(aes, meds).replace("", "none recorded")
     for (source, grade), rows in a.groupby([a["grade_source"].fillna("CTCAE"), "ctcae_grade"]):
@@ -314,7 +320,8 @@ def build_patient_timeline(patient: pd.Series, segments: pd.DataFrame, labs: pd.
         raise ValueError(f"anchor: this patient has no {column.removesuffix('_date').replace('_', ' ')} date")
     anchor_date = pd.Timestamp(anchor_date)
     last = pd.Timestamp(patient["last_visit_date"]) if pd.notna(patient.get("last_visit_date")) else anchor_date
-    timed = aes[aes["onset_date"].notna()] if len(aes) else aes
+    first = pd.to_datetime(segments["start_date"]).min() if len(segments) else anchor_date
+    timed = aes[drawn_onset(aes, first).notna()] if len(aes) else aes
     ae_terms = max(ae_label(timed["meddra_pt"], timed["term"], not calendar).nunique() if len(timed) else 0, 1)
     med_lanes = medication_lanes(meds, calendar).nunique() if meds is not None and len(meds) else 0
     drugs = max((segments["drug"].nunique() if len(segments) else 0) + med_lanes, 1)
@@ -323,10 +330,9 @@ def build_patient_timeline(patient: pd.Series, segments: pd.DataFrame, labs: pd.
                         row_heights=heights, subplot_titles=ROWS)
     clock = _Clock(anchor_date, calendar)
     lanes = _exposure(fig, segments, clock, last) if len(segments) else []
-    first = pd.to_datetime(segments["start_date"]).min() if len(segments) else anchor_date
     lanes += _medications(fig, meds, clock, first, last)
     _responses(fig, events, clock, scale)
-    _adverse_events(fig, aes, clock, last, meds)
+    _adverse_events(fig, aes, clock, last, meds, first)
     x_end = float(months_between(pd.Series([anchor_date]), pd.Series([last])).iloc[0])
     _eln_bands(fig, guideline, tki_start, anchor_date, x_end)
     _bcr(fig, labs, clock)

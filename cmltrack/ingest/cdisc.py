@@ -147,7 +147,7 @@ def _treatments(ds: Dataset, f: pd.DataFrame) -> Mapped:
     out, more = with_dates(ds, f, out, (("start_date", ("ASTDT", "ASTDTM", "EXSTDTC"), "start", True),
                                         ("end_date", ("AENDT", "AENDTM", "EXENDTC"), "end", False)))
     problems += more
-    out["drug"], spellings = drugs.stored_names(out["drug"])
+    out["drug"], spellings = drugs.stored_names(f[drug].where(out["drug"].notna()))
     notes += drugs.placebo_note(ds.label, spellings)
     rows = ds.rows[f.index]
     unit = first(f, "EXDOSU", "AVALU")
@@ -264,8 +264,8 @@ def _adverse_events(ds: Dataset, f: pd.DataFrame) -> Mapped:
         notes.append(f"{ds.label}: {int((out['grade_source'] == 'severity').sum())} events have no toxicity grade; "
                      "their severity is shown as a grade (mild 1, moderate 2, severe 3) and marked as such")
     analysis = first(f, "ASTDT", "ASTDTM")
-    from_sdtm = out["onset_date_from"].notna() & (out["onset_date_from"] != analysis) if analysis else None
-    if from_sdtm is not None and from_sdtm.any():
+    from_sdtm = out["onset_date_from"].notna() & ~out["onset_date_from"].isin(["ASTDT", "ASTDTM"])
+    if analysis and from_sdtm.any():
         notes.append(f"{ds.label}: {int(from_sdtm.sum())} events without {analysis} take their onset from "
                      f"{', '.join(sorted(set(out.loc[from_sdtm, 'onset_date_from'])))} by the partial-date rule")
     unknown = out["onset_date"].isna() & ~out["_row"].isin([p.row for p in problems])

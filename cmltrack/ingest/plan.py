@@ -83,7 +83,8 @@ def _native(ds: Dataset) -> Mapped:
     out, more = convert(frame, fields, ds.label, ds.rows, ds.name)
     notes: list[str] = []
     if ds.name == "treatments":
-        out["drug"], spellings = drugs.stored_names(out["drug"])
+        out["drug"], spellings = drugs.stored_names(frame["drug"].where(out["drug"].notna()) if "drug" in frame
+                                                    else out["drug"])
         notes += drugs.placebo_note(ds.label, spellings)
     if ds.name == "adverse_events":
         out["onset_precision"] = out["onset_date_precision"]

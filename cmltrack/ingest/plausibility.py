@@ -47,6 +47,13 @@ def _future(tables: dict[str, pd.DataFrame], columns: dict[str, dict[str, str]],
     return problems
 
 
+def completed_years(birth: pd.Series, when: pd.Series) -> pd.Series:
+    """Age in completed years on ``when`` (NaN where either date is missing)."""
+    before_birthday = (when.dt.month < birth.dt.month) | ((when.dt.month == birth.dt.month) & (when.dt.day <
+                                                                                              birth.dt.day))
+    return (when.dt.year - birth.dt.year - before_birthday.astype(int)).where(birth.notna() & when.notna())
+
+
 def _first_by_patient(frame: pd.DataFrame, column: str) -> pd.DataFrame:
     """Per patient, the row with the earliest ``column`` (its date, file and row)."""
     rows = frame.dropna(subset=["patient_id", column])
@@ -82,10 +89,10 @@ def _birth(tables: dict[str, pd.DataFrame], columns: dict[str, dict[str, str]]) 
                             "check it") for i in patients.index[(given > MAX_AGE).fillna(False)]]
     birth = pd.to_datetime(patients["birth_date"])
     latest = pd.concat([first_start, pd.to_datetime(patients["last_contact_date"])], axis=1).max(axis=1)
-    years = (latest - birth).dt.days / 365.25
+    years = completed_years(birth, latest)
     warnings += [problem_at(patients, i, columns, "birth_date",
                             f"born {birth[i]:%Y-%m-%d}: {int(years[i])} years old by {latest[i]:%Y-%m-%d} (over "
-                            f"{MAX_AGE}); check it") for i in patients.index[(years > MAX_AGE + 1).fillna(False)]]
+                            f"{MAX_AGE}); check it") for i in patients.index[(years > MAX_AGE).fillna(False)]]
     return errors, warnings
 
 
