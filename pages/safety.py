@@ -64,7 +64,8 @@ if len(unknown):
     st.dataframe(pd.DataFrame({
         "Patient": board.labels(con, unknown["patient_id"]),
         "Event": ae_label(unknown["meddra_pt"], unknown["term"], deidentified=board.active()),
-        "Grade": unknown["ctcae_grade"], "Serious": unknown["serious"],
+        "Grade": unknown["ctcae_grade"],
+        "Serious": unknown["serious"].map({True: "yes", False: "no"}).fillna("not recorded"),
         "Attributed to": unknown["attributed_drug"].fillna("not attributed")}), hide_index=True)
     st.caption("The source gives no onset date for these events: they are counted in the tables above (as "
                "treatment-emergent, the conservative reading, when the period is the treatment-emergent one) but "
