@@ -195,12 +195,13 @@ def _cross_checks(tables: dict[str, pd.DataFrame], existing: set[str],
 def _imputation_notes(tables: dict[str, pd.DataFrame]) -> list[str]:
     notes = []
     for table, frame in tables.items():
-        flags = [c for c in frame.columns if c.endswith("_imputed")]
+        flags = [c for c in frame.columns if c.endswith("_imputed") and not c.startswith("_")]
         if flags and not frame.empty:
             n = int(frame[flags].fillna(False).astype(bool).any(axis=1).sum())
             if n:
-                notes.append(f"{table}: {n} rows have a partial date completed by the import rules (first or last "
-                             "day of the month or year) and are marked as imputed")
+                notes.append(f"{table}: {n} rows have a date completed by the import rules (a partial date to the "
+                             "first or last day of its month or year; an open exposure record to the subject's end of "
+                             "treatment) and are marked as imputed")
     return notes
 
 
