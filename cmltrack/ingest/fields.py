@@ -37,24 +37,25 @@ class Field:
 _FLAGS = {"Y": True, "YES": True, "TRUE": True, "1": True, "N": False, "NO": False, "FALSE": False, "0": False}
 
 
-def _blank(values: pd.Series) -> pd.Series:
+def blank(values: pd.Series) -> pd.Series:
+    """Missing or empty text."""
     text = values.astype("string").str.strip()
     return values.isna() | (text == "").fillna(True)
 
 
 def _convert(values: pd.Series, f: Field) -> tuple[pd.Series, pd.Series, pd.Series | None]:
     """(converted values, error message or None per row, date-imputed flags for dates)."""
-    blank = _blank(values)
+    empty = blank(values)
     error = pd.Series(None, index=values.index, dtype=object)
     imputed = None
     if f.kind in ("text", "lower"):
-        out = values.astype("string").str.strip().astype(object).where(~blank, None)
+        out = values.astype("string").str.strip().astype(object).where(~empty, None)
         if f.kind == "lower":
             out = out.where(out.isna(), out.astype("string").str.lower().astype(object))
     elif f.kind in ("number", "integer"):
         raw = values.astype("string").str.strip() if values.dtype == object or values.dtype == "string" else values
-        out = pd.to_numeric(raw.where(~blank), errors="coerce").astype(float)
-        error[~blank & out.isna()] = "not a number"
+        out = pd.to_numeric(raw.where(~empty), errors="coerce").astype(float)
+        error[~empty & out.isna()] = "not a number"
         if f.kind == "integer":
             error[out.notna() & (out != np.floor(out))] = "not a whole number"
         if f.low is not None:
@@ -62,18 +63,18 @@ def _convert(values: pd.Series, f: Field) -> tuple[pd.Series, pd.Series, pd.Seri
         if f.high is not None:
             error[out > f.high] = _range(f)
     elif f.kind == "date":
-        out, imputed, error = parse_dates(values.where(~blank, None), f.role)
+        out, imputed, error = parse_dates(values.where(~empty, None), f.role)
     elif f.kind in ("flag", "code"):
         table = _FLAGS if f.kind == "flag" else f.codes
         key = values.astype("string").str.strip().str.upper()
         out = key.map(lambda k: table.get(k) if isinstance(k, str) else None).astype(object)
-        unknown = ~blank & out.isna()
+        unknown = ~empty & out.isna()
         accepted = ", ".join(sorted({str(k) for k in table}))
         error[unknown] = [f"unknown value {v!r}; expected one of {accepted}" for v in values[unknown]]
     else:
         raise ValueError(f"unknown field kind {f.kind!r}")
     if f.required:
-        error[blank] = "missing (required)"
+        error[empty] = "missing (required)"
     return out, error, imputed
 
 

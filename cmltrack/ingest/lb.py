@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cmltrack.ingest.fields import Field, convert
-from cmltrack.ingest.mapped import Mapped, blank, first
+from cmltrack.ingest.fields import Field, blank, convert
+from cmltrack.ingest.mapped import Mapped, first
 from cmltrack.ingest.problems import Problem
 from cmltrack.ingest.readers import Dataset
 

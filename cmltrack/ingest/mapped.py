@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from cmltrack.ingest.dates import Role
-from cmltrack.ingest.fields import Field, convert
+from cmltrack.ingest.fields import Field, blank, convert
 from cmltrack.ingest.problems import Problem
 from cmltrack.ingest.readers import Dataset
 
@@ -35,11 +35,6 @@ def first(f: pd.DataFrame, *names: str) -> str | None:
 def _flag_of(column: str) -> str:
     """The ADaM imputation flag of a date variable: ASTDT, ASTDTM -> ASTDTF; DTHDT -> DTHDTF."""
     return column[:-1] + "F" if column.endswith("DTM") else column + "F"
-
-
-def blank(values: pd.Series) -> pd.Series:
-    """Missing or empty text."""
-    return values.isna() | (values.astype("string").str.strip() == "").fillna(True)
 
 
 def first_date(ds: Dataset, f: pd.DataFrame, name: str, candidates: tuple[str, ...], role: Role,

@@ -84,3 +84,4 @@ def test_a_trial_patient_card_lanes_and_tabs(monkeypatch, arms_db):
     assert {"℞ acetaminophen", "℞ ondansetron", "℞ acetylsalicylic acid"} <= set(
         fig["layout"]["yaxis"]["categoryarray"])
     assert [t.label for t in at.tabs][-1] == "Concomitant medications"
+
