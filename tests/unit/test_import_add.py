@@ -45,10 +45,10 @@ def _frame(db: Path | str, sql: str) -> pd.DataFrame:
 
 @pytest.fixture(params=["demo", "synthetic"])
 def existing(request, backend, tmp_path_factory, frames) -> Path | str:
-    """A database that already holds patients: the demo cohort, or a synthetic registry of 300 patients."""
+    """A database that already holds patients: the demo cohort, or a synthetic registry of 120 patients."""
     from tests.conftest import _target
 
-    kept = frames if request.param == "demo" else synthetic_frames(300, seed=3)
+    kept = frames if request.param == "demo" else synthetic_frames(120, seed=3)
     return write_database(_target(backend, request, tmp_path_factory, f"add_{request.param}"), kept,
                           source=request.param)
 
