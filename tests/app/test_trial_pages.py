@@ -31,7 +31,8 @@ def arms_db(backend, request, tmp_path_factory):
     cm_frame().to_csv(folder / "cm.csv", index=False)
     path = _target(backend, request, tmp_path_factory, "arms")
     import_sources(path, [REALDATA / "pharmaverseadam/adsl.rda", folder / "adae.csv",
-                          REALDATA / "pharmaversesdtm/ex.rda", folder / "lb.csv", folder / "cm.csv"], mode="replace")
+                          REALDATA / "pharmaversesdtm/ex.rda", folder / "lb.csv", folder / "cm.csv",
+                          REALDATA / "pharmaverseadam/adtte_onco.rda"], mode="replace")
     return path
 
 
@@ -62,6 +63,15 @@ def test_the_cohort_bands_lanes_by_arm(monkeypatch, arms_db):
     fig = json.loads(at.get("plotly_chart")[-1].proto.spec)
     titles = [a["text"] for a in fig["layout"]["annotations"]]
     assert any(t.startswith("<b>Placebo") for t in titles), titles[:5]
+
+
+def test_outcomes_draw_a_trial_endpoint_per_arm(monkeypatch, arms_db):
+    at = _run(monkeypatch, arms_db, "pages/outcomes.py")
+    fig = json.loads(at.get("plotly_chart")[0].proto.spec)
+    curves = {t["name"] for t in fig["data"] if t.get("mode") == "lines" and t.get("showlegend", True)}
+    assert curves == {"Placebo (n = 86, events 2)", "Xanomeline High Dose (n = 84, events 0)",
+                      "Xanomeline Low Dose (n = 84, events 1)"}  # OS: 254 patients of ADTTE, by TRT01P
+    assert any("one curve per arm as randomised" in c.value for c in at.caption)
 
 
 def test_safety_counts_and_lists_events_of_unknown_onset(monkeypatch, arms_db):

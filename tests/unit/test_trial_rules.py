@@ -8,7 +8,7 @@ import io
 import pandas as pd
 import pytest
 
-from cmltrack.analysis import safety
+from cmltrack.analysis import outcomes, safety
 from cmltrack.clinical.dosing import LABEL_MG_PER_DAY, dose_plausibility
 from cmltrack.figures.patient import build_patient_timeline, drawn_onset, meds_at
 from cmltrack.figures.swimmer import order_lanes
@@ -152,3 +152,12 @@ def test_safety_counts_unknown_onsets_and_splits_by_arm():
     table = safety.by_arm(aes, lanes).set_index("arm")
     assert table.loc["Drug", ["patients", "with_event", "grade3plus", "serious"]].tolist() == [2, 2, 1, 1]
     assert table.loc["Placebo", "pct_event"] == 100
+
+
+def test_endpoints_split_by_arm():
+    lanes = pd.DataFrame({"patient_id": ["A", "B", "C", "D"], "arm": ["Placebo", "Drug", None, "Drug"]})
+    rows = pd.DataFrame({"patient_id": ["A", "B", "C", "D"], "duration": [1.0, 2.0, 3.0, 4.0]})
+    groups = outcomes.by_arm(rows, lanes)
+    assert {k: g["patient_id"].tolist() for k, g in groups.items()} == {
+        "Drug": ["B", "D"], "Placebo": ["A"], "Arm not recorded": ["C"]}
+    assert list(outcomes.by_arm(rows, lanes.assign(arm=None))) == ["All"]
