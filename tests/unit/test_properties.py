@@ -71,7 +71,8 @@ def _last_window(guideline: str) -> float:
     return timed_milestones(guideline)[-1] + WINDOW_AFTER
 
 
-@given(st.floats(min_value=14, max_value=120, allow_nan=False), bcr, st.sampled_from(["ELN2020", "ELN2013"]))
+@given(st.floats(min_value=14, max_value=120, allow_nan=False),
+       st.floats(min_value=1e-4, max_value=200, allow_nan=False), st.sampled_from(["ELN2020", "ELN2013"]))
 def test_a_fixed_bcr_abl1_never_improves_after_the_last_milestone_in_the_timeline(late, value, guideline):
     import datetime as dt
 
