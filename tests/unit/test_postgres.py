@@ -99,7 +99,7 @@ def test_migrate_copies_every_table_and_verifies_the_counts(demo_db, new_registr
     assert postgres.row_counts(url) == expected
     assert expected["labs"] > 500 and expected["eln_assessments"] > 0
     with open_readonly(url) as pg:
-        assert schema_version(pg) == 4 and q.database_source(pg) == DEMO_SOURCE
+        assert schema_version(pg) == SCHEMA_VERSION and q.database_source(pg) == DEMO_SOURCE
     # a registry that holds patients is overwritten only when asked, and then replaced rather than added to
     again = subprocess.run([sys.executable, "-m", "cmltrack", "migrate", "--db", str(demo_db), "--to", url],
                            cwd=ROOT, capture_output=True, text=True, timeout=120)
