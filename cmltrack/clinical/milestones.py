@@ -31,6 +31,9 @@ UNVERIFIED: dict[str, str] = {
     "ELN2025": "the milestone table of Apperley et al. 2025 could not be read here: ELN 2020's thresholds are "
                "applied until it is checked",
 }
+#: Guidelines whose rules are, for now, another's to the letter (ELN 2025 while UNVERIFIED): derived once, labelled
+#: twice. Remove an entry as soon as the guideline's own rows differ.
+SAME_RULES_AS: dict[str, str] = {"ELN2025": "ELN2020"}
 OPTIMAL, WARNING, SUBOPTIMAL, FAILURE = "optimal", "warning", "suboptimal", "failure"
 _SEVERITY = {OPTIMAL: 0, WARNING: 1, SUBOPTIMAL: 2, FAILURE: 3}  # ELN 2009: a warning is milder than suboptimal
 ANY_TIME = math.inf

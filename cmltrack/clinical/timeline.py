@@ -195,7 +195,7 @@ def derive_events(visits: Sequence[Visit], guideline: str = "ELN2020", genetics:
     above: list[tuple[dt.date, float]] = []  # consecutive results > 0.1% since MMR
     non_chr: list[dt.date] = []  # consecutive counts without CHR since CHR (ELN 2009: awaiting confirmation)
     ph_pending: tuple[dt.date, str] | None = None  # ELN 2009: first Ph+ marrow after CCyR, awaiting confirmation
-    karyotypes = _karyotype_dates(genetics, treatment_start)
+    karyotypes = _karyotype_dates(genetics, treatment_start) if genetics else {}
     items = sorted([(d, 0, None) for d in karyotypes] + [(v["date"], 1, v) for v in prepare(visits)],
                    key=lambda item: item[:2])
     for date, _, v in items:
@@ -364,7 +364,8 @@ class _History:
         if row == milestones.ANY_TIME:
             found += self._not_reached(date, {"bcr": bcr, "ph": ph, "chr": chr_now})
         found += self._standing_losses(date)
-        found += milestones.genetic_categories(self.guideline, *_fields(status(self.genetics, date, self.start)))
+        if self.genetics:
+            found += milestones.genetic_categories(self.guideline, *_fields(status(self.genetics, date, self.start)))
         category = milestones.worst(found)
         return Assessment(name, date, round(_months(self.start, date), 2), category, bcr, ph, chr_now)
 

@@ -21,7 +21,7 @@ import pandas as pd
 from cmltrack.clinical import responses as resp
 from cmltrack.clinical.evaluability import is_evaluable
 from cmltrack.clinical.genetics import Finding
-from cmltrack.clinical.milestones import GUIDELINES
+from cmltrack.clinical.milestones import GUIDELINES, SAME_RULES_AS
 from cmltrack.clinical.scores import elts, eutos, hasford, risk_group, sokal
 from cmltrack.clinical.timeline import assess, derive_events, prepare, visit_phase
 from cmltrack.timeaxis import months_between
@@ -168,12 +168,18 @@ def _derive_chunk(labs: pd.DataFrame, line_start: dict[str, dt.date],
             continue
         pid, visits = ids[a], prepare(records[a:b])
         start, found = line_start.get(pid), genetics.get(pid, [])
+        done: dict[str, tuple[list, list]] = {}
         for guideline in GUIDELINES:
-            derived = derive_events(visits, guideline, found, start)
+            same = SAME_RULES_AS.get(guideline)
+            if same in done:  # the same rules to the letter: the same results, labelled with this guideline
+                derived, assessed = done[same]
+            else:
+                derived = derive_events(visits, guideline, found, start)
+                assessed = [] if start is None else assess(visits, start, guideline, derived, found)
+                done[guideline] = derived, assessed
             events += [(pid, date, kind, "derived", guideline) for date, kind in derived]
-            if start is not None:
-                assessments += [(pid, guideline, x.milestone, x.date, x.months, x.category, x.bcr_abl1_is_pct,
-                                 x.ph_pos_pct, x.chr) for x in assess(visits, start, guideline, derived, found)]
+            assessments += [(pid, guideline, x.milestone, x.date, x.months, x.category, x.bcr_abl1_is_pct,
+                             x.ph_pos_pct, x.chr) for x in assessed]
     return events, assessments
 
 

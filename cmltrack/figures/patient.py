@@ -261,7 +261,9 @@ def build_patient_timeline(patient: pd.Series, segments: pd.DataFrame, labs: pd.
     last = pd.Timestamp(patient["last_visit_date"]) if pd.notna(patient.get("last_visit_date")) else anchor_date
     ae_terms = max(ae_label(aes["meddra_pt"], aes["term"], not calendar).nunique() if len(aes) else 0, 1)
     drugs = max(segments["drug"].nunique() if len(segments) else 0, 1)
-    heights = [0.35 * drugs, 0.3, 0.25 * ae_terms, 1.6, 0.7, 0.5, 0.5, 0.5]
+    marker_rows = max(events.loc[events["kind"] != "AE", "kind"].map(
+        lambda k: GLYPHS[k].group if k in GLYPHS else None).nunique() if len(events) else 0, 2)
+    heights = [0.35 * drugs, 0.15 * marker_rows, 0.25 * ae_terms, 1.6, 0.7, 0.5, 0.5, 0.5]
     fig = make_subplots(rows=len(ROWS), cols=1, shared_xaxes=True, vertical_spacing=0.012,
                         row_heights=heights, subplot_titles=ROWS)
     clock = _Clock(anchor_date, calendar)

@@ -284,3 +284,12 @@ def test_who2022_risk_features_replace_the_accelerated_phase():
                                                          "high-risk ACA in Ph+ cells"]
     assert phase.who2022_risk_features(9.9, 19.9, False) == []
     assert phase.who2022_risk_features(20, None) == []  # 20% is blast phase, not a chronic-phase feature
+
+
+def test_guidelines_derived_once_have_the_same_rules_to_the_letter():
+    visits = [*IN_MMR, visit(24, bcr_abl1_is_pct=2.0), visit(25, bcr_abl1_is_pct=0.3, **NO_CHR)]
+    for guideline, same in milestones.SAME_RULES_AS.items():
+        assert milestones.RULES[guideline] == milestones.RULES[same]
+        assert milestones.GENETIC_RULES[guideline] == milestones.GENETIC_RULES[same]
+        assert derive_events(visits, guideline) == derive_events(visits, same)
+        assert assess(visits, START, guideline) == assess(visits, START, same)
