@@ -85,7 +85,8 @@ def test_bad_genetics_rows_are_named_and_leave_the_database_as_it_was(tmp_path, 
     assert fingerprint(db) == before
 
 
-def test_a_repeated_mutation_row_is_a_duplicate():
-    plan = check_sources(_write(Path("/tmp") / f"cmltrack-dup-{id(object())}", patients=PATIENTS,
+def test_a_repeated_mutation_row_is_a_duplicate(tmp_path):
+    plan = check_sources(_write(tmp_path / "dup", patients=PATIENTS,
                                 mutations=MUTATIONS + "G-1,2008-10-01,NGS,T315I\n"))
-    assert any(p.column == "patient_id" or "duplicate" in p.message for p in plan.problems)
+    assert [(Path(p.file).name, p.row, p.column) for p in plan.problems] == [("mutations.csv", 3, "mutation")]
+    assert "duplicate row" in plan.problems[0].message
