@@ -223,12 +223,14 @@ def _counts(fig: go.Figure, labs: pd.DataFrame, clock: _Clock) -> None:
             fig.add_hline(y=ref, line=dict(color="#AAAAAA", width=1, dash="dot"), row=row, col=1)
 
 
-def _phases(fig: go.Figure, labs: pd.DataFrame, anchor: pd.Timestamp) -> None:
-    """Shade accelerated and blast phase periods (ELN phase of each visit, platelets not used on therapy)."""
+def _phases(fig: go.Figure, labs: pd.DataFrame, anchor: pd.Timestamp, aca_since: pd.Timestamp | None = None) -> None:
+    """Shade accelerated and blast phase periods (ELN phase of each visit, platelets not used on therapy; from
+    ``aca_since``, the first high-risk ACA in Ph+ cells, at least accelerated)."""
     visits = labs.sort_values("date").to_dict("records")
     current, since = None, None
     for v in visits + [None]:
-        ph = None if v is None else visit_phase(v)
+        aca = v is not None and aca_since is not None and pd.Timestamp(v["date"]) >= aca_since
+        ph = None if v is None else visit_phase(v, aca)
         if v is not None and ph is None:
             continue
         if ph != current or v is None:
@@ -276,7 +278,8 @@ def build_patient_timeline(patient: pd.Series, segments: pd.DataFrame, labs: pd.
     _cytogenetics(fig, labs, clock)
     _counts(fig, labs, clock)
     if len(labs):
-        _phases(fig, labs, anchor_date)
+        aca = pd.to_datetime(events.loc[events["kind"] == "ACA_HR", "date"]) if len(events) else pd.Series()
+        _phases(fig, labs, anchor_date, aca.min() if len(aca) else None)
     fig.add_vline(x=0, line=dict(color="#444444", width=1.2, dash="dash"))
     px_per_unit = 150
     fig.update_layout(
