@@ -7,7 +7,7 @@ import duckdb
 from cmltrack.clinical.milestones import GUIDELINES
 from cmltrack.clinical.responses import ALL_KINDS
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5  # 5: labs neutrophils and FISH, mutations, karyotypes (issue 16)
 
 #: CML therapies the app knows by name (hydroxyurea and interferon before or between TKIs). Other drug names are
 #: accepted (trial datasets: study drug, placebo), stored lower case, and drawn in neutral colours.
@@ -66,6 +66,11 @@ DDL: tuple[str, ...] = (
         abl1_copies BIGINT CHECK (abl1_copies >= 0),
         ph_pos_pct DOUBLE PRECISION CHECK (ph_pos_pct BETWEEN 0 AND 100),
         metaphases INTEGER CHECK (metaphases >= 0),
+        -- schema 5 (issue 16): absolute neutrophils (x10^9/L, CTCAE grade) and interphase FISH (CCyR: < 1% of
+        -- >= 200 nuclei)
+        neutrophils DOUBLE PRECISION CHECK (neutrophils >= 0),
+        fish_pct DOUBLE PRECISION CHECK (fish_pct BETWEEN 0 AND 100),
+        fish_nuclei INTEGER CHECK (fish_nuclei >= 0),
         PRIMARY KEY (patient_id, date)
     )""",
     # recorded responses have guideline 'none'; derived ones name the ELN rule set that derived them
@@ -103,6 +108,22 @@ DDL: tuple[str, ...] = (
         event_date DATE,
         censored BOOLEAN NOT NULL,
         PRIMARY KEY (patient_id, parameter)
+    )""",
+    # schema 5 (issue 16): BCR::ABL1 kinase-domain mutation tests, one row per mutation found ('NONE': the test
+    # found none), and karyotype findings, one row per abnormality ('none': no ACA); cmltrack.clinical.genetics
+    """CREATE TABLE mutations (
+        patient_id VARCHAR NOT NULL REFERENCES patients (patient_id),
+        date DATE NOT NULL,
+        method VARCHAR,
+        mutation VARCHAR NOT NULL CHECK (mutation <> '' AND mutation = upper(mutation)),
+        PRIMARY KEY (patient_id, date, mutation)
+    )""",
+    """CREATE TABLE karyotypes (
+        patient_id VARCHAR NOT NULL REFERENCES patients (patient_id),
+        date DATE NOT NULL,
+        finding VARCHAR NOT NULL CHECK (finding <> ''),
+        ph_positive BOOLEAN NOT NULL DEFAULT TRUE,  -- the abnormality is in Ph+ cells (else in Ph- cells)
+        PRIMARY KEY (patient_id, date, finding, ph_positive)
     )""",
     # Derived per patient by cmltrack.derive (clinical rules in Python) each time the database is written,
     # so that filters run in SQL at registry scale. Never edited by hand.
@@ -151,7 +172,8 @@ DDL: tuple[str, ...] = (
     )""",
 )
 
-TABLES: tuple[str, ...] = ("patients", "treatments", "labs", "responses", "adverse_events", "time_to_event")
+TABLES: tuple[str, ...] = ("patients", "treatments", "labs", "responses", "adverse_events", "time_to_event",
+                           "mutations", "karyotypes")
 
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:

@@ -32,11 +32,13 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "treatments": ("patient_id", "drug", "dose_mg", "start_date", "end_date", "reason_stopped", "dates_imputed"),
     "labs": ("patient_id", "date", "wbc", "hb", "platelets", "blasts_pct", "promyelocytes_pct",
              "immature_granulocytes_pct", "basophils_pct", "spleen_cm", "bcr_abl1_is_pct", "abl1_copies", "ph_pos_pct",
-             "metaphases"),
+             "metaphases", "neutrophils", "fish_pct", "fish_nuclei"),
     "responses": ("patient_id", "date", "kind", "source", "guideline", "date_imputed"),
     "adverse_events": ("patient_id", "term", "meddra_pt", "ctcae_grade", "ctcae_version", "grade_source",
                        "onset_date", "end_date", "serious", "attributed_drug", "dates_imputed"),
     "time_to_event": ("patient_id", "parameter", "label", "start_date", "days", "event_date", "censored"),
+    "mutations": ("patient_id", "date", "method", "mutation"),
+    "karyotypes": ("patient_id", "date", "finding", "ph_positive"),
     "eln_assessments": ASSESSMENT_COLUMNS,
     "patient_summary": SUMMARY_COLUMNS,
 }
@@ -47,6 +49,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 OPTIONAL: dict[str, object] = {
     "promyelocytes_pct": None, "immature_granulocytes_pct": None, "age_at_entry": None, "last_contact_date": None,
     "dates_imputed": False, "date_imputed": False, "grade_source": "CTCAE",
+    "neutrophils": None, "fish_pct": None, "fish_nuclei": None, "method": None, "ph_positive": True,  # schema 5
 }
 
 
@@ -162,7 +165,11 @@ def read_frames(path: str | Path) -> tuple[dict[str, pd.DataFrame], str]:
                 frames[table] = empty_frame(table)  # a table added after the file was written
                 continue
             cols = [c for c in COLUMNS[table] if c in have]
-            frames[table] = con.execute(f"SELECT {', '.join(cols)} FROM {table}").df()  # noqa: S608 (fixed names)
+            frame = con.execute(f"SELECT {', '.join(cols)} FROM {table}").df()  # noqa: S608 (fixed names)
+            for c in frame.columns:  # dates as the importer gives them, so that old and new rows concatenate
+                if c.endswith("date"):
+                    frame[c] = pd.to_datetime(frame[c]).dt.date
+            frames[table] = frame
         if "source" in frames["responses"]:
             frames["responses"] = frames["responses"][frames["responses"]["source"] == "recorded"]
         row = con.execute("SELECT value FROM meta WHERE key = 'source'").fetchone() if columns_of(con, "meta") else None

@@ -14,6 +14,8 @@ KEYS: dict[str, tuple[str, ...]] = {
     "labs": ("patient_id", "date"),
     "responses": ("patient_id", "date", "kind"),
     "time_to_event": ("patient_id", "parameter"),
+    "mutations": ("patient_id", "date", "mutation"),
+    "karyotypes": ("patient_id", "date", "finding", "ph_positive"),
 }
 
 

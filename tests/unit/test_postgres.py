@@ -18,6 +18,7 @@ from cmltrack.db import postgres
 from cmltrack.db import queries as q
 from cmltrack.db.connection import DEMO_SOURCE, open_readonly, schema_version
 from cmltrack.db.lock import DatabaseBusy, writer_lock
+from cmltrack.db.schema import SCHEMA_VERSION
 from cmltrack.db.store import migrate_database, read_frames, upgrade_database, write_database
 from cmltrack.filters import CohortFilter
 from cmltrack.ingest.plan import import_sources
@@ -98,7 +99,7 @@ def test_migrate_copies_every_table_and_verifies_the_counts(demo_db, new_registr
     assert postgres.row_counts(url) == expected
     assert expected["labs"] > 500 and expected["eln_assessments"] > 0
     with open_readonly(url) as pg:
-        assert schema_version(pg) == 4 and q.database_source(pg) == DEMO_SOURCE
+        assert schema_version(pg) == SCHEMA_VERSION and q.database_source(pg) == DEMO_SOURCE
     # a registry that holds patients is overwritten only when asked, and then replaced rather than added to
     again = subprocess.run([sys.executable, "-m", "cmltrack", "migrate", "--db", str(demo_db), "--to", url],
                            cwd=ROOT, capture_output=True, text=True, timeout=120)
@@ -220,7 +221,7 @@ def test_an_older_registry_is_upgraded_in_place(registry):
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     with open_readonly(registry) as con:
-        assert schema_version(con) == 4 and q.count_patients(con, CohortFilter()) == (21, 21)
+        assert schema_version(con) == SCHEMA_VERSION and q.count_patients(con, CohortFilter()) == (21, 21)
 
 
 def test_addresses_never_show_a_password():
@@ -405,7 +406,7 @@ def test_a_schema_upgrade_waits_for_page_runs_then_says_busy(registry, monkeypat
     assert fingerprint(registry) == before
     upgrade_database(registry)
     with open_readonly(registry) as con:
-        assert schema_version(con) == 4 and q.count_patients(con, CohortFilter()) == (21, 21)
+        assert schema_version(con) == SCHEMA_VERSION and q.count_patients(con, CohortFilter()) == (21, 21)
 
 
 def test_a_server_encoding_that_cannot_store_the_data_is_refused_and_nothing_is_written(odd_databases, frames):
