@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from cmltrack.derive.lab_grades import lab_grades
 from cmltrack.figures.export import html, image, images_available
 from cmltrack.figures.patient import build_patient_timeline
 from cmltrack.figures.swimmer import SORTS, order_lanes
@@ -85,11 +86,15 @@ page_html.download_button("HTML", lambda: html(figure, f"{name}: course"), file_
                           mime="text/html", on_click="ignore", icon=":material/download:")
 st.caption(f"Responses derived from the labs by {rules} (shaded: {rules} warning and failure zones of BCR::ABL1 "
            "from the start of the imatinib line; open triangles: undetectable BCR::ABL1 at the assay's sensitivity; "
-           "orange bands: accelerated or blast phase). Hover a marrow for Ph+ % and the metaphases counted.")
+           "orange bands: accelerated or blast phase). Hover a marrow for Ph+ % and the metaphases counted, a blood "
+           "count for its CTCAE grade derived from the labs, a mutation or ACA marker for what was found.")
 
 visits_tab, ae_tab, treatment_tab, meds_tab = st.tabs(["Visits and labs", "Adverse events", "Treatment",
                                                        "Concomitant medications"])
-for tab, frame, name in ((visits_tab, labs, "visits"), (ae_tab, aes, "adverse_events"),
+with visits_tab:
+    st.caption("Columns ending *grade_from_labs*: the CTCAE v5.0 grade of that count, derived from the labs (default "
+               "lower limits of normal), not a recorded adverse event.")
+for tab, frame, name in ((visits_tab, lab_grades(labs), "visits"), (ae_tab, aes, "adverse_events"),
                          (treatment_tab, segments, "treatment"), (meds_tab, meds, "concomitant_medications")):
     with tab:
         if frame.empty:

@@ -3,7 +3,7 @@ the SDTM IG's variable names and CDISC Controlled Terminology test codes, for im
 
 LB: three visits of two subjects with a blood count (WBC 10^9/L, HGB g/dL, PLAT 10^9/L) and a differential, as
 percentages (BLASTLE, BASOLE, PROMYLE, MYCYLE, METAMYLE) for one subject and absolute counts (BLAST, BASO in 10^9/L)
-for the other; neutrophils (NEUT, no column in labs), a creatinine (chemistry) and one test NOT DONE.
+for the other; neutrophils (NEUT, 10^9/L), a creatinine (chemistry, no column in labs) and one test NOT DONE.
 CM: four medications, one with a partial start (2014-02), one without a start, one ongoing.
 """
 

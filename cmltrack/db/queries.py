@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from cmltrack.clinical.genetics import HIGH_RISK_ACA, NONE
 from cmltrack.clinical.responses import FAMILIES, FAMILY
 from cmltrack.db.connection import Connection
 from cmltrack.derive import TKIS
@@ -170,7 +171,8 @@ def events_for(con: Connection, patient_ids: Sequence[str], guideline: str = "EL
     """Responses and adverse events of the given patients, as one event table.
 
     Responses are those derived from the labs under ``guideline`` in the families the patient's labs measure,
-    recorded ones elsewhere. Columns: patient_id, date, end_date, kind (response code or 'AE'), source, grade,
+    recorded ones elsewhere; mutations found and karyotype abnormalities are events too (kind MUTATION, ACA_HR or
+    ACA, named in term). Columns: patient_id, date, end_date, kind (response code, 'AE', ...), source, grade,
     grade_source ('CTCAE', or 'severity' when mapped from mild/moderate/severe), term (AE: MedDRA term, else
     verbatim), meddra_pt, drug, imputed (a partial source date was completed).
     """
@@ -185,8 +187,25 @@ def events_for(con: Connection, patient_ids: Sequence[str], guideline: str = "EL
                    coalesce(meddra_pt, term), meddra_pt, attributed_drug, dates_imputed
             FROM adverse_events WHERE patient_id = ANY(?::VARCHAR[])
               AND onset_date IS NOT NULL  -- an event of unknown onset has no place on a time axis
+            {_GENETIC_EVENTS}
             ORDER BY 1, 2, 4, 5, 8, 6, 3""",  # noqa: S608 (fixed SQL text; values are bound)
-        [ids, guideline, ids]).df()
+        [ids, guideline, ids, ids, ids]).df()
+
+
+# mutations found (kind MUTATION) and karyotype abnormalities (ACA_HR: high-risk in Ph+ cells, ELN 2020; else ACA),
+# named in term; tests that found none are not events
+_HIGH_RISK = ", ".join(f"'{code}'" for code in HIGH_RISK_ACA)
+_GENETIC_EVENTS = f"""
+    UNION ALL
+    SELECT patient_id, date, NULL::DATE, 'MUTATION', 'recorded', NULL::INTEGER, NULL::VARCHAR,
+           mutation || ' (' || coalesce(method, 'method not given') || ')', NULL::VARCHAR, NULL::VARCHAR, FALSE
+    FROM mutations WHERE patient_id = ANY(?::VARCHAR[]) AND mutation <> '{NONE}'
+    UNION ALL
+    SELECT patient_id, date, NULL::DATE, CASE WHEN ph_positive AND finding IN ({_HIGH_RISK}) THEN 'ACA_HR' ELSE 'ACA'
+           END, 'recorded', NULL::INTEGER, NULL::VARCHAR,
+           finding || CASE WHEN ph_positive THEN ' in Ph+ cells' ELSE ' in Ph- cells' END, NULL::VARCHAR,
+           NULL::VARCHAR, FALSE
+    FROM karyotypes WHERE patient_id = ANY(?::VARCHAR[]) AND finding <> 'none'"""  # noqa: S608 (fixed constants)
 
 
 def comparable_responses(con: Connection, patient_ids: Sequence[str], guideline: str) -> pd.DataFrame:

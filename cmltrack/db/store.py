@@ -32,12 +32,14 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "treatments": ("patient_id", "drug", "dose_mg", "start_date", "end_date", "reason_stopped", "dates_imputed"),
     "labs": ("patient_id", "date", "wbc", "hb", "platelets", "blasts_pct", "promyelocytes_pct",
              "immature_granulocytes_pct", "basophils_pct", "spleen_cm", "bcr_abl1_is_pct", "abl1_copies", "ph_pos_pct",
-             "metaphases"),
+             "metaphases", "neutrophils", "fish_pct", "fish_nuclei"),
     "responses": ("patient_id", "date", "kind", "source", "guideline", "date_imputed"),
     "adverse_events": ("patient_id", "term", "meddra_pt", "ctcae_grade", "ctcae_version", "grade_source",
                        "onset_date", "end_date", "serious", "attributed_drug", "dates_imputed", "relatedness",
                        "onset_precision"),
     "time_to_event": ("patient_id", "parameter", "label", "start_date", "days", "event_date", "censored"),
+    "mutations": ("patient_id", "date", "method", "mutation"),
+    "karyotypes": ("patient_id", "date", "finding", "ph_positive"),
     "concomitant_medications": ("patient_id", "term", "decoded", "indication", "start_date", "end_date",
                                 "dates_imputed"),
     "eln_assessments": ASSESSMENT_COLUMNS,
@@ -50,7 +52,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 OPTIONAL: dict[str, object] = {
     "promyelocytes_pct": None, "immature_granulocytes_pct": None, "age_at_entry": None, "last_contact_date": None,
     "dates_imputed": False, "date_imputed": False, "grade_source": "CTCAE",
-    # schema 5
+    "neutrophils": None, "fish_pct": None, "fish_nuclei": None, "method": None, "ph_positive": True,  # schema 5
+    # schema 6
     "arm": None, "actual_arm": None, "died": None, "death_date": None, "relatedness": None, "onset_precision": None,
     "serious": None,
 }
@@ -228,6 +231,7 @@ def read_frames(path: str | Path) -> tuple[dict[str, pd.DataFrame], str]:
                 frames[table] = empty_frame(table)  # a table added after the file was written
                 continue
             cols = [c for c in COLUMNS[table] if c in have]
+            # dates as the importer gives them, so that old and new rows concatenate
             frames[table] = with_plain_dates(con.execute(f"SELECT {', '.join(cols)} FROM {table}").df())  # noqa: S608
         if "source" in frames["responses"]:
             frames["responses"] = frames["responses"][frames["responses"]["source"] == "recorded"]

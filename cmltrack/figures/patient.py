@@ -18,11 +18,13 @@ from plotly.subplots import make_subplots
 
 from cmltrack.clinical import milestones
 from cmltrack.clinical.timeline import visit_phase
+from cmltrack.derive.lab_grades import SUFFIX, grade_text, lab_grades
 from cmltrack.figures.palette import AE_GRADE_COLOURS, GLYPHS, OKABE_ITO, SEVERITY_WORDS, dose_shade, drug_label
 from cmltrack.privacy.pseudonyms import ae_label, coded_reason
 from cmltrack.timeaxis import ANCHORS, MONTH_DAYS, months_between
 
-ROWS = ("Treatment", "Response", "Adverse events", "BCR::ABL1 IS (%)", "Ph+ metaphases (%)", "WBC (x10^9/L)",
+ROWS = ("Treatment", "Response", "Adverse events", "BCR::ABL1 IS (%)", "Ph+ metaphases (%)",
+        "WBC, neutrophils (x10^9/L)",
         "Platelets (x10^9/L)", "Hb (g/L)")
 #: BCR::ABL1 axis: 0.001% to 100% (values above 100% are drawn at the top edge, their value on hover).
 BCR_RANGE = (-3.3, 2.3)
@@ -84,10 +86,17 @@ def _responses(fig: go.Figure, events: pd.DataFrame, clock: _Clock, scale: float
         rows, g = ev[ev["kind"] == kind], GLYPHS[kind]
         fig.add_trace(go.Scatter(
             x=rows["x"], y=[g.group] * len(rows), mode="markers", name=g.label, legendgroup=g.group,
-            legendgrouptitle_text=g.group, customdata=clock.fmt(rows["date"]),
+            legendgrouptitle_text=g.group,
+            customdata=np.column_stack([clock.fmt(rows["date"]), _detail(rows)]),
             marker=dict(symbol=g.symbol, color=g.color, size=(g.size + 2) * scale,
                         line=dict(color=g.line_color, width=1.2)),
-            hovertemplate=f"<b>{g.label}</b><br>%{{customdata}}<extra></extra>"), row=2, col=1)
+            hovertemplate=f"<b>{g.label}</b>%{{customdata[1]}}<br>%{{customdata[0]}}<extra></extra>"), row=2, col=1)
+
+
+def _detail(rows: pd.DataFrame) -> pd.Series:
+    """': T315I (Sanger)' for a mutation or an ACA (its name is in ``term``); '' for a response."""
+    term = rows["term"] if "term" in rows else pd.Series(None, index=rows.index, dtype=object)
+    return (": " + term.astype("string")).fillna("").astype(str)
 
 
 def drawn_onset(aes: pd.DataFrame, record_start: pd.Timestamp | None = None) -> pd.Series:
@@ -270,26 +279,36 @@ def _cytogenetics(fig: go.Figure, labs: pd.DataFrame, clock: _Clock) -> None:
 
 
 def _counts(fig: go.Figure, labs: pd.DataFrame, clock: _Clock) -> None:
-    lines = {"wbc": (6, (10,)), "platelets": (7, (100, 450)), "hb": (8, (100,))}
-    for column, (row, refs) in lines.items():
-        c = labs[labs[column].notna()].assign(x=lambda d: clock.x(d["date"]))
+    """WBC (and neutrophils), platelets and haemoglobin; hover gives the CTCAE grade derived from each count."""
+    lines = {"wbc": (6, (10,), "WBC (x10^9/L)"), "neutrophils": (6, (), "Neutrophils (x10^9/L)"),
+             "platelets": (7, (100, 450), "Platelets (x10^9/L)"), "hb": (8, (100,), "Hb (g/L)")}
+    graded = lab_grades(labs)
+    for column, (row, refs, label) in lines.items():
+        if column not in graded:
+            continue
+        c = graded[graded[column].notna()].assign(x=lambda d: clock.x(d["date"]))
         if c.empty:
             continue
-        fig.add_trace(go.Scatter(x=c["x"], y=c[column], mode="lines+markers", showlegend=False, name=column,
-                                 line=dict(color="#444444", width=1.5), marker=dict(size=5),
-                                 customdata=clock.fmt(c["date"]),
-                                 hovertemplate=f"%{{customdata}}<br>{ROWS[row - 1]} %{{y:g}}<extra></extra>"),
+        custom = np.column_stack([clock.fmt(c["date"]), grade_text(column, c[column + SUFFIX])])
+        fig.add_trace(go.Scatter(x=c["x"], y=c[column], mode="lines+markers", showlegend=False, name=label,
+                                 line=dict(color="#444444" if column != "neutrophils" else OKABE_ITO["blue"],
+                                           width=1.5, dash="solid" if column != "neutrophils" else "dot"),
+                                 marker=dict(size=5), customdata=custom,
+                                 hovertemplate=f"%{{customdata[0]}}<br>{label} %{{y:g}}%{{customdata[1]}}"
+                                               "<extra></extra>"),
                       row=row, col=1)
         for ref in refs:
             fig.add_hline(y=ref, line=dict(color="#AAAAAA", width=1, dash="dot"), row=row, col=1)
 
 
-def _phases(fig: go.Figure, labs: pd.DataFrame, anchor: pd.Timestamp) -> None:
-    """Shade accelerated and blast phase periods (ELN phase of each visit, platelets not used on therapy)."""
+def _phases(fig: go.Figure, labs: pd.DataFrame, anchor: pd.Timestamp, aca_since: pd.Timestamp | None = None) -> None:
+    """Shade accelerated and blast phase periods (ELN phase of each visit, platelets not used on therapy; from
+    ``aca_since``, the first high-risk ACA in Ph+ cells, at least accelerated)."""
     visits = labs.sort_values("date").to_dict("records")
     current, since = None, None
     for v in visits + [None]:
-        ph = None if v is None else visit_phase(v)
+        aca = v is not None and aca_since is not None and pd.Timestamp(v["date"]) >= aca_since
+        ph = None if v is None else visit_phase(v, aca)
         if v is not None and ph is None:
             continue
         if ph != current or v is None:
@@ -310,7 +329,8 @@ def build_patient_timeline(patient: pd.Series, segments: pd.DataFrame, labs: pd.
     """The patient's course; ``patient`` holds the anchor dates (thal_start_date, im_start_date, diagnosis_date)
     and last_visit_date. ``calendar=False`` gives hover times as months since the anchor (presentation mode);
     ``scale`` enlarges text and markers; without calendar dates, free text (stop reasons, verbatim AE terms) is
-    shown only as categories and preferred terms. ``meds``: concomitant medications (a lane each, grey, in the
+    shown only as categories and preferred terms. Mutations and ACA (kinds MUTATION, ACA_HR, ACA of ``events``)
+    are drawn in the Response row, named on hover. ``meds``: concomitant medications (a lane each, grey, in the
     treatment row; named in the hover of the adverse events that began while they were taken)."""
     if anchor not in ANCHORS:
         raise ValueError(f"anchor must be one of {list(ANCHORS)}, got {anchor!r}")
@@ -325,7 +345,9 @@ def build_patient_timeline(patient: pd.Series, segments: pd.DataFrame, labs: pd.
     ae_terms = max(ae_label(timed["meddra_pt"], timed["term"], not calendar).nunique() if len(timed) else 0, 1)
     med_lanes = medication_lanes(meds, calendar).nunique() if meds is not None and len(meds) else 0
     drugs = max((segments["drug"].nunique() if len(segments) else 0) + med_lanes, 1)
-    heights = [0.35 * drugs, 0.3, 0.25 * ae_terms, 1.6, 0.7, 0.5, 0.5, 0.5]
+    marker_rows = max(events.loc[events["kind"] != "AE", "kind"].map(
+        lambda k: GLYPHS[k].group if k in GLYPHS else None).nunique() if len(events) else 0, 2)
+    heights = [0.35 * drugs, 0.15 * marker_rows, 0.25 * ae_terms, 1.6, 0.7, 0.5, 0.5, 0.5]
     fig = make_subplots(rows=len(ROWS), cols=1, shared_xaxes=True, vertical_spacing=0.012,
                         row_heights=heights, subplot_titles=ROWS)
     clock = _Clock(anchor_date, calendar)
@@ -339,7 +361,8 @@ def build_patient_timeline(patient: pd.Series, segments: pd.DataFrame, labs: pd.
     _cytogenetics(fig, labs, clock)
     _counts(fig, labs, clock)
     if len(labs):
-        _phases(fig, labs, anchor_date)
+        aca = pd.to_datetime(events.loc[events["kind"] == "ACA_HR", "date"]) if len(events) else pd.Series()
+        _phases(fig, labs, anchor_date, aca.min() if len(aca) else None)
     fig.add_vline(x=0, line=dict(color="#444444", width=1.2, dash="dash"))
     px_per_unit = 150
     fig.update_layout(

@@ -147,8 +147,9 @@ def _event_traces(events: pd.DataFrame, calendar: bool, scale: float) -> list[go
     responses = responses.assign(y=_dodge(responses))
     for kind in [k for k in GLYPHS if k in set(responses["kind"])]:
         ev = responses[responses["kind"] == kind]
-        custom = np.column_stack([ev["label"], np.full(len(ev), GLYPHS[kind].label),
-                                  _when(ev["date"], ev["x"], calendar)])
+        named = GLYPHS[kind].label + (": " + ev["term"].astype("string")).fillna("") if "term" in ev else \
+            pd.Series(GLYPHS[kind].label, index=ev.index)  # a mutation or ACA names itself
+        custom = np.column_stack([ev["label"], named.astype(str), _when(ev["date"], ev["x"], calendar)])
         traces.append(_marker_trace(kind, ev["x"], ev["y"], custom,
                                     "<b>%{customdata[0]}</b><br>%{customdata[1]}<br>%{customdata[2]}", scale))
     aes = events[events["kind"] == "AE"]

@@ -14,6 +14,8 @@ KEYS: dict[str, tuple[str, ...]] = {
     "labs": ("patient_id", "date"),
     "responses": ("patient_id", "date", "kind"),
     "time_to_event": ("patient_id", "parameter"),
+    "mutations": ("patient_id", "date", "mutation"),
+    "karyotypes": ("patient_id", "date", "finding", "ph_positive"),
     # the same subject, term and onset (and sequence number, --SEQ, where the source has one) is the same event;
     # an unknown onset is a value like any other here
     "adverse_events": ("patient_id", "term", "onset_date", "_seq"),
@@ -43,18 +45,19 @@ def duplicates(table: str, frame: pd.DataFrame, columns: dict[str, dict[str, str
     if frame.empty or table not in KEYS:
         return []
     key = [k for k in KEYS[table] if k in frame]
-    needed = [k for k in key if k not in MAY_BE_MISSING and f"{table}.{k}" not in MAY_BE_MISSING]
+    needed = key[:1] + [k for k in key if k.endswith("date") and k not in MAY_BE_MISSING
+                        and f"{table}.{k}" not in MAY_BE_MISSING]
     usable = frame.dropna(subset=needed)
     dup = usable.duplicated(subset=key, keep="first")
     first = usable.reset_index().groupby(key, dropna=False, sort=False)["index"].transform("first")
     first.index = usable.index
-    dated = next((k for k in reversed(key) if k.endswith("date")), key[-1])
+    named_column = next(k for k in reversed(key) if not k.startswith("_"))
 
     def named(i: object) -> str:
         file = usable.at[i, "_file"]
         return ", ".join(_col(columns, file, k) for k in key if not pd.isna(usable.at[i, k]))
 
-    return [problem_at(usable, i, columns, dated, f"duplicate row: same {named(i)} as {_at(usable, first[i])}")
+    return [problem_at(usable, i, columns, named_column, f"duplicate row: same {named(i)} as {_at(usable, first[i])}")
             for i in usable.index[dup]]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,8 +19,9 @@ ORIGIN: tuple[str, ...] = ("_file", "_row", "_source")
 class Field:
     """One column of a target table, read from one source column.
 
-    kind: 'text', 'lower' (text, lower case), 'number', 'integer', 'date', 'flag' (Y/N), or 'code' (``codes`` maps
-    accepted spellings, upper case, to stored values). ``low``/``high`` bound numbers (inclusive); ``role`` is the
+    kind: 'text', 'lower' (text, lower case), 'number', 'integer', 'date', 'flag' (Y/N), 'code' (``codes`` maps
+    accepted spellings, upper case, to stored values) or 'named' (text passed to ``normalise``, whose ValueError
+    is the row's error). ``low``/``high`` bound numbers (inclusive); ``role`` is the
     partial-date rule of a date (cmltrack.ingest.dates).
     """
 
@@ -32,6 +34,7 @@ class Field:
     role: Role = "exact"
     codes: dict[str, object] = field(default_factory=dict)
     what: str = ""  # how a range error reads, e.g. "a percentage"
+    normalise: Callable[[str], object] | None = None  # kind 'named'
 
 
 _FLAGS = {"Y": True, "YES": True, "TRUE": True, "1": True, "N": False, "NO": False, "FALSE": False, "0": False}
@@ -71,6 +74,13 @@ def _convert(values: pd.Series, f: Field) -> tuple[pd.Series, pd.Series, pd.Seri
         unknown = ~empty & out.isna()
         accepted = ", ".join(sorted({str(k) for k in table}))
         error[unknown] = [f"unknown value {v!r}; expected one of {accepted}" for v in values[unknown]]
+    elif f.kind == "named":
+        out = pd.Series(None, index=values.index, dtype=object)
+        for i in values.index[~empty]:
+            try:
+                out[i] = f.normalise(str(values[i]).strip())
+            except ValueError as exc:
+                error[i] = str(exc).split(": ", 1)[-1]
     else:
         raise ValueError(f"unknown field kind {f.kind!r}")
     if f.required:

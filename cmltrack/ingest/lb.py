@@ -1,11 +1,12 @@
 """SDTM LB (laboratory results, one record per test) mapped onto cmltrack's labs table (one row per visit).
 
 Test codes and units are CDISC Controlled Terminology (LBTESTCD; LBSTRESU in the standard units): blood counts
-(WBC, PLAT, HGB) and the differential, as a percentage of leukocytes (BLASTLE, BASOLE, PROMYLE, MYCYLE, METAMYLE)
-or as an absolute count (BLAST, BASO, PROMY, MYCY, METAMY), converted to a percentage with the white count of the
-same visit. Immature granulocytes are promyelocytes + myelocytes + metamyelocytes (cmltrack.db.schema, labs).
-Tests without a column in labs (neutrophils, lymphocytes, chemistry, ...) are named in a note, never dropped
-silently; results marked NOT DONE are skipped.
+(WBC, PLAT, HGB, and absolute neutrophils NEUT, or NEUTLE as a percentage of the white count of the same visit)
+and the differential, as a percentage of leukocytes (BLASTLE, BASOLE, PROMYLE, MYCYLE, METAMYLE) or as an absolute
+count (BLAST, BASO, PROMY, MYCY, METAMY), converted to a percentage with the white count of the same visit.
+Immature granulocytes are promyelocytes + myelocytes + metamyelocytes (cmltrack.db.schema, labs). Tests without a
+column in labs (lymphocytes, chemistry, ...) are named in a note, never dropped silently; results marked NOT DONE
+are skipped.
 """
 
 from __future__ import annotations
@@ -27,9 +28,12 @@ COUNT_UNITS: dict[str, dict[str, float]] = {
     "wbc": {**dict.fromkeys(_PER_NL, 1.0), **dict.fromkeys(_PER_UL, 0.001)},
     "platelets": {**dict.fromkeys(_PER_NL, 1.0), **dict.fromkeys(_PER_UL, 0.001)},
     "hb": {"G/L": 1.0, "G/DL": 10.0, "MMOL/L": 16.114},
+    "neutrophils": {**dict.fromkeys(_PER_NL, 1.0), **dict.fromkeys(_PER_UL, 0.001)},
 }
 #: LBTESTCD -> labs column, for counts.
-COUNTS: dict[str, str] = {"WBC": "wbc", "PLAT": "platelets", "HGB": "hb"}
+COUNTS: dict[str, str] = {"WBC": "wbc", "PLAT": "platelets", "HGB": "hb", "NEUT": "neutrophils"}
+#: Neutrophils as a percentage of leukocytes (stored as a count with the visit's white count).
+NEUTROPHIL_PCT = "NEUTLE"
 #: Differential: (percentage code, absolute code) -> labs column(s) it adds to.
 DIFFERENTIAL: dict[str, tuple[str, str]] = {
     "blasts_pct": ("BLASTLE", "BLAST"), "basophils_pct": ("BASOLE", "BASO"),
@@ -65,7 +69,7 @@ def map_lb(ds: Dataset, f: pd.DataFrame) -> Mapped:
             else pd.Series(pd.NA, index=f.index, dtype="string"))
     percent_codes = {p for p, _ in (*DIFFERENTIAL.values(), *IMMATURE.values())}
     absolute_codes = {a for _, a in (*DIFFERENTIAL.values(), *IMMATURE.values())}
-    known = set(COUNTS) | percent_codes | absolute_codes
+    known = set(COUNTS) | percent_codes | absolute_codes | {NEUTROPHIL_PCT}
     other = ~code.isin(list(known))
     if other.any():
         listed = ", ".join(f"{c} ({n})" for c, n in code[other].value_counts().sort_index().items())
@@ -104,6 +108,8 @@ def map_lb(ds: Dataset, f: pd.DataFrame) -> Mapped:
     for test, column in COUNTS.items():
         out[column] = wide[test] if test in wide else float("nan")
     wbc = out["wbc"]
+    if NEUTROPHIL_PCT in wide:
+        out["neutrophils"] = out["neutrophils"].fillna(wide[NEUTROPHIL_PCT] * wbc / 100)
     parts = {}
     for column, (pct, absolute) in {**DIFFERENTIAL, **IMMATURE}.items():
         percent = wide[pct] if pct in wide else pd.Series(float("nan"), index=wide.index)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import streamlit as st
 
-from cmltrack.clinical.milestones import GUIDELINES
+from cmltrack.clinical.milestones import GUIDELINES, UNVERIFIED
 from cmltrack.db.connection import DEMO_SOURCE, Connection
 from cmltrack.filters import BEST_RESPONSES, EUTOS_GROUPS, PHASES, SEXES, STATUSES, CohortFilter, best_response_label
 from cmltrack.ui import board
@@ -79,8 +79,11 @@ def render_filters(con: Connection) -> CohortFilter:
     bar.segmented_control("ELN recommendations", GUIDELINES, default="ELN2020", required=True, key="rules",
                           format_func=guideline_label, bind="query-params",
                           help="Derives responses, losses (MMR loss confirmation) and milestone classifications. "
-                               "ELN 2020: Hochhaus, Leukemia 2020;34:966. ELN 2013: Baccarani, Blood 2013;122:872. "
-                               "ELN 2009: Baccarani, J Clin Oncol 2009;27:6041.")
+                               "ELN 2025: Apperley, Leukemia 2025;39:1797. ELN 2020: Hochhaus, Leukemia "
+                               "2020;34:966. ELN 2013: Baccarani, Blood 2013;122:872. ELN 2009: Baccarani, J Clin "
+                               "Oncol 2009;27:6041.")
+    if current_guideline() in UNVERIFIED:
+        bar.caption(f"{guideline_label(current_guideline())}: {UNVERIFIED[current_guideline()]}.")
     st.session_state["cohort_filter"] = cohort_filter
     st.session_state["cohort_total"] = total
     return cohort_filter

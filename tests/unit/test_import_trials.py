@@ -262,10 +262,10 @@ def test_sdtm_lb_and_cm(tmp_path, existing):
     plan = import_sources(existing, [REALDATA / "pharmaversesdtm/dm.rda", tmp_path / "lb.csv", tmp_path / "cm.csv"],
                           mode="replace")
     assert plan.counts["labs"] == 5 and plan.counts["concomitant_medications"] == 4
-    assert "lb.csv: 5 records of tests labs has no column for are not imported: CREAT (2), NEUT (3)" in plan.notes
+    assert "lb.csv: 2 records of tests labs has no column for are not imported: CREAT (2)" in plan.notes
     labs = _rows(existing, "SELECT patient_id, date::VARCHAR, wbc, hb, platelets, blasts_pct, basophils_pct, "
-                           "immature_granulocytes_pct FROM labs ORDER BY 1, 2")
-    assert labs[0] == ("01-701-1015", "2014-01-02", 12.4, 118.0, 480.0, 3.0, 6.0, 4.0)  # HGB 11.8 g/dL = 118 g/L
+                           "immature_granulocytes_pct, neutrophils FROM labs ORDER BY 1, 2")
+    assert labs[0] == ("01-701-1015", "2014-01-02", 12.4, 118.0, 480.0, 3.0, 6.0, 4.0, 7.44)  # HGB 11.8 g/dL
     assert labs[3][:7] == ("01-701-1023", "2012-08-10", 20.0, 128.0, 600.0, 2.0, 5.0)  # 0.4 and 1.0 of 20 x10^9/L
     assert labs[4][5:7] == pytest.approx((100 * 0.4 / 9.5, 100 * 1.0 / 9.5))
     meds = _rows(existing, "SELECT decoded, start_date::VARCHAR, end_date::VARCHAR, dates_imputed FROM "

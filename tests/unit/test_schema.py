@@ -52,6 +52,14 @@ def db():
     "INSERT INTO patients (patient_id, sex) VALUES ('P2', 'X')",
     "INSERT INTO patients (patient_id, sex, im_status) VALUES ('P2', 'F', 'refractory')",
     "INSERT INTO patients (patient_id, sex, phase_at_diagnosis) VALUES ('P2', 'F', 'XP')",
+    # schema 5 (issue 16)
+    "INSERT INTO labs (patient_id, date, fish_pct) VALUES ('P1', DATE '2010-01-01', 100.5)",
+    "INSERT INTO labs (patient_id, date, fish_nuclei) VALUES ('P1', DATE '2010-01-01', -200)",
+    "INSERT INTO labs (patient_id, date, neutrophils) VALUES ('P1', DATE '2010-01-01', -1)",
+    "INSERT INTO mutations VALUES ('P1', DATE '2010-01-01', 'Sanger', 't315i')",
+    "INSERT INTO mutations VALUES ('NOPE', DATE '2010-01-01', 'Sanger', 'T315I')",
+    "INSERT INTO karyotypes VALUES ('P1', DATE '2010-01-01', '', TRUE)",
+    "INSERT INTO eln_assessments VALUES ('P1', 'ELN2030', '3', DATE '2010-04-01', 3, 'optimal', 5, NULL, TRUE)",
     PATIENT,  # duplicate key
 ])
 def test_constraint_rejects_bad_row(db, sql):
