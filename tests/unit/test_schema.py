@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from cmltrack.db.schema import create_schema
-from cmltrack.db.store import write_database
+from cmltrack.db.store import RowsRefused, write_database
 
 T = "INSERT INTO treatments (patient_id, drug, dose_mg, start_date, end_date, reason_stopped) VALUES "
 PATIENT = "INSERT INTO patients (patient_id, sex) VALUES ('P1', 'F')"
@@ -88,8 +88,9 @@ def test_failed_write_leaves_the_existing_file_byte_for_byte(tmp_path, frames):
     before = _digest(target)
     bad = {k: v.copy() for k, v in frames.items()}
     bad["adverse_events"].loc[5, "ctcae_grade"] = 7
-    with pytest.raises(duckdb.ConstraintException):
+    with pytest.raises(RowsRefused, match="ctcae_grade BETWEEN 1 AND 5") as refused:
         write_database(target, bad, source="test")
+    assert refused.value.table == "adverse_events"
     assert _digest(target) == before
     # no temporary file left behind (the writer lock file stays, empty of data)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["db.duckdb", "db.duckdb.lock"]
