@@ -57,23 +57,21 @@ def test_synthetic_cohort_writes_and_filters(tmp_path):
 
 PARALLEL_CHECK = """
 import pandas as pd
-from cmltrack import derive
+from cmltrack.derive import responses as r
 from cmltrack.cohorts.synthetic import synthetic_frames
 
 frames = synthetic_frames(120, seed=5)
-one = derive.derived_responses_and_assessments(frames)
-many = derive._in_workers(
-    [c for _, c in frames["labs"].sort_values(["patient_id", "date"]).assign(
-        date=lambda f: pd.to_datetime(f["date"]).dt.date).groupby(
-        frames["labs"]["patient_id"].rank(method="dense").astype(int) // 30)],
-    {p: d.date() for p, d in derive._tki_line_start(frames["treatments"]).items()}, derive.genetic_findings(frames),
-    None)
-events = pd.DataFrame([e for r in many for e in r[0]], columns=one[0].columns).drop_duplicates()
-assessments = pd.DataFrame([a for r in many for a in r[1]], columns=one[1].columns)
+one = r.derived_responses_and_assessments(frames)
+r.CHUNK_PATIENTS = 30
+ids, items = r.classified_visits(frames["labs"])
+line_start = {p: d.date() for p, d in r.tki_line_start(frames["treatments"]).items()}
+many = r._in_workers(r._chunks(ids, items, line_start, r.genetic_findings(frames)), None)
+events = pd.DataFrame([e for x in many for e in x[0]], columns=one[0].columns).drop_duplicates()
+assessments = pd.DataFrame([a for x in many for a in x[1]], columns=one[1].columns)
 key = lambda f: f.sort_values(list(f.columns[:4])).reset_index(drop=True)
 pd.testing.assert_frame_equal(key(one[0]), key(events))
 pd.testing.assert_frame_equal(key(one[1]), key(assessments))
-print("same", len(events), len(assessments))
+print("same", len(many), len(events), len(assessments))
 """
 
 
