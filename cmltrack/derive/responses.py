@@ -18,9 +18,10 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from cmltrack.clinical.assessments import Cohort
 from cmltrack.clinical.genetics import Finding
 from cmltrack.clinical.milestones import GUIDELINES, SAME_RULES_AS
-from cmltrack.clinical.timeline import Course, course_events, karyotype_dates
+from cmltrack.clinical.timeline import course_events, karyotype_dates
 from cmltrack.clinical.visits import VisitClass, classify_visits
 
 log = logging.getLogger("cmltrack")
@@ -33,6 +34,14 @@ TKIS: tuple[str, ...] = ("imatinib", "dasatinib", "nilotinib", "bosutinib", "pon
 #: Patients per chunk of the derivation; above PARALLEL_FROM patients, chunks run in worker processes.
 CHUNK_PATIENTS = 5000
 PARALLEL_FROM = 20_000
+
+#: The guidelines whose rules are derived (a guideline with another's rules to the letter takes its results).
+RULE_SETS: tuple[str, ...] = tuple(g for g in GUIDELINES if g not in SAME_RULES_AS)
+
+
+def _rules(guideline: str) -> str:
+    return SAME_RULES_AS.get(guideline, guideline)
+
 
 #: One chunk's input: (patient id, first and last row in ``items``) per patient, the classified visits, each
 #: patient's TKI line start and genetic findings.
@@ -63,46 +72,43 @@ def genetic_findings(frames: dict[str, pd.DataFrame]) -> dict[str, list[Finding]
     return {pid: sorted(found, key=lambda f: (f.date, f.test, f.value)) for pid, found in out.items()}
 
 
-def classified_visits(labs: pd.DataFrame) -> tuple[np.ndarray, list[VisitClass]]:
-    """The labs in patient and date order, classified: (patient id of each visit, the visits)."""
+def classified_visits(labs: pd.DataFrame) -> pd.DataFrame:
+    """The labs in patient and date order, classified (visits.classify_visits) beside patient_id and date."""
     labs = labs.sort_values(["patient_id", "date"], kind="stable")
-    dates = pd.to_datetime(labs["date"]).dt.date
-    c = classify_visits(labs)
+    days = pd.to_datetime(labs["date"]).to_numpy("datetime64[D]")
+    return classify_visits(labs).assign(patient_id=labs["patient_id"].to_numpy(), date=days.astype(object))
 
-    def objects(values: pd.Series) -> list:
-        return values.astype(object).where(values.notna(), None).tolist()
 
-    columns = [dates.tolist(), objects(c["chr"]), c["ph_positive"].tolist(), objects(c["cyto"]),
-               objects(c["ph_value"]), objects(c["bcr"]), objects(c["depth"]), objects(c["phase"])]
-    return labs["patient_id"].to_numpy(), list(map(VisitClass._make, zip(*columns)))
+def _objects(values: pd.Series) -> list:
+    """Values as Python objects, None where missing (NaN, None)."""
+    return [None if x is None or x != x else x for x in values.tolist()]
+
+
+def _visit_items(visits: pd.DataFrame) -> list[VisitClass]:
+    """The visits as VisitClass fields (plain tuples: course_events reads them by position)."""
+    columns = [visits["date"].tolist(), _objects(visits["chr"]), visits["ph_positive"].tolist(),
+               _objects(visits["cyto"]), _objects(visits["ph_value"]), _objects(visits["bcr"]),
+               _objects(visits["depth"]), _objects(visits["phase"])]
+    return list(zip(*columns))
 
 
 def derive_patients(patients: list[tuple[str, int, int]], items: list[VisitClass], line_start: dict[str, dt.date],
-                    genetics: dict[str, list[Finding]]) -> tuple[list[tuple], list[tuple]]:
-    """Derived event rows and assessment rows of the given patients (``items[a:b]`` are each one's visits)."""
-    events, assessments = [], []
+                    genetics: dict[str, list[Finding]]) -> dict[str, list[tuple]]:
+    """The derived events of the given patients (``items[a:b]`` are each one's visits): rule set -> (patient,
+    date, kind) rows, each patient's in course_events order."""
+    events: dict[str, list[tuple]] = {g: [] for g in RULE_SETS}
     for pid, a, b in patients:
-        visits = items[a:b]
-        start, found = line_start.get(pid), genetics.get(pid, ())
-        course = None if start is None else Course(visits, start)
-        karyotypes = karyotype_dates(found, start) if found else {}
-        done: dict[str, tuple[list, list]] = {}
-        for guideline in GUIDELINES:
-            same = SAME_RULES_AS.get(guideline)
-            if same in done:  # the same rules to the letter: the same results, labelled with this guideline
-                derived, assessed = done[same]
-            else:
-                derived = course_events(visits, guideline, karyotypes)
-                assessed = [] if course is None else course.assess(guideline, derived, found)
-                done[guideline] = derived, assessed
-            events += [(pid, date, kind, "derived", guideline) for date, kind in derived]
-            assessments += [(pid, guideline, x.milestone, x.date, x.months, x.category, x.bcr_abl1_is_pct,
-                             x.ph_pos_pct, x.chr) for x in assessed]
-    return events, assessments
+        visits, found = items[a:b], genetics.get(pid, ())
+        karyotypes = karyotype_dates(found, line_start.get(pid)) if found else {}
+        for guideline in RULE_SETS:
+            events[guideline] += [(pid, date, kind) for date, kind in course_events(visits, guideline, karyotypes)]
+    return events
 
 
-def _chunks(ids: np.ndarray, items: list[VisitClass], line_start: dict[str, dt.date],
+def _chunks(visits: pd.DataFrame, line_start: dict[str, dt.date],
             genetics: dict[str, list[Finding]]) -> list[Chunk]:
+    ids = visits["patient_id"].to_numpy()
+    items = _visit_items(visits)
     firsts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]]) if len(ids) else np.array([], dtype=int)
     bounds = [*firsts.tolist(), len(ids)]
     patients = [(str(ids[a]), a, b) for a, b in zip(bounds[:-1], bounds[1:])]
@@ -116,7 +122,7 @@ def _chunks(ids: np.ndarray, items: list[VisitClass], line_start: dict[str, dt.d
     return out
 
 
-def _in_workers(chunks: list[Chunk], progress: Callable[[float], None] | None) -> list[tuple[list, list]]:
+def _in_workers(chunks: list[Chunk], progress: Callable[[float], None] | None) -> list[dict[str, list[tuple]]]:
     """The chunks derived in forked worker processes (the caller checks that this process runs no other thread)."""
     from concurrent.futures import ProcessPoolExecutor
 
@@ -135,30 +141,38 @@ def derived_responses_and_assessments(frames: dict[str, pd.DataFrame], progress:
                                       ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Responses derived from each patient's labs under every guideline, and the ELN assessments.
 
-    Patients are derived in chunks (in worker processes for large cohorts when this process runs a single
-    thread); ``progress`` hears the share done.
+    Each patient's events are derived in chunks (in worker processes for large cohorts when this process runs a
+    single thread), then the assessments of the whole cohort at once; ``progress`` hears the share done.
     """
     from concurrent.futures.process import BrokenProcessPool
 
+    report = progress or (lambda done: None)
     line_start = {pid: d.date() for pid, d in tki_line_start(frames["treatments"]).items() if not pd.isna(d)}
-    ids, items = classified_visits(frames["labs"])
-    chunks = _chunks(ids, items, line_start, genetic_findings(frames))
+    genetics = genetic_findings(frames)
+    visits = classified_visits(frames["labs"])
+    chunks = _chunks(visits, line_start, genetics)
     patients = sum(len(c[0]) for c in chunks)
-    results: list[tuple[list, list]] = []
+    report(0.1)
+    results: list[dict[str, list[tuple]]] = []
     # Workers are forked, and only from a process with no other thread (the CLI): forking a threaded server is
     # unsafe, and spawn/forkserver workers re-run the parent's __main__ (in a Streamlit server, Streamlit itself).
     if patients >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 and threading.active_count() == 1:
         try:
-            results = _in_workers(chunks, progress)
+            results = _in_workers(chunks, lambda done: report(0.1 + 0.6 * done))
         except BrokenProcessPool as exc:  # a worker died (memory, a signal): the same work, in this process
             log.warning("worker processes failed (%s); deriving in one process", exc)
             results = []
     if not results:
         for i, chunk in enumerate(chunks):
             results.append(derive_patients(*chunk))
-            if progress is not None:
-                progress((i + 1) / len(chunks))
-    events = [e for r in results for e in r[0]]
-    assessments = [a for r in results for a in r[1]]
-    derived = pd.DataFrame(events, columns=list(EVENT_COLUMNS))
-    return derived.drop_duplicates(), pd.DataFrame(assessments, columns=list(ASSESSMENT_COLUMNS))
+            report(0.1 + 0.6 * (i + 1) / len(chunks))
+    events = {g: pd.DataFrame([e for r in results for e in r[g]], columns=["patient_id", "date", "kind"])
+              for g in RULE_SETS}
+    cohort = Cohort(visits, line_start)
+    assessed = {g: cohort.assess(g, events[g], genetics) for g in RULE_SETS}
+    report(0.95)
+    derived = pd.concat([events[_rules(g)].assign(source="derived", guideline=g) for g in GUIDELINES],
+                        ignore_index=True)
+    assessments = pd.concat([assessed[_rules(g)].assign(guideline=g) for g in GUIDELINES], ignore_index=True)
+    report(1.0)
+    return derived.drop_duplicates().reset_index(drop=True), assessments.loc[:, list(ASSESSMENT_COLUMNS)]

@@ -10,7 +10,7 @@ import pandas as pd
 from cmltrack.clinical import responses as resp
 from cmltrack.clinical.evaluability import is_evaluable
 from cmltrack.clinical.scores import elts, eutos, hasford, risk_group, sokal
-from cmltrack.clinical.timeline import visit_phase
+from cmltrack.clinical.visits import classify_visits
 from cmltrack.timeaxis import months_between
 
 SUMMARY_COLUMNS: tuple[str, ...] = (
@@ -59,7 +59,8 @@ def _scores(p: pd.DataFrame) -> dict[str, pd.Series]:
     for name, (func, cols) in _SCORE_INPUTS.items():
         known = p[list(cols)].notna().all(axis=1) & (p["platelets"] > 0 if name == "elts" else True)
         values = pd.Series(np.nan, index=p.index)
-        values[known] = [func(*(float(x) for x in row)) for row in p.loc[known, list(cols)].itertuples(index=False)]
+        inputs = (p.loc[known, c].astype(float).tolist() for c in cols)
+        values[known] = [func(*row) for row in zip(*inputs)]
         group = pd.Series("unknown", index=p.index, dtype=object)
         group[known] = [risk_group(name, v) for v in values[known]]
         out[f"{name}_score"], out[f"{name}_group"] = values.round(4), group
@@ -71,8 +72,8 @@ def thalidomide_stop(treatments: pd.DataFrame) -> pd.Series:
     thal = treatments[treatments["drug"] == "thalidomide"]
     if thal.empty:
         return pd.Series(dtype="datetime64[us]")
-    grouped = thal.groupby("patient_id")["end_date"]
-    return pd.to_datetime(grouped.max()).where(~thal["end_date"].isna().groupby(thal["patient_id"]).any())
+    grouped = pd.to_datetime(thal["end_date"]).groupby(thal["patient_id"])
+    return grouped.max().where(~thal["end_date"].isna().groupby(thal["patient_id"]).any())
 
 
 def _thal_exposure(treatments: pd.DataFrame, last_visit: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -103,8 +104,9 @@ def _phase_at(labs: pd.DataFrame, when: pd.Series) -> pd.Series:
     lab = lab[lab["cut"].notna() & (lab["date"] <= lab["cut"])
               & (lab["date"] >= lab["cut"] - pd.Timedelta(days=PHASE_COUNT_MAX_DAYS))]
     latest = lab.sort_values("date").groupby("patient_id").tail(1)
-    values = {row["patient_id"]: visit_phase(row) for row in latest.to_dict("records")}
-    return pd.Series({k: v for k, v in values.items() if v is not None}, dtype=object)
+    phases = pd.Series(classify_visits(latest)["phase"].to_numpy(), index=latest["patient_id"].to_numpy(),
+                       dtype=object)
+    return phases[phases.notna()]
 
 
 #: Responses up to this long after thalidomide was stopped still count as responses to it.
@@ -115,9 +117,12 @@ def measured_families(labs: pd.DataFrame, patient_ids: pd.Index) -> pd.DataFrame
     """Per patient, whether the labs measure each response family (a column labs_<family> of booleans)."""
     out = pd.DataFrame(index=patient_ids)
     for family, columns in FAMILY_COLUMNS.items():
-        present = labs.reindex(columns=list(columns)).notna().all(axis=1) if len(labs) else pd.Series(dtype=bool)
-        measured = labs.loc[present, "patient_id"].unique() if len(labs) else []
-        out[f"labs_{family}"] = patient_ids.isin(measured)
+        if not len(labs):
+            out[f"labs_{family}"] = False
+            continue
+        present = labs.reindex(columns=list(columns)).notna().all(axis=1)
+        measured = present.groupby(labs["patient_id"].to_numpy()).any()
+        out[f"labs_{family}"] = measured.reindex(patient_ids.to_numpy(), fill_value=False).to_numpy(dtype=bool)
     return out
 
 
@@ -145,9 +150,11 @@ def _best_response(responses: pd.DataFrame, families: pd.DataFrame, thal_start: 
                      stop=pd.to_datetime(r["patient_id"].map(thal_stop)))
         late = r["stop"].notna() & (r["date"] > r["stop"] + pd.Timedelta(days=RESPONSE_AFTER_STOP_DAYS))
         r = r[r["start"].notna() & (r["date"] > r["start"]) & ~late]
-        kinds = r.groupby("patient_id")["kind"].agg(list)
-    return pd.Series({pid: resp.best_response(kinds.get(pid, []), bool(ev)) for pid, ev in evaluable.items()},
-                     dtype=object)
+        # resp.best_response for every patient at once: the deepest kind (depth = place in RESPONSE_KINDS)
+        deepest = r["kind"].map({k: resp.depth(k) for k in resp.RESPONSE_KINDS}).groupby(r["patient_id"]).max()
+        kinds = deepest.map(lambda d: resp.RESPONSE_KINDS[d - 1])
+    best = kinds.reindex(evaluable.index).astype(object).where(lambda b: b.notna(), resp.NO_RESPONSE)
+    return best.where(evaluable.astype(bool), resp.NOT_EVALUABLE)
 
 
 def rank_of(best: str) -> int:

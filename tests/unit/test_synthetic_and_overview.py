@@ -61,17 +61,18 @@ from cmltrack.derive import responses as r
 from cmltrack.cohorts.synthetic import synthetic_frames
 
 frames = synthetic_frames(120, seed=5)
+r.PARALLEL_FROM = 10**9
 one = r.derived_responses_and_assessments(frames)
-r.CHUNK_PATIENTS = 30
-ids, items = r.classified_visits(frames["labs"])
-line_start = {p: d.date() for p, d in r.tki_line_start(frames["treatments"]).items()}
-many = r._in_workers(r._chunks(ids, items, line_start, r.genetic_findings(frames)), None)
-events = pd.DataFrame([e for x in many for e in x[0]], columns=one[0].columns).drop_duplicates()
-assessments = pd.DataFrame([a for x in many for a in x[1]], columns=one[1].columns)
+r.PARALLEL_FROM, r.CHUNK_PATIENTS = 1, 30
+used = []
+workers = r._in_workers
+r._in_workers = lambda chunks, progress: used.append(len(chunks)) or workers(chunks, progress)
+many = r.derived_responses_and_assessments(frames)
+assert used == [4], used
 key = lambda f: f.sort_values(list(f.columns[:4])).reset_index(drop=True)
-pd.testing.assert_frame_equal(key(one[0]), key(events))
-pd.testing.assert_frame_equal(key(one[1]), key(assessments))
-print("same", len(many), len(events), len(assessments))
+pd.testing.assert_frame_equal(key(one[0]), key(many[0]))
+pd.testing.assert_frame_equal(key(one[1]), key(many[1]))
+print("same", len(many[0]), len(many[1]))
 """
 
 
