@@ -23,8 +23,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
-
 from cmltrack.clinical.validate import flag, number
 
 GUIDELINES: tuple[str, ...] = ("ELN2020", "ELN2025", "ELN2013", "ELN2009")
@@ -195,37 +193,6 @@ SEVERITY_ORDER: tuple[str, ...] = tuple(sorted(_SEVERITY, key=_SEVERITY.__getite
 def severity(category: str) -> int:
     """0 optimal, 1 warning, 2 suboptimal, 3 failure (`worst` picks the highest)."""
     return _SEVERITY[category]
-
-
-def _band_severity(values: np.ndarray, bands: tuple[Band, ...], above: str) -> np.ndarray:
-    """`_band` of each value, as a severity."""
-    conditions = [(values < upper) | ((values == upper) if inclusive else False) for upper, inclusive, _ in bands]
-    return np.select(conditions, [_SEVERITY[c] for _, _, c in bands], _SEVERITY[above])
-
-
-def row_severities(guideline: str, reached: np.ndarray, bcr: np.ndarray, ph: np.ndarray,
-                   chr: np.ndarray) -> np.ndarray:
-    """`row_categories` of many results at once, reduced to the severity of their `worst` (-1 where the row has no
-    criterion for any result given). ``reached``: each one's milestone (a key of RULES[guideline]); ``bcr``, ``ph``:
-    floats, NaN when not given; ``chr``: 1 / 0, -1 when not given."""
-    out = np.full(len(reached), -1, dtype=np.int8)
-    has_bcr, has_ph, has_chr = ~np.isnan(bcr), ~np.isnan(ph), chr >= 0
-    for key in np.unique(reached):
-        row, here = RULES[guideline][key], reached == key
-        if row.bcr_above is not None:
-            rows = here & has_bcr
-            out[rows] = np.maximum(out[rows], _band_severity(bcr[rows], row.bcr, row.bcr_above))
-            if row.ph_above is None and guideline in ("ELN2020", "ELN2025"):
-                rows = here & ~has_bcr & has_ph
-                equivalent = np.array([bcr_equivalent(float(x)) for x in ph[rows]], dtype=float)
-                out[rows] = np.maximum(out[rows], _band_severity(equivalent, row.bcr, row.bcr_above))
-        if row.ph_above is not None:
-            rows = here & has_ph
-            out[rows] = np.maximum(out[rows], _band_severity(ph[rows], row.ph, row.ph_above))
-        if row.no_chr is not None:
-            rows = here & has_chr
-            out[rows] = np.maximum(out[rows], np.where(chr[rows] == 1, _SEVERITY[OPTIMAL], _SEVERITY[row.no_chr]))
-    return out
 
 
 #: The "any time" rows' genetic criteria: guideline -> finding -> category.

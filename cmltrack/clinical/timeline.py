@@ -29,21 +29,27 @@ Rules (responses.py, phase.py, milestones.py, genetics.py hold the definitions):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-import numpy as np
-import pandas as pd
-
 from cmltrack.clinical import milestones
-from cmltrack.clinical.assessments import Cohort
 from cmltrack.clinical.genetics import Finding, status
 from cmltrack.clinical.phase import PHASES
+from cmltrack.clinical.units import MONTH_DAYS
 from cmltrack.clinical.visits import Visit, VisitClass, classify_visit, count_phase
 
 _DEPTHS = ("MMR", "MR4", "MR4.5", "MR5")
 _LEVEL = {name: i for i, name in enumerate(_DEPTHS)}
 _RANK = {name: i for i, name in enumerate(PHASES)}
+#: A visit this far before / after a milestone (months) may stand for it (one home: milestones).
+WINDOW_BEFORE, WINDOW_AFTER = milestones.WINDOW_BEFORE, milestones.WINDOW_AFTER
+#: How old (months) the latest result of each test may be for the latest classification.
+LATEST_MAX_AGE = {"bcr": 6.0, "ph": 12.0, "chr": 3.0}
+#: A BCR::ABL1 at or below this (%), newer than a marrow, supersedes the marrow for the latest classification
+#: (ELN 2020: CCyR corresponds to BCR::ABL1 <= 1%).
+SUPERSEDES_MARROW_AT = 1.0
+#: ELN 2020 (and 2025) at 3 months: > 10% is failure when a second result > 10% follows within 1-3 months (table 4).
+CONFIRM_ABOVE, CONFIRM_WITHIN = 10.0, (1.0, 3.0)
 #: ELN 2009 confirms a loss on this many consecutive tests.
 CONFIRMATIONS_2009 = 2
 
@@ -190,25 +196,171 @@ def _mmr_lost(guideline: str, above: list[tuple[dt.date, float]], worse_loss: bo
     return True  # ELN 2020 / 2025: a single result > 0.1%
 
 
+def _months(start: dt.date, date: dt.date) -> float:
+    return (date - start).days / MONTH_DAYS
+
+
 def assess(visits: Sequence[Visit], tki_start: dt.date, guideline: str = "ELN2020",
            events: list[tuple[dt.date, str]] | None = None, genetics: Sequence[Finding] = ()) -> list[Assessment]:
-    """ELN classification at each milestone and at the latest visit (assessments.py states the rules); milestones
-    without a usable result are left out. ``events``: the visits' derive_events under ``guideline``, when already
-    computed; ``genetics``: the patient's mutation and karyotype findings."""
+    """ELN classification at each milestone and at the latest visit; milestones without a usable result are
+    left out. ``events``: the visits' derive_events under ``guideline``, when already computed; ``genetics``: the
+    patient's mutation and karyotype findings."""
     _check(guideline)
     items = classified(visits)
     if events is None:
         events = course_events(items, guideline, karyotype_dates(genetics, tki_start) if genetics else {})
-    frame = pd.DataFrame({"patient_id": "", "date": [v.date for v in items], "chr": [v.chr for v in items],
-                          "cyto": [v.cyto for v in items],
-                          "ph_value": np.array([v.ph_value for v in items], dtype=float),
-                          "bcr": np.array([v.bcr for v in items], dtype=float)})
-    found = Cohort(frame, {"": tki_start}).assess(
-        guideline, pd.DataFrame(events, columns=["date", "kind"]).assign(patient_id=""),
-        {"": genetics} if genetics else None)
+    return Course(items, tki_start).assess(guideline, events, genetics)
 
-    def given(x: float) -> float | None:
-        return None if np.isnan(x) else float(x)
 
-    return [Assessment(a.milestone, a.date, a.months, a.category, given(a.bcr_abl1_is_pct), given(a.ph_pos_pct),
-                       a.chr) for a in found.itertuples(index=False)]
+#: Which result each test reads from a classified visit (None: the visit has no such result).
+_RESULT: dict[str, Callable[[VisitClass], object]] = {
+    "bcr": lambda v: v.bcr, "ph": lambda v: v.cyto, "chr": lambda v: v.chr,
+}
+_Picked = dict[str, "VisitClass | None"]
+
+
+class Course:
+    """One patient's classified visits (in date order) on a TKI line started at ``start``: the results each
+    milestone reads are picked once, whatever the guideline."""
+
+    def __init__(self, items: Sequence[VisitClass], start: dt.date) -> None:
+        self.items, self.start = items, start
+        origin = start.toordinal()
+        self.days = [v.date.toordinal() - origin for v in items]  # days since start (exact, as date differences)
+        self._tested = {test: [(d, v) for d, v in zip(self.days, items) if get(v) is not None]
+                        for test, get in _RESULT.items()}
+        self._nearest: dict[float, _Picked] = {}
+        self._latest_picked: tuple[_Picked, float] | None = None
+        self._latest_done = False
+
+    def nearest(self, m: float) -> _Picked:
+        """For each test, the visit with a result nearest to month ``m`` inside the milestone window."""
+        if m not in self._nearest:
+            picked: _Picked = {}
+            for test, tested in self._tested.items():
+                best, gap = None, None
+                for d, v in tested:
+                    off = d / MONTH_DAYS - m
+                    if -WINDOW_BEFORE <= off <= WINDOW_AFTER and (gap is None or abs(off) < gap):
+                        best, gap = v, abs(off)  # the earlier visit on a tie
+                picked[test] = best
+            self._nearest[m] = picked
+        return self._nearest[m]
+
+    def latest(self) -> tuple[_Picked, float] | None:
+        """The newest result of each test no older than LATEST_MAX_AGE before the last result, and when that is
+        (months on TKI); None without any result."""
+        if not self._latest_done:
+            self._latest_picked, self._latest_done = self._latest(), True
+        return self._latest_picked
+
+    def _latest(self) -> tuple[_Picked, float] | None:
+        newest = [d for d, v in zip(self.days, self.items) if v.bcr is not None or v.cyto or v.chr is not None]
+        if not newest:
+            return None
+        last = newest[-1]
+        picked: _Picked = {}
+        for test, tested in self._tested.items():
+            found = [v for d, v in tested if 0 <= (last - d) / MONTH_DAYS <= LATEST_MAX_AGE[test]]
+            picked[test] = found[-1] if found else None
+        bcr_visit = picked["bcr"]
+        if picked["ph"] is not None and bcr_visit is not None and bcr_visit.date > picked["ph"].date \
+                and bcr_visit.bcr <= SUPERSEDES_MARROW_AT:
+            picked["ph"] = None  # a later BCR::ABL1 <= 1% supersedes an older marrow
+        return picked, last / MONTH_DAYS
+
+    def assess(self, guideline: str, events: list[tuple[dt.date, str]],
+               genetics: Sequence[Finding] = ()) -> list[Assessment]:
+        """`assess` under ``guideline``, from this course's derived ``events`` and genetic findings."""
+        timed = milestones.timed_milestones(guideline)
+        history = _History(self, guideline, events, genetics)
+        out: list[Assessment] = []
+        for m in timed:
+            found = history.classify(str(int(m)), self.nearest(m), m)
+            if found is not None:
+                out.append(found)
+        latest = self.latest()
+        if latest is not None and latest[1] >= timed[0] - WINDOW_BEFORE:  # the same windows as the milestone rows
+            found = history.classify("latest", *latest)
+            if found is not None:
+                out.append(found)
+        return out
+
+
+#: Losses that stay in force until the response is reached again: loss -> (the family's events, guideline ->
+#: category while the loss stands). ELN 2013 table 5: confirmed loss of MMR is failure; ELN 2009 table 5: loss of
+#: CHR or CCyR failure, loss of MMR suboptimal (each confirmed on 2 occasions by derive_events).
+STANDING_LOSSES: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
+    "LOSS_MMR": (("LOSS_MMR", *_DEPTHS), {"ELN2013": milestones.FAILURE, "ELN2009": milestones.SUBOPTIMAL}),
+    "LOSS_CCYR": (("LOSS_CCYR", "CCYR"), {"ELN2009": milestones.FAILURE}),
+    "LOSS_CHR": (("LOSS_CHR", "CHR"), {"ELN2009": milestones.FAILURE}),
+}
+#: The response whose absence by the last milestone keeps that milestone's criterion for each test.
+TARGET = {"bcr": "MMR", "ph": "CCYR", "chr": "CHR"}
+
+
+@dataclass
+class _History:
+    """What one patient's history adds to the table row of one guideline."""
+
+    course: Course
+    guideline: str
+    events: list[tuple[dt.date, str]]
+    genetics: Sequence[Finding]
+
+    def classify(self, name: str, picked: _Picked, at: float) -> Assessment | None:
+        """The assessment named ``name`` at ``at`` months from the results picked for each test (None: no test)."""
+        start = self.course.start
+        bcr = None if picked["bcr"] is None else picked["bcr"].bcr
+        ph = None if picked["ph"] is None else picked["ph"].ph_value
+        chr_now = None if picked["chr"] is None else picked["chr"].chr
+        try:
+            row = milestones.milestone(at, self.guideline)
+        except ValueError:
+            return None  # no milestone row so long after the start
+        # the visits' results were checked as they were classified (visits.py), as milestones.classify checks them
+        found = milestones.row_categories(self.guideline, row, bcr, ph, chr_now)
+        if not found:
+            return None  # none of this milestone's tests was done near it
+        used = [v.date for v in picked.values() if v is not None]
+        date = max(used) if name == "latest" else min(used, key=lambda d: abs(_months(start, d) - at))
+        if self.guideline in ("ELN2020", "ELN2025") and row == 3 and bcr is not None and bcr > CONFIRM_ABOVE:
+            sampled, (low, high) = picked["bcr"].date, CONFIRM_WITHIN
+            later = [w.bcr for w in self.course.items if low <= _months(sampled, w.date) <= high + 1e-9]
+            if any(r is not None and r > CONFIRM_ABOVE for r in later):
+                found.append(milestones.FAILURE)  # > 10% confirmed within 1-3 months (ELN 2020, table 4)
+        if row == milestones.ANY_TIME:
+            found += self._not_reached(date, {"bcr": bcr, "ph": ph, "chr": chr_now})
+        found += self._standing_losses(date)
+        if self.genetics:
+            found += milestones.genetic_categories(self.guideline, *_fields(status(self.genetics, date, start)))
+        category = milestones.worst(found)
+        return Assessment(name, date, round(_months(start, date), 2), category, bcr, ph, chr_now)
+
+    def _not_reached(self, date: dt.date, values: dict[str, object]) -> list[str]:
+        """A test whose response was never reached keeps the last milestone's criterion (a failure at 12 months
+        is not undone by waiting)."""
+        reached = {k for d, k in self.events if d <= date}
+        last = milestones.timed_milestones(self.guideline)[-1]
+        out = []
+        for test, value in values.items():
+            if value is None or TARGET[test] in reached:
+                continue
+            alone = {"bcr": None, "ph": None, "chr": None, test: value}
+            # an empty list: the last milestone's row has no criterion for this test
+            out += milestones.row_categories(self.guideline, last, alone["bcr"], alone["ph"], alone["chr"])
+        return out
+
+    def _standing_losses(self, date: dt.date) -> list[str]:
+        out = []
+        for loss, (family, categories) in STANDING_LOSSES.items():
+            if self.guideline not in categories:
+                continue
+            seen = [k for d, k in self.events if d <= date and k in family]
+            if seen and seen[-1] == loss:
+                out.append(categories[self.guideline])
+        return out
+
+
+def _fields(found: object) -> tuple:
+    return (found.mutations, found.aca_high_risk, found.aca_other, found.aca_ph_negative)

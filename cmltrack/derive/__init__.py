@@ -1,8 +1,9 @@
 """Tables derived from the facts by the clinical rules (pure pandas; no database).
 
 Written with every database: derived responses (per ELN guideline) and ELN assessments (responses.py), the
-per-patient summary the app filters on in SQL (summary.py), and the CTCAE grades derived from blood counts
-(lab_grades.py, shown on the patient page).
+per-patient summary the app filters on in SQL (summary.py), all three at once for the whole registry or only the
+patients an import adds (tables.py); and the CTCAE grades derived from blood counts (lab_grades.py, shown on the
+patient page).
 """
 
 from __future__ import annotations
@@ -26,10 +27,11 @@ from cmltrack.derive.summary import (
     shown_responses,
     thalidomide_stop,
 )
+from cmltrack.derive.tables import DERIVED_TABLES, derived_tables, only_patients
 
 __all__ = [
     "ASSESSMENT_COLUMNS", "FAMILY_COLUMNS", "REFERENCE_GUIDELINE", "RESPONSE_AFTER_STOP_DAYS", "SUMMARY_COLUMNS",
-    "TKIS",
+    "TKIS", "DERIVED_TABLES", "derived_tables", "only_patients",
     "derive_patients", "derived_responses_and_assessments", "genetic_findings", "measured_families",
     "patient_summary", "rank_of", "shown_responses", "thalidomide_stop", "tki_line_start",
 ]

@@ -2,38 +2,34 @@
 ``responses`` where source = 'derived', and ``eln_assessments``).
 
 The labs of the whole cohort are classified at once (clinical.visits.classify_visits, vectorised); only the state
-machine of each patient's confirmations and losses, and the picking of each milestone's results, run per patient
-(clinical.timeline.course_events and Course), in chunks, in forked worker processes for large cohorts.
+machine of each patient's confirmations and losses runs per patient, over those classifications
+(clinical.timeline.course_events); the ELN assessments are then made for the whole cohort at once
+(clinical.assessments.Cohort). One process: at 100,000 patients the per-patient part is a few seconds, less than
+worker processes would spend receiving the visits and sending the events back.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import multiprocessing
-import os
-import threading
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
-from cmltrack.clinical.assessments import Cohort
 from cmltrack.clinical.genetics import Finding
 from cmltrack.clinical.milestones import GUIDELINES, SAME_RULES_AS
 from cmltrack.clinical.timeline import course_events, karyotype_dates
-from cmltrack.clinical.visits import VisitClass, classify_visits
-
-log = logging.getLogger("cmltrack")
+from cmltrack.clinical.visits import VisitClass
+from cmltrack.derive.assessments import Cohort
+from cmltrack.derive.visits import classify_visits
 
 ASSESSMENT_COLUMNS: tuple[str, ...] = (
     "patient_id", "guideline", "milestone", "date", "months", "category", "bcr_abl1_is_pct", "ph_pos_pct", "chr",
 )
 EVENT_COLUMNS: tuple[str, ...] = ("patient_id", "date", "kind", "source", "guideline")
 TKIS: tuple[str, ...] = ("imatinib", "dasatinib", "nilotinib", "bosutinib", "ponatinib", "asciminib")
-#: Patients per chunk of the derivation; above PARALLEL_FROM patients, chunks run in worker processes.
+#: Patients per chunk of the events (progress is reported after each).
 CHUNK_PATIENTS = 5000
-PARALLEL_FROM = 20_000
 
 #: The guidelines whose rules are derived (a guideline with another's rules to the letter takes its results).
 RULE_SETS: tuple[str, ...] = tuple(g for g in GUIDELINES if g not in SAME_RULES_AS)
@@ -75,20 +71,22 @@ def genetic_findings(frames: dict[str, pd.DataFrame]) -> dict[str, list[Finding]
 def classified_visits(labs: pd.DataFrame) -> pd.DataFrame:
     """The labs in patient and date order, classified (visits.classify_visits) beside patient_id and date."""
     labs = labs.sort_values(["patient_id", "date"], kind="stable")
-    days = pd.to_datetime(labs["date"]).to_numpy("datetime64[D]")
-    return classify_visits(labs).assign(patient_id=labs["patient_id"].to_numpy(), date=days.astype(object))
+    return classify_visits(labs).assign(patient_id=labs["patient_id"].to_numpy(dtype=object),
+                                        date=pd.to_datetime(labs["date"]).to_numpy("datetime64[D]"))
 
 
-def _objects(values: pd.Series) -> list:
-    """Values as Python objects, None where missing (NaN, None)."""
-    return [None if x is None or x != x else x for x in values.tolist()]
+def _floats(values: pd.Series) -> list:
+    """Floats as Python floats, None where missing."""
+    x = values.to_numpy(dtype=float)
+    return np.where(np.isnan(x), None, x).tolist()
 
 
 def _visit_items(visits: pd.DataFrame) -> list[VisitClass]:
     """The visits as VisitClass fields (plain tuples: course_events reads them by position)."""
-    columns = [visits["date"].tolist(), _objects(visits["chr"]), visits["ph_positive"].tolist(),
-               _objects(visits["cyto"]), _objects(visits["ph_value"]), _objects(visits["bcr"]),
-               _objects(visits["depth"]), _objects(visits["phase"])]
+    dates = visits["date"].to_numpy("datetime64[D]").astype(object)  # datetime.date
+    columns = [dates.tolist(), visits["chr"].tolist(), visits["ph_positive"].tolist(),
+               visits["cyto"].tolist(), _floats(visits["ph_value"]), _floats(visits["bcr"]),
+               visits["depth"].tolist(), visits["phase"].tolist()]
     return list(zip(*columns))
 
 
@@ -122,50 +120,20 @@ def _chunks(visits: pd.DataFrame, line_start: dict[str, dt.date],
     return out
 
 
-def _in_workers(chunks: list[Chunk], progress: Callable[[float], None] | None) -> list[dict[str, list[tuple]]]:
-    """The chunks derived in forked worker processes (the caller checks that this process runs no other thread)."""
-    from concurrent.futures import ProcessPoolExecutor
-
-    results = []
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=min(os.cpu_count() or 1, 8), mp_context=context) as pool:
-        futures = [pool.submit(derive_patients, *chunk) for chunk in chunks]
-        for i, future in enumerate(futures):
-            results.append(future.result())
-            if progress is not None:
-                progress((i + 1) / len(chunks))
-    return results
-
-
 def derived_responses_and_assessments(frames: dict[str, pd.DataFrame], progress: Callable[[float], None] | None = None,
                                       ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Responses derived from each patient's labs under every guideline, and the ELN assessments.
-
-    Each patient's events are derived in chunks (in worker processes for large cohorts when this process runs a
-    single thread), then the assessments of the whole cohort at once; ``progress`` hears the share done.
-    """
-    from concurrent.futures.process import BrokenProcessPool
-
+    """Responses derived from each patient's labs under every guideline, and the ELN assessments: each patient's
+    events in chunks, then the assessments of the whole cohort at once; ``progress`` hears the share done."""
     report = progress or (lambda done: None)
     line_start = {pid: d.date() for pid, d in tki_line_start(frames["treatments"]).items() if not pd.isna(d)}
     genetics = genetic_findings(frames)
     visits = classified_visits(frames["labs"])
     chunks = _chunks(visits, line_start, genetics)
-    patients = sum(len(c[0]) for c in chunks)
-    report(0.1)
-    results: list[dict[str, list[tuple]]] = []
-    # Workers are forked, and only from a process with no other thread (the CLI): forking a threaded server is
-    # unsafe, and spawn/forkserver workers re-run the parent's __main__ (in a Streamlit server, Streamlit itself).
-    if patients >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 and threading.active_count() == 1:
-        try:
-            results = _in_workers(chunks, lambda done: report(0.1 + 0.6 * done))
-        except BrokenProcessPool as exc:  # a worker died (memory, a signal): the same work, in this process
-            log.warning("worker processes failed (%s); deriving in one process", exc)
-            results = []
-    if not results:
-        for i, chunk in enumerate(chunks):
-            results.append(derive_patients(*chunk))
-            report(0.1 + 0.6 * (i + 1) / len(chunks))
+    report(0.2)
+    results = []
+    for i, chunk in enumerate(chunks):
+        results.append(derive_patients(*chunk))
+        report(0.2 + 0.5 * (i + 1) / len(chunks))
     events = {g: pd.DataFrame([e for r in results for e in r[g]], columns=["patient_id", "date", "kind"])
               for g in RULE_SETS}
     cohort = Cohort(visits, line_start)

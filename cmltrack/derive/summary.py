@@ -10,7 +10,7 @@ import pandas as pd
 from cmltrack.clinical import responses as resp
 from cmltrack.clinical.evaluability import is_evaluable
 from cmltrack.clinical.scores import elts, eutos, hasford, risk_group, sokal
-from cmltrack.clinical.visits import classify_visits
+from cmltrack.derive.visits import classify_visits
 from cmltrack.timeaxis import months_between
 
 SUMMARY_COLUMNS: tuple[str, ...] = (
@@ -116,13 +116,10 @@ RESPONSE_AFTER_STOP_DAYS = 30
 def measured_families(labs: pd.DataFrame, patient_ids: pd.Index) -> pd.DataFrame:
     """Per patient, whether the labs measure each response family (a column labs_<family> of booleans)."""
     out = pd.DataFrame(index=patient_ids)
+    codes = pd.Index(patient_ids).get_indexer(labs["patient_id"]) if len(labs) else np.zeros(0, dtype=np.int64)
     for family, columns in FAMILY_COLUMNS.items():
-        if not len(labs):
-            out[f"labs_{family}"] = False
-            continue
-        present = labs.reindex(columns=list(columns)).notna().all(axis=1)
-        measured = present.groupby(labs["patient_id"].to_numpy()).any()
-        out[f"labs_{family}"] = measured.reindex(patient_ids.to_numpy(), fill_value=False).to_numpy(dtype=bool)
+        present = labs.reindex(columns=list(columns)).notna().all(axis=1).to_numpy() & (codes >= 0)
+        out[f"labs_{family}"] = np.bincount(codes[present], minlength=len(patient_ids)) > 0
     return out
 
 

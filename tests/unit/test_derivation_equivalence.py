@@ -23,6 +23,7 @@ from cmltrack import derive
 from cmltrack.clinical import timeline
 from cmltrack.clinical.genetics import Finding
 from cmltrack.clinical.milestones import GUIDELINES
+from cmltrack.clinical.visits import COLUMNS
 from cmltrack.cohorts.demo import demo_frames
 from cmltrack.cohorts.synthetic import synthetic_frames
 from cmltrack.db.store import TABLES, empty_frame, with_plain_dates
@@ -112,7 +113,7 @@ def derived(cohort) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def test_every_derived_row_is_what_the_per_patient_derivation_gave(cohort, derived, monkeypatch):
-    monkeypatch.setattr(before, "PARALLEL_FROM", 10**9)  # the reference in this process (its result is the same)
+    monkeypatch.setattr(before, "PARALLEL_FROM", 10**9)  # the reference in this process (it gave the same there)
     old_events, old_assessments = before.derived_responses_and_assessments(cohort)
     events, assessments = derived
     assert len(events) > 0 and len(assessments) > 0
@@ -139,6 +140,30 @@ def test_the_roughened_cohort_reaches_the_rules_it_is_meant_to_check(cohort, der
     assert set(assessments["category"]) == {"optimal", "warning", "suboptimal", "failure"}
 
 
+def test_deriving_only_some_patients_gives_their_rows_of_the_whole_derivation(cohort, derived):
+    """What an import adding patients derives: their rows alone, as the whole registry's derivation gives them, and
+    nothing read from the other patients (a value the rules refuse elsewhere does not stop it)."""
+    ids = cohort["patients"]["patient_id"].to_numpy()
+    some = list(ids[:: max(2, len(ids) // 21)][:21])
+    labs = cohort["labs"].copy()
+    labs.loc[~labs["patient_id"].isin(some), "bcr_abl1_is_pct"] = 5000.0  # refused by responses.molecular
+    broken = dict(cohort, labs=labs)
+    with pytest.raises(ValueError, match="bcr_abl1_is_pct"):
+        derive.derived_tables(broken)
+    part = derive.derived_tables(broken, some)
+    whole = derive.derived_tables(cohort)
+    events, assessments = derived
+    assert set(part["patient_summary"]["patient_id"]) == set(some)
+    for name, rows in part.items():
+        assert set(rows["patient_id"]) <= set(some), name
+        expected = whole[name][whole[name]["patient_id"].isin(some)]
+        if name == "patient_summary":
+            pd.testing.assert_frame_equal(rows.reset_index(drop=True), expected.reset_index(drop=True))
+        else:
+            _same(expected, rows)
+    assert len(part["eln_assessments"]) == assessments["patient_id"].isin(some).sum() > 0
+
+
 # -- one patient at a time, random visit sequences (timeline.derive_events and timeline.assess) --------------------
 
 START = dt.date(2010, 1, 1)
@@ -162,16 +187,36 @@ _finding = st.tuples(st.integers(0, 1200), st.sampled_from(["mutation", "karyoty
                      st.sampled_from(MUTATIONS[:2] + ("NONE",) + FINDINGS), st.booleans())
 
 
+def _through_derive(visits: list[dict], genetics: list[Finding], guideline: str) -> tuple[list, list]:
+    """One patient's events and assessments the way a registry write derives them (cmltrack.derive)."""
+    labs = pd.DataFrame(visits, columns=["date", *COLUMNS]).assign(patient_id="P")
+    mutations = pd.DataFrame([(f.date, f.value) for f in genetics if f.test == "mutation"],
+                             columns=["date", "mutation"])
+    karyotypes = pd.DataFrame([(f.date, f.value, f.ph_positive) for f in genetics if f.test == "karyotype"],
+                              columns=["date", "finding", "ph_positive"])
+    frames = {"patients": pd.DataFrame({"patient_id": ["P"]}), "labs": labs,
+              "treatments": pd.DataFrame({"patient_id": ["P"], "drug": ["imatinib"], "start_date": [START]}),
+              "mutations": mutations.assign(patient_id="P"), "karyotypes": karyotypes.assign(patient_id="P")}
+    events, assessments = derive.derived_responses_and_assessments(frames)
+    events = events[events["guideline"] == guideline]
+    assessments = assessments[assessments["guideline"] == guideline]
+    return ([(d, k) for d, k in zip(events["date"], events["kind"])],
+            [(a.milestone, a.date, a.months, a.category, None if pd.isna(a.bcr_abl1_is_pct) else a.bcr_abl1_is_pct,
+              None if pd.isna(a.ph_pos_pct) else a.ph_pos_pct, a.chr) for a in assessments.itertuples()])
+
+
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_visit, max_size=14), st.lists(_finding, max_size=3), st.sampled_from(GUIDELINES))
 def test_random_courses_give_the_events_and_assessments_of_the_per_patient_rules(raw, found, guideline):
+    """The per-patient rules (clinical.timeline) and the cohort-wide derivation (cmltrack.derive) both give, for any
+    course, what the per-patient code before issue 17 gave."""
     visits = [{"date": START + dt.timedelta(days=v["day"]), **{k: x for k, x in v.items() if k != "day"}}
               for v in raw]
     genetics = sorted((Finding(START + dt.timedelta(days=d), test, value if test == "karyotype" or value in
                                MUTATIONS[:2] + ("NONE",) else "NONE", positive) for d, test, value, positive in found),
                       key=lambda f: (f.date, f.test, f.value))
-    old = timeline_before.derive_events(visits, guideline, genetics, START)
-    assert timeline.derive_events(visits, guideline, genetics, START) == old
-    assessed = [dataclasses.astuple(a) for a in timeline.assess(visits, START, guideline, None, genetics)]
-    assert assessed == [dataclasses.astuple(a) for a in timeline_before.assess(visits, START, guideline, None,
-                                                                             genetics)]
+    old_events = timeline_before.derive_events(visits, guideline, genetics, START)
+    old_assessed = [dataclasses.astuple(a) for a in timeline_before.assess(visits, START, guideline, None, genetics)]
+    assert timeline.derive_events(visits, guideline, genetics, START) == old_events
+    assert [dataclasses.astuple(a) for a in timeline.assess(visits, START, guideline, None, genetics)] == old_assessed
+    assert _through_derive(visits, genetics, guideline) == (list(dict.fromkeys(old_events)), old_assessed)

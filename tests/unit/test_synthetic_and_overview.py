@@ -55,36 +55,6 @@ def test_synthetic_cohort_writes_and_filters(tmp_path):
         len(GUIDELINES),)
 
 
-PARALLEL_CHECK = """
-import pandas as pd
-from cmltrack.derive import responses as r
-from cmltrack.cohorts.synthetic import synthetic_frames
-
-frames = synthetic_frames(120, seed=5)
-r.PARALLEL_FROM = 10**9
-one = r.derived_responses_and_assessments(frames)
-r.PARALLEL_FROM, r.CHUNK_PATIENTS = 1, 30
-used = []
-workers = r._in_workers
-r._in_workers = lambda chunks, progress: used.append(len(chunks)) or workers(chunks, progress)
-many = r.derived_responses_and_assessments(frames)
-assert used == [4], used
-key = lambda f: f.sort_values(list(f.columns[:4])).reset_index(drop=True)
-pd.testing.assert_frame_equal(key(one[0]), key(many[0]))
-pd.testing.assert_frame_equal(key(one[1]), key(many[1]))
-print("same", len(many[0]), len(many[1]))
-"""
-
-
-def test_parallel_derivation_gives_what_the_sequential_one_gives():
-    """Worker processes (as the CLI uses them for large cohorts) derive exactly what one process derives. Run in a
-    fresh interpreter, as the CLI is, not inside pytest's."""
-    run = subprocess.run([sys.executable, "-c", PARALLEL_CHECK], cwd=ROOT, capture_output=True, text=True,
-                         timeout=180)
-    assert run.returncode == 0, run.stderr[-3000:]
-    assert run.stdout.startswith("same ")
-
-
 @pytest.fixture()
 def overview(demo_db):
     con = open_readonly(demo_db)

@@ -1,6 +1,7 @@
-"""The vectorised forms of the clinical rules give what the scalar rules give, value by value, boundaries and refused
-values included: each visit's classification (visits.classify_visits vs classify_visit, itself responses.hematologic
-/ cytogenetic / molecular and phase.phase) and the milestone rows (milestones.row_severities vs row_categories)."""
+"""The vectorised forms of the clinical rules (cmltrack/derive) give what the scalar rules (cmltrack/clinical) give,
+value by value, boundaries and refused values included: each visit's classification (derive.visits.classify_visits
+vs clinical.visits.classify_visit, itself responses.hematologic / cytogenetic / molecular and phase.phase) and the
+milestone rows (derive.assessments.row_severities vs milestones.row_categories)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cmltrack.clinical import milestones
-from cmltrack.clinical.visits import COLUMNS, VisitClass, classify_visit, classify_visits
+from cmltrack.clinical.visits import COLUMNS, VisitClass, classify_visit
+from cmltrack.derive.assessments import row_severities
+from cmltrack.derive.visits import classify_visits
 
 #: Each column's thresholds, a step either side of them, and values the rules refuse (negative, above the limits).
 BOUNDARIES: dict[str, list[float]] = {
@@ -112,7 +115,7 @@ def test_milestone_rows_at_once_are_the_rows_one_by_one(guideline, cases):
     bcr = np.array([np.nan if c[1] is None else c[1] for c in cases], dtype=float)
     ph = np.array([np.nan if c[2] is None else c[2] for c in cases], dtype=float)
     chr_ = np.array([-1 if c[3] is None else int(c[3]) for c in cases], dtype=np.int8)
-    found = milestones.row_severities(guideline, reached, bcr, ph, chr_)
+    found = row_severities(guideline, reached, bcr, ph, chr_)
     for (m, b, p, c), severity in zip(cases, found):
         categories = milestones.row_categories(guideline, m, b, p, c)
         assert severity == (milestones.severity(milestones.worst(categories)) if categories else -1)

@@ -1,17 +1,9 @@
-"""ELN classification at each milestone and at the latest visit, for many patients at once (numpy).
+"""ELN assessments of a whole cohort at once (numpy): clinical.timeline.assess (and its Course) for every patient.
 
-The rules are those of the timeline (timeline.py's docstring; milestones.py for the rows):
-- Milestones: for each test, the result nearest the milestone within its window (milestones.WINDOW_BEFORE before to
-  WINDOW_AFTER after; the earlier visit on a tie); the assessment is dated at the result nearest the milestone.
-  ELN 2020 (and 2025) failure at 3 months: > 10% confirmed by a second result > 10% within 1-3 months (table 4).
-- Latest: the newest result of each test, no older than LATEST_MAX_AGE months before the last result; a marrow
-  older than a BCR::ABL1 <= 1% is not used (ELN 2020: CCyR corresponds to <= 1%). Classified with the row of the
-  milestone window it falls in, after the last window with the "any time" row, dated at its newest result.
-- What only the history shows: a response never reached by the last milestone keeps that milestone's criterion for
-  its test ("any time" row only); a confirmed loss not regained (STANDING_LOSSES); mutations and ACA found on
-  treatment (milestones.GENETIC_RULES).
-`Cohort` takes each patient's classified visits (visits.py) and the start of their TKI line; `Cohort.assess` takes
-the derived events of one guideline (timeline.course_events). timeline.assess is the same for one patient.
+The rules and their numbers are clinical.timeline's (milestone windows, the results each milestone and the latest
+classification read, the ELN 2020 3-month confirmation, responses never reached, standing losses, genetic findings)
+and milestones.py's rows; tests/unit/test_derivation_equivalence.py checks that this gives what timeline.assess gives,
+patient by patient, on random courses and on whole cohorts.
 """
 
 from __future__ import annotations
@@ -24,27 +16,20 @@ import pandas as pd
 
 from cmltrack.clinical import milestones
 from cmltrack.clinical.genetics import Finding, status
+from cmltrack.clinical.milestones import RULES, Band, bcr_equivalent
+from cmltrack.clinical.timeline import (
+    CONFIRM_ABOVE,
+    CONFIRM_WITHIN,
+    LATEST_MAX_AGE,
+    STANDING_LOSSES,
+    SUPERSEDES_MARROW_AT,
+    TARGET,
+    WINDOW_AFTER,
+    WINDOW_BEFORE,
+)
 from cmltrack.clinical.units import MONTH_DAYS
 from cmltrack.clinical.validate import LIMITS
 
-WINDOW_BEFORE, WINDOW_AFTER = milestones.WINDOW_BEFORE, milestones.WINDOW_AFTER
-#: How old (months) the latest result of each test may be for the latest classification.
-LATEST_MAX_AGE = {"bcr": 6.0, "ph": 12.0, "chr": 3.0}
-#: A BCR::ABL1 at or below this (%) newer than a marrow supersedes the marrow for the latest classification.
-SUPERSEDES_MARROW_AT = 1.0
-#: ELN 2020 at 3 months: > 10% is failure when a second result > 10% follows within 1-3 months (table 4).
-CONFIRM_ABOVE, CONFIRM_WITHIN = 10.0, (1.0, 3.0)
-_DEPTHS = ("MMR", "MR4", "MR4.5", "MR5")
-#: Losses that stay in force until the response is reached again: loss -> (the family's events, guideline ->
-#: category while the loss stands). ELN 2013 table 5: confirmed loss of MMR is failure; ELN 2009 table 5: loss of
-#: CHR or CCyR failure, loss of MMR suboptimal (each confirmed on 2 occasions by timeline.course_events).
-STANDING_LOSSES: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
-    "LOSS_MMR": (("LOSS_MMR", *_DEPTHS), {"ELN2013": milestones.FAILURE, "ELN2009": milestones.SUBOPTIMAL}),
-    "LOSS_CCYR": (("LOSS_CCYR", "CCYR"), {"ELN2009": milestones.FAILURE}),
-    "LOSS_CHR": (("LOSS_CHR", "CHR"), {"ELN2009": milestones.FAILURE}),
-}
-#: The response whose absence by the last milestone keeps that milestone's criterion for each test.
-TARGET = {"bcr": "MMR", "ph": "CCYR", "chr": "CHR"}
 TESTS = ("bcr", "ph", "chr")
 #: The columns of `Cohort.assess`.
 COLUMNS = ("patient_id", "milestone", "date", "months", "category", "bcr_abl1_is_pct", "ph_pos_pct", "chr")
@@ -52,9 +37,11 @@ _EPOCH = dt.date(1970, 1, 1)
 _KEY = 10**8  # patient code * _KEY + day number: one sortable key (day numbers stay far below 10**7)
 
 
-def _days(dates: object) -> np.ndarray:
-    """Day numbers since 1970 of dates (datetime.date objects or datetime64)."""
-    return pd.to_datetime(pd.Series(dates)).to_numpy("datetime64[D]").astype(np.int64)
+def _days(dates: np.ndarray) -> np.ndarray:
+    """Day numbers since 1970 of dates (datetime.date objects, or datetime64)."""
+    if dates.dtype == object:
+        return np.array(dates, dtype="datetime64[D]").astype(np.int64)
+    return dates.astype("datetime64[D]").astype(np.int64)
 
 
 def _last_per_group(groups: np.ndarray, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -75,10 +62,11 @@ class Cohort:
     """
 
     def __init__(self, visits: pd.DataFrame, starts: Mapping[str, dt.date]) -> None:
-        visits = visits[visits["patient_id"].isin(list(starts))]
-        codes, self.patients = pd.factorize(visits["patient_id"].to_numpy(), sort=False)
+        ids = visits["patient_id"].to_numpy(dtype=object)
+        visits = visits[pd.Index(list(starts), dtype=object).get_indexer(ids) >= 0]
+        codes, self.patients = pd.factorize(visits["patient_id"].to_numpy(dtype=object), sort=False)
         self.code = codes.astype(np.int64)
-        self.start_day = _days([starts[p] for p in self.patients]) if len(self.patients) else np.zeros(0, np.int64)
+        self.start_day = _days(np.array([starts[p] for p in self.patients], dtype=object))
         self.epoch_day = _days(visits["date"].to_numpy()) if len(visits) else np.zeros(0, np.int64)
         self.day = self.epoch_day - self.start_day[self.code]
         self.months = self.day / MONTH_DAYS
@@ -173,7 +161,7 @@ class Cohort:
                   reached: np.ndarray, rows: dict[str, np.ndarray], events: pd.DataFrame,
                   genetics: Mapping[str, Sequence[Finding]]) -> pd.DataFrame:
         bcr, ph, chr_ = self._values(rows)
-        severity = milestones.row_severities(guideline, reached, bcr, ph, chr_)
+        severity = row_severities(guideline, reached, bcr, ph, chr_)
         keep = severity >= 0  # none of the milestone's tests was done near it: no assessment
         who, order, at, reached, bcr, ph, chr_, severity = (
             x[keep] for x in (who, order, at, reached, bcr, ph, chr_, severity))
@@ -200,7 +188,7 @@ class Cohort:
             # a test whose response was never reached keeps the last milestone's criterion ("any time" rows)
             never = anytime & given & ~self._reached_by(who, day, ev_code, ev_day, ev_kind, TARGET[test])
             alone = dict(nothing, **{test: np.where(never, values[test], nothing[test])})
-            severity = np.maximum(severity, milestones.row_severities(guideline, last, **alone))
+            severity = np.maximum(severity, row_severities(guideline, last, **alone))
         for loss, (family, categories) in STANDING_LOSSES.items():
             if guideline in categories:
                 standing = self._last_of_family(who, day, ev_code, ev_day, ev_kind, family) == loss
@@ -216,10 +204,11 @@ class Cohort:
                                                               found.aca_other, found.aca_ph_negative):
                     severity[i] = max(severity[i], milestones.severity(category))
         names = np.array([str(int(m)) for m in timed] + ["latest"], dtype=object)
-        months = pd.Series(day).map(lambda d: round(d / MONTH_DAYS, 2))  # Python's rounding, as one patient's
+        distinct, where = np.unique(day, return_inverse=True)
+        months = np.array([round(d / MONTH_DAYS, 2) for d in distinct.tolist()], dtype=float)[where.reshape(-1)]
         out = pd.DataFrame({
             "patient_id": self.patients[who], "milestone": names[order], "date": dates,
-            "months": months.to_numpy(dtype=float), "category": np.array(milestones.SEVERITY_ORDER)[severity],
+            "months": months, "category": np.array(milestones.SEVERITY_ORDER)[severity],
             "bcr_abl1_is_pct": bcr, "ph_pos_pct": ph,
             "chr": np.where(chr_ == 1, True, np.where(chr_ == 0, False, None)).astype(object),
         })
@@ -245,7 +234,8 @@ class Cohort:
         """The events of the patients assessed: their codes, days since the start, kinds, by patient and date (the
         given order kept on a day)."""
         index = pd.Index(self.patients)
-        code = index.get_indexer(events["patient_id"].to_numpy()) if len(events) else np.zeros(0, np.int64)
+        code = index.get_indexer(events["patient_id"].to_numpy(dtype=object)) if len(events) \
+            else np.zeros(0, np.int64)
         known = code >= 0
         code = code[known].astype(np.int64)
         day = _days(events["date"].to_numpy()[known]) - self.start_day[code] if known.any() \
@@ -281,3 +271,35 @@ class Cohort:
         idx, valid = self._position(who, day, ev_code[sel], ev_day[sel])
         kinds = ev_kind[sel]
         return np.where(valid, kinds[np.maximum(idx, 0)] if len(kinds) else None, None)
+
+
+def _band_severity(values: np.ndarray, bands: tuple[Band, ...], above: str) -> np.ndarray:
+    """milestones._band of each value, as a severity."""
+    conditions = [(values < upper) | ((values == upper) if inclusive else False) for upper, inclusive, _ in bands]
+    return np.select(conditions, [milestones.severity(c) for _, _, c in bands], milestones.severity(above))
+
+
+def row_severities(guideline: str, reached: np.ndarray, bcr: np.ndarray, ph: np.ndarray,
+                   chr: np.ndarray) -> np.ndarray:
+    """milestones.row_categories of many results at once, reduced to the severity of their worst (-1 where the row
+    has no criterion for any result given). ``reached``: each one's milestone (a key of RULES[guideline]); ``bcr``,
+    ``ph``: floats, NaN when not given; ``chr``: 1 / 0, -1 when not given."""
+    out = np.full(len(reached), -1, dtype=np.int8)
+    has_bcr, has_ph, has_chr = ~np.isnan(bcr), ~np.isnan(ph), chr >= 0
+    for key in np.unique(reached):
+        row, here = RULES[guideline][key], reached == key
+        if row.bcr_above is not None:
+            rows = here & has_bcr
+            out[rows] = np.maximum(out[rows], _band_severity(bcr[rows], row.bcr, row.bcr_above))
+            if row.ph_above is None and guideline in ("ELN2020", "ELN2025"):  # patients monitored by marrow only
+                rows = here & ~has_bcr & has_ph
+                equivalent = np.array([bcr_equivalent(float(x)) for x in ph[rows]], dtype=float)
+                out[rows] = np.maximum(out[rows], _band_severity(equivalent, row.bcr, row.bcr_above))
+        if row.ph_above is not None:
+            rows = here & has_ph
+            out[rows] = np.maximum(out[rows], _band_severity(ph[rows], row.ph, row.ph_above))
+        if row.no_chr is not None:
+            rows = here & has_chr
+            out[rows] = np.maximum(out[rows], np.where(chr[rows] == 1, milestones.severity(milestones.OPTIMAL),
+                                                       milestones.severity(row.no_chr)))
+    return out
