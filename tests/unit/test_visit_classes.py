@@ -92,6 +92,19 @@ def test_every_boundary_alone():
     assert checked == sum(len(v) for v in BOUNDARIES.values())
 
 
+def test_every_fish_boundary_without_an_evaluable_marrow():
+    """FISH decides only without an evaluable marrow: each FISH boundary with no marrow, and with one of too few
+    metaphases."""
+    checked = 0
+    for marrow in ({}, {"ph_pos_pct": 5.0, "metaphases": 10.0}):
+        for fish in BOUNDARIES["fish_pct"]:
+            for nuclei in [*BOUNDARIES["fish_nuclei"], None]:
+                row = dict(dict.fromkeys(COLUMNS), **marrow, fish_pct=fish, fish_nuclei=nuclei)
+                assert _vectorised([row]) == (_scalar(row) if _scalar(row) is ValueError else [_scalar(row)]), row
+                checked += 1
+    assert checked == 2 * len(BOUNDARIES["fish_pct"]) * (len(BOUNDARIES["fish_nuclei"]) + 1)
+
+
 def test_the_refusal_is_the_scalar_rules_message():
     frame = pd.DataFrame([{"date": dt.date(2020, 1, 1), "bcr_abl1_is_pct": 0.5},
                           {"date": dt.date(2020, 2, 1), "bcr_abl1_is_pct": 1200.0}])
@@ -119,3 +132,21 @@ def test_milestone_rows_at_once_are_the_rows_one_by_one(guideline, cases):
     for (m, b, p, c), severity in zip(cases, found):
         categories = milestones.row_categories(guideline, m, b, p, c)
         assert severity == (milestones.severity(milestones.worst(categories)) if categories else -1)
+
+
+def test_every_band_boundary_of_every_row():
+    """Each bound of each band of each milestone row, and the nearest floats either side of it."""
+    for guideline in milestones.GUIDELINES:
+        for key, row in milestones.RULES[guideline].items():
+            bounds = {upper for upper, _, _ in (*row.bcr, *row.ph)} | {1.0, 10.0, 35.0}
+            values = sorted({x for b in bounds for x in (np.nextafter(b, -1), b, np.nextafter(b, np.inf)) if x >= 0})
+            cases = [(b, p, c) for b in [None, *values] for p in [None, *(v for v in values if v <= 100)]
+                     for c in (None, True, False)]
+            found = row_severities(guideline, np.full(len(cases), float(key)),
+                                   np.array([np.nan if b is None else b for b, _, _ in cases], dtype=float),
+                                   np.array([np.nan if p is None else p for _, p, _ in cases], dtype=float),
+                                   np.array([-1 if c is None else int(c) for _, _, c in cases], dtype=np.int8))
+            for (b, p, c), severity in zip(cases, found):
+                categories = milestones.row_categories(guideline, key, b, p, c)
+                expected = milestones.severity(milestones.worst(categories)) if categories else -1
+                assert severity == expected, (guideline, key, b, p, c)
