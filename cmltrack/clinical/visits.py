@@ -56,7 +56,8 @@ class VisitClass(NamedTuple):
     phase: str | None  # ELN phase shown by the counts: 'CP', 'AP', 'BP'
 
 
-def _num(v: object) -> float | None:
+def lab_value(v: object) -> float | None:
+    """A lab value as a float; None when missing, NaN or not a number."""
     if v is None or isinstance(v, bool):
         return None
     try:
@@ -67,23 +68,24 @@ def _num(v: object) -> float | None:
 
 
 def _chr(v: Visit) -> bool | None:
-    values = [_num(v.get(k)) for k in ("wbc", "platelets", "basophils_pct", "spleen_cm", "immature_granulocytes_pct")]
+    values = [lab_value(v.get(k))
+              for k in ("wbc", "platelets", "basophils_pct", "spleen_cm", "immature_granulocytes_pct")]
     if None in values:
         return None
     wbc, plt, baso, spleen, immature = values
-    return hematologic(wbc, plt, baso, immature > 0 or (_num(v.get("blasts_pct")) or 0) > 0, spleen)
+    return hematologic(wbc, plt, baso, immature > 0 or (lab_value(v.get("blasts_pct")) or 0) > 0, spleen)
 
 
 def _cyto(v: Visit) -> tuple[bool, str | None, float | None]:
     """(any Ph+ metaphase, cytogenetic response, the Ph+ % it stands for)."""
-    ph, n = _num(v.get("ph_pos_pct")), _num(v.get("metaphases"))
+    ph, n = lab_value(v.get("ph_pos_pct")), lab_value(v.get("metaphases"))
     metaphases = None if n is None else int(n)
     evaluable = ph is not None and metaphases is not None and metaphases >= MIN_METAPHASES
-    fish = _num(v.get("fish_pct"))
+    fish = lab_value(v.get("fish_pct"))
     positive = ph is not None and ph > 0
     if not evaluable and fish is None:
         return positive, None, None
-    nuclei = _num(v.get("fish_nuclei"))
+    nuclei = lab_value(v.get("fish_nuclei"))
     category = cytogenetic(ph if evaluable else None, metaphases if evaluable else None, fish,
                            None if nuclei is None else int(nuclei))
     if category == NOT_EVALUABLE:
@@ -93,10 +95,10 @@ def _cyto(v: Visit) -> tuple[bool, str | None, float | None]:
 
 def _mol(v: Visit) -> tuple[float | None, str | None]:
     """(BCR::ABL1 %, depth); (None, None) when no evaluable result."""
-    bcr = _num(v.get("bcr_abl1_is_pct"))
+    bcr = lab_value(v.get("bcr_abl1_is_pct"))
     if bcr is None:
         return None, None
-    copies = _num(v.get("abl1_copies"))
+    copies = lab_value(v.get("abl1_copies"))
     if bcr == 0 and (copies is None or copies < MIN_COPIES_UNDETECTABLE):
         return None, None  # undetectable in an inadequate sample: not evaluable
     return bcr, molecular(bcr, None if copies is None else int(copies))
@@ -104,7 +106,7 @@ def _mol(v: Visit) -> tuple[float | None, str | None]:
 
 def count_phase(v: Visit) -> str | None:
     """ELN phase shown by a visit's counts on therapy: blasts, blasts + promyelocytes, basophils (not platelets)."""
-    blasts, baso, pro = (_num(v.get(k)) for k in ("blasts_pct", "basophils_pct", "promyelocytes_pct"))
+    blasts, baso, pro = (lab_value(v.get(k)) for k in ("blasts_pct", "basophils_pct", "promyelocytes_pct"))
     return phase(blasts, baso, None, None if blasts is None or pro is None else min(blasts + pro, 100.0))
 
 

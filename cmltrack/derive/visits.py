@@ -23,16 +23,16 @@ from cmltrack.clinical.responses import (
     NO_RESPONSE,
 )
 from cmltrack.clinical.validate import LIMITS
-from cmltrack.clinical.visits import COLUMNS, MIN_COPIES_UNDETECTABLE, _num, classify_visit
+from cmltrack.clinical.visits import COLUMNS, MIN_COPIES_UNDETECTABLE, classify_visit, lab_value
 
 
 def _column(labs: pd.DataFrame, name: str) -> np.ndarray:
-    """A labs column as floats, NaN where missing (as _num reads one value)."""
+    """A labs column as floats, NaN where missing (as lab_value reads one value)."""
     if name not in labs:
         return np.full(len(labs), np.nan)
     values = labs[name]
     if values.dtype == object:
-        return np.array([np.nan if (f := _num(x)) is None else f for x in values], dtype=float)
+        return np.array([np.nan if (f := lab_value(x)) is None else f for x in values], dtype=float)
     if values.dtype == bool:
         return np.full(len(labs), np.nan)
     return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
