@@ -62,7 +62,9 @@ def _migrate(args: argparse.Namespace) -> int:
 def _upgrade(args: argparse.Namespace) -> int:
     from cmltrack.db.store import upgrade_database
 
-    print(f"rewrote {database_label(upgrade_database(args.db))} in the current schema")
+    backup = upgrade_database(args.db)
+    kept = f"; the old file is kept as {backup}" if backup is not None else ""
+    print(f"rewrote {database_label(args.db)} in the current schema{kept}")
     return 0
 
 

@@ -1,8 +1,10 @@
 """The database connection (one per file version, shared) and one cursor per browser session.
 
 Within one script run every query uses the same cursor, so a file replaced during a run (a new database renamed
-over the old one) is seen by the next run, never by half of this one. A missing, damaged, locked or outdated file
-stops the page with what to do; the embedded default database is built when missing and rewritten when outdated.
+over the old one) is seen by the next run, never by half of this one. A missing, damaged, locked, outdated or newer
+file, or one that is not a cmltrack registry, stops the page with what to do and is left as it is. The embedded
+default database is built when missing (sessions arriving together wait for one build); the only file the app
+rewrites is that demo database in an older schema, keeping a backup.
 
 A PostgreSQL registry (CMLTRACK_DB=postgresql://...) is read through one connection pool per server process; its
 version is the generation token every write stores in meta, read once per run, so an import made through any
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,15 +23,20 @@ from pathlib import Path
 import duckdb
 import streamlit as st
 
-from cmltrack.config import DEFAULT_DB, ENV_VAR, database_label, database_path
+from cmltrack import config
+from cmltrack.config import ENV_VAR, database_label, database_path
 from cmltrack.db.connection import (
     Connection,
     DatabaseMissing,
+    check_registry,
     cursor_for,
     ensure_database,
     open_readonly,
+    refresh_own_demo,
     schema_version,
 )
+from cmltrack.db.guard import NewerSchema, NotARegistry, OlderSchema, RegistryMismatch, describe_file
+from cmltrack.db.lock import DatabaseBusy
 from cmltrack.db.postgres import (
     PgRegistry,
     PoolBusy,
@@ -39,7 +47,6 @@ from cmltrack.db.postgres import (
     is_postgres,
     without_password,
 )
-from cmltrack.db.schema import SCHEMA_VERSION
 
 log = logging.getLogger("cmltrack")
 _run = threading.local()
@@ -67,6 +74,13 @@ def _stop(message: str) -> None:
     st.stop()
 
 
+def _elsewhere() -> str:
+    """What to do instead of this database: point CMLTRACK_DB elsewhere, or unset it when it is set."""
+    if os.environ.get(ENV_VAR, "").strip():
+        return f"or unset {ENV_VAR} to use the demo database"
+    return f"or set {ENV_VAR} to the path of a cmltrack database"
+
+
 def _open(path: Path, key: tuple[str, int]) -> Connection:
     try:
         return cursor_for(_connection(*key))
@@ -77,9 +91,24 @@ def _open(path: Path, key: tuple[str, int]) -> Connection:
                   "copy of a tool that opens it read-write). Wait until it has finished, then reload this page. If "
                   "it stays busy, close the other program; cmltrack itself only ever reads this file.")
         log.warning("database file could not be opened: %s", type(exc).__name__)
-        _stop(f"**The database file is damaged or is not a cmltrack database:** {path}. Restore it from a backup, "
-              f"write the database again, or unset {ENV_VAR} to use the demo database. (DuckDB said: {exc})")
+        _stop(f"**The database file is damaged or is not a cmltrack database:** {path} is {describe_file(path)}. "
+              f"It was left as it is. Restore it from a backup, write the database again, {_elsewhere()}.")
         raise  # not reached: st.stop() ends the run
+
+
+def _mismatch(path: Path | str, exc: RegistryMismatch) -> None:
+    """Stop the page saying why this cmltrack does not read the registry, and what to do; nothing is changed."""
+    log.warning("database not read: %s (schema %s)", type(exc).__name__, exc.version)
+    where = database_label(path)
+    if isinstance(exc, NewerSchema):
+        _stop(f"**Update cmltrack to read this database.** {exc}. Install the newer cmltrack on this server, "
+              f"{_elsewhere()}.")
+    if isinstance(exc, NotARegistry):
+        _stop(f"**This is not a cmltrack database.** {exc}. Point {ENV_VAR} at a cmltrack database, or move the "
+              "file away to let cmltrack build its demo database there.")
+    _stop(f"**This database needs an upgrade.** {exc}. Upgrade it with `python -m cmltrack "
+          f"upgrade --db {where}` (facts are kept, derived tables recomputed"
+          + ("; the old file is kept beside it as a backup)." if not is_postgres(path) else ", in one transaction)."))
 
 
 def _server_said(url: str, exc: ServerError) -> str:
@@ -130,11 +159,10 @@ def _current_server(url: str, con: Connection) -> Connection:
               f"with `python -m cmltrack import --db {database_label(url)} FILES`.")
     key = (database_label(url), token)
     if st.session_state.get("_db_key") != key:
-        version = schema_version(con)
-        if version != SCHEMA_VERSION:
-            _stop(f"**This registry was written by another version of cmltrack** (schema {version}, this app reads "
-                  f"schema {SCHEMA_VERSION}): {database_label(url)}. Upgrade it with `python -m cmltrack upgrade "
-                  f"--db {database_label(url)}` (facts are kept, derived tables recomputed, in one transaction).")
+        try:
+            check_registry(con, database_label(url))
+        except RegistryMismatch as exc:
+            _mismatch(url, exc)
         st.session_state["_db_cursor"] = cursor_for(_open_server(url))
         st.session_state["_db_key"] = key
     return con
@@ -149,6 +177,27 @@ def _target() -> Path | str:
         raise  # not reached: st.stop() ends the run
 
 
+def _ensure(target: Path) -> Path:
+    """The database file, the demo built first when the default path is empty (sessions arriving together wait
+    for that one build)."""
+    try:
+        if target.exists():
+            return ensure_database(target, default=config.DEFAULT_DB)
+        with st.spinner("Building the demo database (first start)..."):
+            return ensure_database(target, default=config.DEFAULT_DB)
+    except DatabaseMissing as exc:
+        _stop(f"**The database is missing:** {exc}. {ENV_VAR} points there. Check the path (a typo, or a drive "
+              f"that is not mounted), or unset {ENV_VAR} to use the demo database.")
+    except DatabaseBusy as exc:
+        _busy(exc)
+    raise AssertionError  # not reached: st.stop() ends the run
+
+
+def _busy(exc: DatabaseBusy) -> None:
+    log.warning("database busy while building or upgrading the demo database")
+    _stop(f"**The database is busy:** {exc}. Reload this page in a moment.")
+
+
 def _current() -> Connection:
     target = _target()
     if is_postgres(target):
@@ -156,25 +205,23 @@ def _current() -> Connection:
             return _current_server(str(target), _open_server(str(target)))
         except ServerError as exc:
             _server_failed(str(target), exc)
-    try:
-        path = ensure_database(target, default=DEFAULT_DB)
-    except DatabaseMissing as exc:
-        _stop(f"**The database is missing:** {exc}. {ENV_VAR} points there. Check the path (a typo, or a drive "
-              f"that is not mounted), or unset {ENV_VAR} to use the demo database.")
+    path = _ensure(Path(target))
     key = (str(path), path.stat().st_mtime_ns)
     if st.session_state.get("_db_key") != key:
         cur = _open(path, key)
-        version = schema_version(cur)
-        if version != SCHEMA_VERSION:
-            if path.resolve() == DEFAULT_DB.resolve():  # the embedded database: rewrite it in the current schema
-                from cmltrack.db.store import upgrade_database
-
-                upgrade_database(path)
-                log.info("upgraded the embedded database from schema %s", version)
+        try:
+            check_registry(cur, str(path))
+        except OlderSchema as exc:
+            try:
+                rewritten = refresh_own_demo(path, config.DEFAULT_DB, cur)
+            except DatabaseBusy as busy:
+                _busy(busy)
+            if rewritten:  # the app's own demo database, kept as PATH.bak-<version> first
+                log.info("upgraded the embedded demo database from schema %s", exc.version)
                 st.rerun()
-            _stop(f"**This database was written by another version of cmltrack** (schema {version}, this app "
-                  f"reads schema {SCHEMA_VERSION}): {path}. Upgrade it with `python -m cmltrack upgrade --db "
-                  f"{path}` (facts are kept, derived tables recomputed; the file is replaced atomically).")
+            _mismatch(path, exc)
+        except RegistryMismatch as exc:
+            _mismatch(path, exc)
         st.session_state["_db_cursor"] = cur
         st.session_state["_db_key"] = key
     return st.session_state["_db_cursor"]

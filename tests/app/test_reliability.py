@@ -99,7 +99,7 @@ def test_an_older_registry_asks_for_an_upgrade(monkeypatch, new_registry, frames
         conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
         conn.execute("UPDATE meta SET value = 'another' WHERE key = 'generation'")
     at = _run(monkeypatch, url)
-    assert "another version of cmltrack" in at.error[0].value and "upgrade --db postgresql://" in at.error[0].value
+    assert "older cmltrack (schema 3" in at.error[0].value and "upgrade --db postgresql://" in at.error[0].value
 
 
 def test_an_import_on_the_server_is_seen_by_the_next_run(monkeypatch, new_registry, frames):
