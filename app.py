@@ -5,7 +5,7 @@ import streamlit as st
 from cmltrack.ui import auth, session, shell, sidebar
 
 shell.disable_pages_folder_mode()
-st.set_page_config(page_title="cmltrack", page_icon=":material/monitor_heart:", layout="wide")
+st.set_page_config(page_title="cmltrack", page_icon=str(shell.ICON), layout="wide")
 auth.require_login()
 
 navigation = st.navigation([

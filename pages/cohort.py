@@ -8,6 +8,7 @@ from cmltrack.config import database_path
 from cmltrack.db.connection import open_readonly
 from cmltrack.figures.export import html, image, images_available
 from cmltrack.figures.overview import build_overview
+from cmltrack.figures.plain import unescaped
 from cmltrack.figures.swimmer import SORTS, build_swimmer, order_lanes
 from cmltrack.timeaxis import ANCHORS
 from cmltrack.ui import board, cohort_page, patient_nav, sidebar
@@ -64,7 +65,7 @@ event = st.plotly_chart(figure, config={"displaylogo": False, "scrollZoom": Fals
                         on_select="rerun", selection_mode="points")
 picked = [pt.get("customdata") for pt in event.selection.get("points", []) if pt.get("customdata")]
 if picked:  # a click on a lane's bar or marker opens that patient; bound filters follow by themselves
-    label = picked[0][0]
+    label = unescaped(picked[0][0])  # the figure shows data as plain text (cmltrack.figures.plain)
     if board.active():  # the label is this session's pseudonym: hand the patient over in the session, not the URL
         st.session_state[patient_nav.CURRENT] = board.pseudonyms(con).real(label)
         st.switch_page("pages/patient.py", query_params={})

@@ -11,6 +11,7 @@ from cmltrack.ingest.problems import ImportRejected
 from cmltrack.ingest.readers import SUFFIXES
 from cmltrack.ingest.template import template_zip
 from cmltrack.ui import auth, import_view, session, shell
+from cmltrack.ui.escape import md
 
 shell.require_app()
 st.subheader("Import data")
@@ -28,7 +29,7 @@ st.download_button("Template (CSV, one file per table)", template_zip, file_name
 files = st.file_uploader("Files to import", type=[s.lstrip(".") for s in SUFFIXES], accept_multiple_files=True,
                          key="import_files")
 if not files:
-    st.caption(f"The database now: {database_label()} ({len(q.patient_ids(session.cursor()))} patients).")
+    st.caption(f"The database now: {md(database_label())} ({len(q.patient_ids(session.cursor()))} patients).")
     st.stop()
 
 sources = import_view.save_uploads(files)
@@ -51,7 +52,7 @@ if st.button(f"Import {plan.counts['patients']} patients", type="primary", disab
     try:
         import_sources(database_path(), sources, mode=mode, progress=lambda f, text: bar.progress(min(f, 1.0), text))
     except DatabaseBusy as exc:
-        st.error(f"**{exc}.** Nothing was written.", icon=":material/hourglass:")
+        st.error(f"**{md(exc)}.** Nothing was written.", icon=":material/hourglass:")
     except ServerError as exc:  # the server failed mid-import: its transaction was rolled back
         st.error(f"**The database server stopped the import:** {type(exc).__name__}. Nothing was written; try again, "
                  "or ask the server's administrator.", icon=":material/database:")
@@ -59,7 +60,7 @@ if st.button(f"Import {plan.counts['patients']} patients", type="primary", disab
         st.error(f"**Import refused:** {len(exc.problems)} error(s). Nothing was written.")
         st.code(str(exc))
     except (ValueError, RuntimeError) as exc:  # e.g. a server encoding that cannot store the data
-        st.error(f"**The import could not be written:** {exc}.", icon=":material/database:")
+        st.error(f"**The import could not be written:** {md(exc)}.", icon=":material/database:")
     else:
         import_view.forget_uploads()
         st.success(f"Imported {counts}. Every page now shows the new database.", icon=":material/done_all:")

@@ -10,6 +10,7 @@ from cmltrack.privacy.pseudonyms import coded_reason, deidentify
 from cmltrack.timeaxis import ANCHORS
 from cmltrack.ui import auth, board, patient_card, patient_nav, session, shell, sidebar
 from cmltrack.ui import data as q
+from cmltrack.ui.escape import md
 
 shell.require_app()
 con = session.cursor()
@@ -45,7 +46,7 @@ top[3].caption(f"{cohort.index(pid) + 1} of {len(cohort)} in the filtered cohort
 
 record = q.patient(con, pid, guideline)
 if record.empty:
-    st.error(f"No patient with {'pseudonym' if deid else 'ID'} **{pid}** in this database. Pick one above, or "
+    st.error(f"No patient with {'pseudonym' if deid else 'ID'} **{md(pid)}** in this database. Pick one above, or "
              "check the link.")
     st.stop()
 p = record.iloc[0]
@@ -85,11 +86,11 @@ st.caption(f"Responses derived from the labs by {rules} (shaded: {rules} warning
            "orange bands: accelerated or blast phase). Hover a marrow for Ph+ % and the metaphases counted.")
 
 visits_tab, ae_tab, treatment_tab = st.tabs(["Visits and labs", "Adverse events", "Treatment"])
-for tab, frame, name in ((visits_tab, labs, "visits"), (ae_tab, aes, "adverse_events"),
-                         (treatment_tab, segments, "treatment")):
+for tab, frame, table in ((visits_tab, labs, "visits"), (ae_tab, aes, "adverse_events"),
+                          (treatment_tab, segments, "treatment")):
     with tab:
         if frame.empty:
-            st.write(f"No {name.replace('_', ' ')} recorded.")
+            st.write(f"No {table.replace('_', ' ')} recorded.")
             continue
         if deid is not None:  # months since thalidomide (or imatinib) start instead of dates; no free text
             anchor = p["thal_start_date"] if pd.notna(p["thal_start_date"]) else p["im_start_date"]
@@ -102,5 +103,5 @@ for tab, frame, name in ((visits_tab, labs, "visits"), (ae_tab, aes, "adverse_ev
             for column in shown.select_dtypes("datetime").columns:  # calendar dates, not midnight timestamps
                 shown[column] = shown[column].dt.date
         st.dataframe(shown, hide_index=True, height=min(38 + 35 * len(shown), 420))
-        st.download_button(f"Download {name.replace('_', ' ')} (CSV)", shown.to_csv(index=False).encode(),
-                           file_name=f"{deid(pid) if deid else pid}_{name}.csv", mime="text/csv", key=f"csv_{name}")
+        st.download_button(f"Download {table.replace('_', ' ')} (CSV)", shown.to_csv(index=False).encode(),
+                           file_name=f"{deid(pid) if deid else pid}_{table}.csv", mime="text/csv", key=f"csv_{table}")

@@ -6,6 +6,7 @@ from cmltrack.analysis import safety
 from cmltrack.figures.safety import grade_bars, onset_strip
 from cmltrack.ui import board, cohort_page
 from cmltrack.ui import data as q
+from cmltrack.ui.escape import md
 
 PERIODS = {"emergent": "Since thalidomide start (treatment-emergent)", "all": "Whole record (imatinib years too)"}
 
@@ -55,7 +56,7 @@ if len(onsets):
 st.caption(f"{len(aes)} adverse events in {aes['patient_id'].nunique()} of {len(lanes)} patients "
            f"({PERIODS[period].lower()}; treatment-emergent: onset from thalidomide start to "
            f"{safety.EMERGENT_DAYS} days after it stopped). CTCAE grades as recorded (version "
-           f"{', '.join(sorted(aes['ctcae_version'].dropna().unique())) or 'not recorded'}).")
+           f"{md(', '.join(sorted(aes['ctcae_version'].dropna().unique()))) or 'not recorded'}).")
 by_severity = int((aes["grade_source"] == "severity").sum())
 if by_severity:
     st.warning(f"{by_severity} of these {len(aes)} events have no CTCAE grade: their recorded severity is counted "

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from html import escape
 
 import plotly.graph_objects as go
 
@@ -41,7 +42,7 @@ def image(fig: go.Figure, fmt: str, width: int = SLIDE_WIDTH_PX, height: int | N
 def html(fig: go.Figure, title: str) -> bytes:
     """A standalone HTML page with the interactive figure and plotly.js inside (opens offline)."""
     return fig.to_html(include_plotlyjs=True, full_html=True, config={"displaylogo": False},
-                       div_id="cmltrack-figure").replace("<head>", f"<head><title>{title}</title>", 1).encode()
+                       div_id="cmltrack-figure").replace("<head>", f"<head><title>{escape(title)}</title>", 1).encode()
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from plotly.subplots import make_subplots
 from cmltrack.clinical import milestones
 from cmltrack.clinical.timeline import visit_phase
 from cmltrack.figures.palette import AE_GRADE_COLOURS, GLYPHS, OKABE_ITO, SEVERITY_WORDS, dose_shade, drug_label
+from cmltrack.figures.plain import plain_text
 from cmltrack.privacy.pseudonyms import ae_label, coded_reason
 from cmltrack.timeaxis import ANCHORS, MONTH_DAYS, months_between
 
@@ -274,4 +275,4 @@ def build_patient_timeline(patient: pd.Series, segments: pd.DataFrame, labs: pd.
     fig.update_xaxes(showgrid=True, gridcolor="#EEEEEE")
     for annotation in fig.layout.annotations[:len(ROWS)]:  # the subplot titles
         annotation.update(x=0, xanchor="left", font=dict(size=12 * scale, color="#000000" if scale > 1 else "#333333"))
-    return fig
+    return plain_text(fig)

@@ -14,6 +14,7 @@ import streamlit as st
 
 from cmltrack.config import PROJECT_ROOT
 from cmltrack.privacy import audit
+from cmltrack.ui.escape import md
 
 log = logging.getLogger("cmltrack")
 AUDIT_LOG = Path(os.environ.get("CMLTRACK_AUDIT", PROJECT_ROOT / "data" / "audit.jsonl"))
@@ -40,7 +41,7 @@ def require_login() -> str | None:
         st.button("Sign in", on_click=st.login, type="primary", icon=":material/login:")
         st.stop()
     user = str(st.user.get("email") or st.user.get("name") or "unknown user")
-    st.sidebar.caption(f":material/lock: Signed in as {user}")
+    st.sidebar.caption(f":material/lock: Signed in as {md(user)}")
     st.sidebar.button("Sign out", on_click=st.logout)
     return user
 

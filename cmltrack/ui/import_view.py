@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from cmltrack.ingest.plan import ImportPlan, Source, check_sources
+from cmltrack.ui.escape import md
 
 _DIR = "_import_dir"
 
@@ -64,7 +65,7 @@ def show_report(plan: ImportPlan) -> None:
                                 "Rows to import": d.rows} for d in plan.datasets]),
                  hide_index=True, width="stretch")
     for note in plan.notes:
-        st.caption(f":material/info: {note}")
+        st.caption(f":material/info: {md(note)}")
     if plan.problems:
         errors = pd.DataFrame([{"File": p.file, "Row": p.row, "Column": p.column or "", "Problem": p.message}
                                for p in plan.problems])

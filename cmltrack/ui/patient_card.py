@@ -7,6 +7,7 @@ import streamlit as st
 
 from cmltrack.figures.palette import drug_label
 from cmltrack.filters import best_response_label
+from cmltrack.ui.escape import md
 
 SCORES = (("Sokal", "sokal", ".2f", "Blood 1984;63:789"), ("Hasford", "hasford", ".0f", "JNCI 1998;90:850"),
           ("EUTOS", "eutos", ".0f", "Blood 2011;118:686"), ("ELTS", "elts", ".4f", "Leukemia 2016;30:48"))
@@ -26,8 +27,9 @@ def current_doses(segments: pd.DataFrame) -> str:
 
 
 def _field(col: st.delta_generator.DeltaGenerator, label: str, value: str, note: str = "", help: str = "") -> None:
+    """A label, a value in bold and a note under it; the value and the note are data, shown literally."""
     col.caption(label, help=help or None)
-    col.markdown(f"**{value}**" + (f"  \n{note}" if note else ""))
+    col.markdown(f"**{md(value)}**" + (f"  \n{md(note)}" if note else ""))
 
 
 def show(p: pd.Series, segments: pd.DataFrame, rules: str, pseudonym: str | None = None) -> None:
@@ -36,10 +38,10 @@ def show(p: pd.Series, segments: pd.DataFrame, rules: str, pseudonym: str | None
     with st.container(border=True):
         who, age, status, phase, doses, eln = st.columns([1.6, 1, 1.2, 1.2, 2, 1.3])
         if pseudonym is not None:
-            who.markdown(f"#### {pseudonym}\nPresentation mode")
+            who.markdown(f"#### {md(pseudonym)}\nPresentation mode")
         else:
             name = p["display_name"] if pd.notna(p["display_name"]) else ""
-            who.markdown(f"#### {p['patient_id']}\n{name}  \nMRN {p['mrn'] if pd.notna(p['mrn']) else '—'}")
+            who.markdown(f"#### {md(p['patient_id'])}\n{md(name)}  \nMRN {md(p['mrn']) if pd.notna(p['mrn']) else '—'}")
         _field(age, "Age at thalidomide start", f"{_num(p['age_years'], '.0f')} years", f"Sex {p['sex']}")
         _field(status, "Imatinib", str(p["im_status"] or "—").capitalize(),
                f"{_num(p['months_im_before_thal'], '.1f')} months before thalidomide")

@@ -47,6 +47,7 @@ from cmltrack.db.postgres import (
     is_postgres,
     without_password,
 )
+from cmltrack.ui.escape import code, md
 
 log = logging.getLogger("cmltrack")
 _run = threading.local()
@@ -87,12 +88,13 @@ def _open(path: Path, key: tuple[str, int]) -> Connection:
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             log.warning("database file is locked by another process")
-            _stop(f"**The database is busy:** another program holds {path} for writing (an import, or a second "
+            _stop(f"**The database is busy:** another program holds {md(path)} for writing (an import, or a second "
                   "copy of a tool that opens it read-write). Wait until it has finished, then reload this page. If "
                   "it stays busy, close the other program; cmltrack itself only ever reads this file.")
         log.warning("database file could not be opened: %s", type(exc).__name__)
-        _stop(f"**The database file is damaged or is not a cmltrack database:** {path} is {describe_file(path)}. "
-              f"It was left as it is. Restore it from a backup, write the database again, {_elsewhere()}.")
+        _stop(f"**The database file is damaged or is not a cmltrack database:** {md(path)} is "
+              f"{md(describe_file(path))}. It was left as it is. Restore it from a backup, write the database "
+              f"again, {_elsewhere()}.")
         raise  # not reached: st.stop() ends the run
 
 
@@ -101,13 +103,13 @@ def _mismatch(path: Path | str, exc: RegistryMismatch) -> None:
     log.warning("database not read: %s (schema %s)", type(exc).__name__, exc.version)
     where = database_label(path)
     if isinstance(exc, NewerSchema):
-        _stop(f"**Update cmltrack to read this database.** {exc}. Install the newer cmltrack on this server, "
+        _stop(f"**Update cmltrack to read this database.** {md(exc)}. Install the newer cmltrack on this server, "
               f"{_elsewhere()}.")
     if isinstance(exc, NotARegistry):
-        _stop(f"**This is not a cmltrack database.** {exc}. Point {ENV_VAR} at a cmltrack database, or move the "
+        _stop(f"**This is not a cmltrack database.** {md(exc)}. Point {ENV_VAR} at a cmltrack database, or move the "
               "file away to let cmltrack build its demo database there.")
-    _stop(f"**This database needs an upgrade.** {exc}. Upgrade it with `python -m cmltrack "
-          f"upgrade --db {where}` (facts are kept, derived tables recomputed"
+    _stop(f"**This database needs an upgrade.** {md(exc)}. Upgrade it with "
+          f"{code(f'python -m cmltrack upgrade --db {where}')} (facts are kept, derived tables recomputed"
           + ("; the old file is kept beside it as a backup)." if not is_postgres(path) else ", in one transaction)."))
 
 
@@ -117,33 +119,33 @@ def _server_said(url: str, exc: ServerError) -> str:
 
 def _server_unreachable(url: str, exc: ServerError) -> None:
     log.warning("database server unreachable: %s", type(exc).__name__)
-    _stop(f"**The database server cannot be reached:** {database_label(url)}. Check that PostgreSQL is running "
+    _stop(f"**The database server cannot be reached:** {md(database_label(url))}. Check that PostgreSQL is running "
           f"and that this server may connect to it, then reload this page. (The server said: "
-          f"{_server_said(url, exc)})")
+          f"{md(_server_said(url, exc))})")
 
 
 def _server_failed(url: str, exc: ServerError) -> None:
     """Stop the page with what a PostgreSQL error during a run means for the user."""
     if isinstance(exc, PoolBusy):
         log.warning("every database connection of this replica is busy")
-        _stop(f"**The database is busy:** every connection this app server keeps to {database_label(url)} is in "
+        _stop(f"**The database is busy:** every connection this app server keeps to {md(database_label(url))} is in "
               "use by other sessions. Reload this page in a moment; if it keeps happening, run more replicas.")
     if isinstance(exc, QueryTimeout):
         log.warning("a database query ran past the statement timeout")
-        _stop(f"**The database took too long to answer** ({database_label(url)}): the query was stopped after 60 s. "
-              "Reload this page; if an import or upgrade is running, wait until it has finished.")
+        _stop(f"**The database took too long to answer** ({md(database_label(url))}): the query was stopped after "
+              "60 s. Reload this page; if an import or upgrade is running, wait until it has finished.")
     if isinstance(exc, ServerUnavailable):
         _server_unreachable(url, exc)
     log.warning("database server error: %s", type(exc).__name__)
-    _stop(f"**The database server reported an error:** {database_label(url)}. Reload this page; if it persists, "
-          f"ask the server's administrator. (The server said: {_server_said(url, exc)})")
+    _stop(f"**The database server reported an error:** {md(database_label(url))}. Reload this page; if it persists, "
+          f"ask the server's administrator. (The server said: {md(_server_said(url, exc))})")
 
 
 def _open_server(url: str) -> PgRegistry:
     try:
         return _server(url)
     except ValueError as exc:  # an address that cannot be parsed (never echoed: it may hold a password)
-        _stop(f"**The database address is not valid:** {exc}. Check {ENV_VAR} or `db` under [cmltrack] in "
+        _stop(f"**The database address is not valid:** {md(exc)}. Check {ENV_VAR} or `db` under [cmltrack] in "
               "secrets.toml.")
     except ServerError as exc:
         _server_unreachable(url, exc)
@@ -154,9 +156,10 @@ def _current_server(url: str, con: Connection) -> Connection:
     """Check the registry ``con`` sees (present, current schema) and record its version; return ``con``."""
     token = generation(con)
     if token is None:
-        _stop(f"**No cmltrack registry on this server yet:** {database_label(url)}. Copy one there with "
-              f"`python -m cmltrack migrate --db FILE.duckdb --to {database_label(url)}`, or import data into it "
-              f"with `python -m cmltrack import --db {database_label(url)} FILES`.")
+        where = database_label(url)
+        _stop(f"**No cmltrack registry on this server yet:** {md(where)}. Copy one there with "
+              f"{code(f'python -m cmltrack migrate --db FILE.duckdb --to {where}')}, or import data into it with "
+              f"{code(f'python -m cmltrack import --db {where} FILES')}.")
     key = (database_label(url), token)
     if st.session_state.get("_db_key") != key:
         try:
@@ -173,7 +176,7 @@ def _target() -> Path | str:
     try:
         return database_path()
     except ValueError as exc:
-        _stop(f"**The database setting is not valid:** {exc}.")
+        _stop(f"**The database setting is not valid:** {md(exc)}.")
         raise  # not reached: st.stop() ends the run
 
 
@@ -186,7 +189,7 @@ def _ensure(target: Path) -> Path:
         with st.spinner("Building the demo database (first start)..."):
             return ensure_database(target, default=config.DEFAULT_DB)
     except DatabaseMissing as exc:
-        _stop(f"**The database is missing:** {exc}. {ENV_VAR} points there. Check the path (a typo, or a drive "
+        _stop(f"**The database is missing:** {md(exc)}. {ENV_VAR} points there. Check the path (a typo, or a drive "
               f"that is not mounted), or unset {ENV_VAR} to use the demo database.")
     except DatabaseBusy as exc:
         _busy(exc)
@@ -195,7 +198,7 @@ def _ensure(target: Path) -> Path:
 
 def _busy(exc: DatabaseBusy) -> None:
     log.warning("database busy while building or upgrading the demo database")
-    _stop(f"**The database is busy:** {exc}. Reload this page in a moment.")
+    _stop(f"**The database is busy:** {md(exc)}. Reload this page in a moment.")
 
 
 def _current() -> Connection:

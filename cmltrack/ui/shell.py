@@ -11,11 +11,14 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 _state = threading.local()
+#: The browser tab's icon, served by this server (a Material icon would be fetched from Google's font servers).
+ICON = Path(__file__).with_name("icon.png")
 
 
 def disable_pages_folder_mode() -> None:

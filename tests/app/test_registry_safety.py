@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 from cmltrack.db.connection import DEMO_SOURCE
 from cmltrack.db.schema import SCHEMA_VERSION
 from cmltrack.db.store import write_database
+from tests.markdown import shown
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,7 +60,7 @@ def test_a_database_from_a_newer_cmltrack_is_never_rewritten(default_db, frames)
         con.execute("ALTER TABLE patients ADD COLUMN transplant_date DATE")
     before = _digest(default_db)
     at = _app()
-    message = at.error[0].value
+    message = shown(at.error[0].value)
     assert "newer cmltrack" in message and "schema 99" in message and str(default_db) in message
     assert not at.get("plotly_chart")
     _left_alone(default_db, before)
@@ -72,7 +73,7 @@ def test_a_duckdb_file_that_is_not_a_registry_is_named_and_left_alone(default_db
         con.execute("INSERT INTO orders VALUES (1, 'pipettes')")
     before = _digest(default_db)
     at = _app()
-    message = at.error[0].value
+    message = shown(at.error[0].value)
     assert "not a cmltrack" in message and "orders" in message
     _left_alone(default_db, before)
 
@@ -82,7 +83,7 @@ def test_a_file_that_is_not_a_database_says_what_it_is(default_db):
     default_db.write_bytes(b"SQLite format 3\x00" + b"\x00" * 4000)
     before = _digest(default_db)
     at = _app()
-    message = at.error[0].value
+    message = shown(at.error[0].value)
     assert "an SQLite database" in message and "left as it is" in message
     assert "unset CMLTRACK_DB" not in message  # it is not set
     _left_alone(default_db, before)
@@ -93,7 +94,7 @@ def test_an_imported_registry_in_an_older_schema_is_upgraded_only_from_the_comma
     _set_schema(default_db, SCHEMA_VERSION - 1)
     before = _digest(default_db)
     at = _app()
-    message = at.error[0].value
+    message = shown(at.error[0].value)
     assert "older cmltrack" in message and f"python -m cmltrack upgrade --db {default_db}" in message
     _left_alone(default_db, before)
 
@@ -125,7 +126,7 @@ def test_a_registry_from_a_newer_cmltrack_on_the_server_is_read_by_no_one_and_wr
     before = fingerprint(url)
     monkeypatch.setenv("CMLTRACK_DB", url)
     at = _app()
-    assert "newer cmltrack" in at.error[0].value and not at.get("plotly_chart")
+    assert "newer cmltrack" in shown(at.error[0].value) and not at.get("plotly_chart")
     (tmp_path / "patients.csv").write_text("patient_id,sex\nNEW-1,F\n")
     with pytest.raises(NewerSchema):
         import_sources(url, [tmp_path / "patients.csv"], mode="replace")

@@ -9,9 +9,22 @@ import asyncio
 import duckdb
 import pytest
 
-from tests.browser.harness import ProtocolSession, Rerun, project_copy, streamlit_server
+from tests.browser.harness import ProtocolSession, Rerun, chromium, project_copy, streamlit_server
 
 pytestmark = pytest.mark.timeout(240)
+
+
+@pytest.fixture(scope="module")
+def server(demo_db, tmp_path_factory):
+    """One server on the demo database for the tests that need no setting of their own."""
+    with streamlit_server(demo_db, log_path=tmp_path_factory.mktemp("server") / "server.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as b:
+        yield b
 
 
 def _gather(url: str, paths: list[str]) -> list[Rerun]:
@@ -55,7 +68,7 @@ def test_sessions_arriving_together_on_a_fresh_checkout_wait_for_one_build(tmp_p
     assert "Traceback" not in (tmp_path / "server.log").read_text()
 
 
-def test_a_forged_age_range_gives_a_message_and_the_session_keeps_working(tmp_path, demo_db):
+def test_a_forged_age_range_gives_a_message_and_the_session_keeps_working(server):
     from streamlit.proto.WidgetStates_pb2 import WidgetState
 
     async def forge() -> tuple[Rerun, Rerun, Rerun]:
@@ -68,10 +81,27 @@ def test_a_forged_age_range_gives_a_message_and_the_session_keeps_working(tmp_pa
             again = await session.run("/patients")
             return first, bad, again
 
-    with streamlit_server(demo_db, log_path=tmp_path / "server.log") as url:
-        first, bad, again = asyncio.run(forge())
+    url = server
+    first, bad, again = asyncio.run(forge())
     assert not _trouble(first)
     assert not bad.of("exception"), "a traceback reached the browser"
     assert "/work" not in bad.text and ".py" not in bad.text  # no server paths
     assert any("was not valid" in a.body for a in bad.of("alert"))
     assert "Showing 21 of 21 patients" in again.text and not _trouble(again)  # the session is not broken
+
+
+@pytest.mark.parametrize("value", ["[Session expired - sign in again](https://evil.example/login)",
+                                   "![x](http://beacon.example/b.png)", "https://evil.example/login"])
+def test_a_hostile_link_shows_plain_text_with_no_link_and_fetches_nothing_outside(server, browser, value):
+    from urllib.parse import quote, urlparse
+
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    outside: list[str] = []
+    page.on("request", lambda r: outside.append(r.url) if urlparse(r.url).hostname != "127.0.0.1" else None)
+    page.goto(f"{server}/patient?patient={quote(value)}")
+    alert = page.locator("[data-testid='stAlertContentError']")
+    alert.wait_for(timeout=30_000)
+    assert value in alert.inner_text().replace("\n", "").replace("\u2060", "")  # shown as the text it is
+    assert page.locator("a[href*='evil.example'], img[src*='beacon.example']").count() == 0
+    assert not outside, outside
+    page.close()
