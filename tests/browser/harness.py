@@ -125,6 +125,14 @@ class Rerun:
         return "\n".join(str(e) for e in self.elements)
 
 
+def run_async(coroutine: Any) -> Any:
+    """Run a coroutine to its end in a thread of its own (Playwright's sync API keeps a loop in this one)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 class ProtocolSession:
     """One browser session over Streamlit's own websocket protocol: it sends the rerun requests a browser sends
     (page, query string, widget values, forged or not) and reads the same messages, at almost no cost."""

@@ -9,7 +9,7 @@ import asyncio
 import duckdb
 import pytest
 
-from tests.browser.harness import ProtocolSession, Rerun, chromium, project_copy, streamlit_server
+from tests.browser.harness import ProtocolSession, Rerun, chromium, project_copy, run_async, streamlit_server
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -36,7 +36,7 @@ def _gather(url: str, paths: list[str]) -> list[Rerun]:
     async def every() -> list[Rerun]:
         return await asyncio.gather(*(one(p) for p in paths))
 
-    return asyncio.run(every())
+    return run_async(every())
 
 
 def _trouble(run: Rerun) -> list[str]:
@@ -82,12 +82,34 @@ def test_a_forged_age_range_gives_a_message_and_the_session_keeps_working(server
             return first, bad, again
 
     url = server
-    first, bad, again = asyncio.run(forge())
+    first, bad, again = run_async(forge())
     assert not _trouble(first)
     assert not bad.of("exception"), "a traceback reached the browser"
     assert "/work" not in bad.text and ".py" not in bad.text  # no server paths
     assert any("was not valid" in a.body for a in bad.of("alert"))
     assert "Showing 21 of 21 patients" in again.text and not _trouble(again)  # the session is not broken
+
+
+def test_widget_values_of_the_wrong_kind_are_dropped_and_the_session_keeps_working(server):
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    def ids(run: Rerun) -> dict[str, str]:
+        widgets = [getattr(e, e.WhichOneof("type")) for e in run.elements]
+        return {getattr(w, "label", ""): w.id for w in widgets if getattr(w, "id", "")}
+
+    async def forge() -> list[Rerun]:
+        async with ProtocolSession(server) as session:
+            widgets = ids(await session.run("/"))
+            json_garbage = WidgetState(id=widgets["Lanes per page"], json_value="{not json")
+            a_number = WidgetState(id=widgets["Imatinib status"], int_value=7)
+            text = WidgetState(id=widgets["Age at thalidomide start (years)"])
+            text.string_array_value.data.extend(["old", "older"])
+            runs = [await session.run("/", [w]) for w in (json_garbage, a_number, text)]
+            return [*runs, await session.run("/", [json_garbage, a_number, text]), await session.run("/patients")]
+
+    for run in run_async(forge()):
+        assert not _trouble(run), _trouble(run)
+        assert "Showing 21 of 21 patients" in run.text
 
 
 @pytest.mark.parametrize("value", ["[Session expired - sign in again](https://evil.example/login)",
@@ -105,3 +127,18 @@ def test_a_hostile_link_shows_plain_text_with_no_link_and_fetches_nothing_outsid
     assert page.locator("a[href*='evil.example'], img[src*='beacon.example']").count() == 0
     assert not outside, outside
     page.close()
+
+
+def test_an_error_outside_any_page_reaches_the_browser_without_details(tmp_path):
+    """What .streamlit/config.toml (client.showErrorDetails) lets through when an error escapes every guard."""
+    root = project_copy(tmp_path / "checkout")
+    app = root / "app.py"
+    app.write_text(app.read_text().replace(
+        "auth.require_login()\n",
+        "auth.require_login()\nraise RuntimeError(f'{__file__} holds CML-03')  # an error outside any page\n", 1))
+    with streamlit_server(None, root=root, log_path=tmp_path / "server.log") as url:
+        run = _gather(url, ["/"])[0]
+    [error] = run.of("exception")
+    assert not error.type and not error.stack_trace and "redacted" in error.message
+    assert str(root) not in run.text and "CML-03" not in run.text and "RuntimeError" not in run.text
+    assert "CML-03" in (tmp_path / "server.log").read_text()  # the details are in the server's log

@@ -1,0 +1,57 @@
+"""Widget values from the browser, checked before any script run sees them.
+
+A rerun request carries the value of every widget, and nothing stops a client from sending a value its widget
+cannot hold: text for a slider, a number for a multiselect, JSON that does not parse. Streamlit decodes each value
+with its widget's own deserializer, lazily and on every run, so one such value raised a traceback before the page
+started and on every run after it (the session stayed broken). `install` makes Streamlit try each incoming value
+with its widget's deserializer as it arrives and drop one that fails, logged: the widget keeps its last value (or
+its default), as if the message had not held it. Values of the right kind but out of range (an age range upside
+down) are the page's to check (cmltrack.ui.sidebar).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from streamlit.proto.WidgetStates_pb2 import WidgetStates
+from streamlit.runtime.state.common import unpack_widget_state_value
+from streamlit.runtime.state.session_state import SessionState
+
+log = logging.getLogger("cmltrack")
+#: Values whose deserializer reads other stores (uploaded files, chat input) are passed as they are when their kind
+#: is the widget's own: decoding them twice would repeat that work.
+_PASS_THROUGH = frozenset({"file_uploader_state_value", "chat_input_value"})
+_original = SessionState.set_widgets_from_proto
+
+
+def decodable(session: SessionState, state: Any) -> bool:
+    """Whether the widget ``state.id`` of ``session`` can read the value ``state`` carries (True for a widget this
+    session has not drawn yet: Streamlit ignores those)."""
+    metadata = session._new_widget_state.widget_metadata.get(state.id)
+    if metadata is None:
+        return True
+    kind = state.WhichOneof("value")
+    if kind in _PASS_THROUGH and kind == metadata.value_type:
+        return True
+    try:
+        metadata.deserializer(unpack_widget_state_value(state))
+    except Exception:  # noqa: BLE001 (any failure of the widget's own decoding means the value is unusable)
+        return False
+    return True
+
+
+def _checked(self: SessionState, widget_states: WidgetStates) -> None:
+    kept = WidgetStates()
+    for state in widget_states.widgets:
+        if decodable(self, state):
+            kept.widgets.append(state)
+        else:
+            log.warning("dropped a widget value the browser sent that its widget cannot read (%s)",
+                        state.WhichOneof("value"))
+    _original(self, kept if len(kept.widgets) != len(widget_states.widgets) else widget_states)
+
+
+def install() -> None:
+    """Check every widget value a browser sends, in every session of this server (idempotent)."""
+    SessionState.set_widgets_from_proto = _checked
