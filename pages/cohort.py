@@ -11,7 +11,7 @@ from cmltrack.figures.overview import build_overview
 from cmltrack.figures.plain import unescaped
 from cmltrack.figures.swimmer import SORTS, build_swimmer, order_lanes
 from cmltrack.timeaxis import ANCHORS
-from cmltrack.ui import board, cohort_page, patient_nav, sidebar
+from cmltrack.ui import auth, board, cohort_page, downloads, patient_nav, sidebar
 from cmltrack.ui import data as q
 from cmltrack.ui.deck import build_deck
 
@@ -49,6 +49,7 @@ if pages > 1:
     page = paging.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1, step=1, key="lane_page")
 shown = ordered.iloc[(page - 1) * per_page: page * per_page]
 ids = shown["patient_id"].tolist()
+auth.audit_view("cohort", ids, mode="board" if board.active() else "normal")
 
 no_anchor = int(shown[ANCHORS[anchor][1]].isna().sum())
 st.caption(f"Lanes {(page - 1) * per_page + 1}-{(page - 1) * per_page + len(shown)} of {len(ordered)} patients"
@@ -81,11 +82,14 @@ st.caption(
 
 with st.expander("Export for slides", icon=":material/download:"):
     png, svg, page_html = st.columns(3)
-    png.download_button("Swimmer as PNG", lambda: image(figure, "png"), file_name="cohort_swimmer.png",
+    swimmer = {fmt: downloads.on_demand(build, "cohort", f"swimmer {fmt.upper()}", ids) for fmt, build in (
+        ("png", lambda: image(figure, "png")), ("svg", lambda: image(figure, "svg")),
+        ("html", lambda: html(figure, "Cohort swimmer")))}
+    png.download_button("Swimmer as PNG", swimmer["png"], file_name="cohort_swimmer.png",
                         mime="image/png", on_click="ignore", disabled=not images_available())
-    svg.download_button("Swimmer as SVG", lambda: image(figure, "svg"), file_name="cohort_swimmer.svg",
+    svg.download_button("Swimmer as SVG", swimmer["svg"], file_name="cohort_swimmer.svg",
                         mime="image/svg+xml", on_click="ignore", disabled=not images_available())
-    page_html.download_button("Swimmer as HTML", lambda: html(figure, "Cohort swimmer"),
+    page_html.download_button("Swimmer as HTML", swimmer["html"],
                               file_name="cohort_swimmer.html", mime="text/html", on_click="ignore")
     chosen = st.multiselect("Patients for the deck (one slide each, after the swimmer)", ids,
                             default=ids[: min(len(ids), 6)], format_func=dict(zip(shown["patient_id"],
@@ -103,7 +107,8 @@ with st.expander("Export for slides", icon=":material/download:"):
 
     board_scale = board.scale()
     st.download_button(f"PowerPoint deck: swimmer + {len(chosen)} patients" + (" (de-identified)" if deid else ""),
-                       deck_file, file_name="tumour_board.pptx", on_click="ignore", type="primary",
+                       downloads.on_demand(deck_file, "cohort", "deck", ids, slides=len(chosen)),
+                       file_name="tumour_board.pptx", on_click="ignore", type="primary",
                        mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
                        icon=":material/slideshow:", disabled=not chosen or not images_available())
     if not images_available():

@@ -32,10 +32,9 @@ if not files:
     st.caption(f"The database now: {md(database_label())} ({len(q.patient_ids(session.cursor()))} patients).")
     st.stop()
 
-sources = import_view.save_uploads(files)
 existing = q.patient_ids(session.cursor())
 with st.spinner("Checking the files..."):
-    plan = import_view.checked(sources, existing, session.database_key())
+    plan = import_view.checked(files, existing, session.database_key())
 import_view.show_report(plan)
 if not plan.ok:
     st.stop()
@@ -50,7 +49,9 @@ if st.button(f"Import {plan.counts['patients']} patients", type="primary", disab
              icon=":material/upload:"):
     bar = st.progress(0.0, text="Starting")
     try:
-        import_sources(database_path(), sources, mode=mode, progress=lambda f, text: bar.progress(min(f, 1.0), text))
+        with import_view.on_disk(files) as sources:  # deleted when the import ends, whatever the outcome
+            import_sources(database_path(), sources, mode=mode,
+                           progress=lambda f, text: bar.progress(min(f, 1.0), text))
     except DatabaseBusy as exc:
         st.error(f"**{md(exc)}.** Nothing was written.", icon=":material/hourglass:")
     except ServerError as exc:  # the server failed mid-import: its transaction was rolled back
@@ -62,6 +63,6 @@ if st.button(f"Import {plan.counts['patients']} patients", type="primary", disab
     except (ValueError, RuntimeError) as exc:  # e.g. a server encoding that cannot store the data
         st.error(f"**The import could not be written:** {md(exc)}.", icon=":material/database:")
     else:
-        import_view.forget_uploads()
+        import_view.forget_check()
         st.success(f"Imported {counts}. Every page now shows the new database.", icon=":material/done_all:")
         st.page_link("pages/cohort.py", label="Open the cohort", icon=":material/view_timeline:")

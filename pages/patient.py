@@ -8,7 +8,7 @@ from cmltrack.figures.patient import build_patient_timeline
 from cmltrack.figures.swimmer import SORTS, order_lanes
 from cmltrack.privacy.pseudonyms import coded_reason, deidentify
 from cmltrack.timeaxis import ANCHORS
-from cmltrack.ui import auth, board, patient_card, patient_nav, session, shell, sidebar
+from cmltrack.ui import auth, board, downloads, patient_card, patient_nav, session, shell, sidebar
 from cmltrack.ui import data as q
 from cmltrack.ui.escape import md
 
@@ -50,7 +50,7 @@ if record.empty:
              "check the link.")
     st.stop()
 p = record.iloc[0]
-auth.audit_view(pid)
+auth.audit_view("patient", [pid], mode="board" if deid else "normal")
 segments, labs = q.treatments_for(con, [pid]), q.labs_for(con, [pid])
 events, aes = q.events_for(con, [pid], guideline), q.adverse_events_for(con, [pid])
 patient_card.show(p, segments, rules, deid(pid) if deid else None)
@@ -75,11 +75,14 @@ st.plotly_chart(figure, config={"displaylogo": False}, key="patient_timeline")
 name = deid(pid) if deid else pid
 png, svg, page_html, _ = st.columns([1, 1, 1, 2])
 images = images_available()  # PNG and SVG are drawn by Chromium on the server
-png.download_button("PNG", lambda: image(figure, "png"), file_name=f"{name}_course.png", mime="image/png",
+course = {fmt: downloads.on_demand(build, "patient", f"course {fmt.upper()}", [pid]) for fmt, build in (
+    ("png", lambda: image(figure, "png")), ("svg", lambda: image(figure, "svg")),
+    ("html", lambda: html(figure, f"{name}: course")))}
+png.download_button("PNG", course["png"], file_name=f"{name}_course.png", mime="image/png",
                     on_click="ignore", icon=":material/download:", disabled=not images)
-svg.download_button("SVG", lambda: image(figure, "svg"), file_name=f"{name}_course.svg", mime="image/svg+xml",
+svg.download_button("SVG", course["svg"], file_name=f"{name}_course.svg", mime="image/svg+xml",
                     on_click="ignore", icon=":material/download:", disabled=not images)
-page_html.download_button("HTML", lambda: html(figure, f"{name}: course"), file_name=f"{name}_course.html",
+page_html.download_button("HTML", course["html"], file_name=f"{name}_course.html",
                           mime="text/html", on_click="ignore", icon=":material/download:")
 st.caption(f"Responses derived from the labs by {rules} (shaded: {rules} warning and failure zones of BCR::ABL1 "
            "from the start of the imatinib line; open triangles: undetectable BCR::ABL1 at the assay's sensitivity; "
@@ -103,5 +106,7 @@ for tab, frame, table in ((visits_tab, labs, "visits"), (ae_tab, aes, "adverse_e
             for column in shown.select_dtypes("datetime").columns:  # calendar dates, not midnight timestamps
                 shown[column] = shown[column].dt.date
         st.dataframe(shown, hide_index=True, height=min(38 + 35 * len(shown), 420))
-        st.download_button(f"Download {table.replace('_', ' ')} (CSV)", shown.to_csv(index=False).encode(),
-                           file_name=f"{deid(pid) if deid else pid}_{table}.csv", mime="text/csv", key=f"csv_{table}")
+        st.download_button(f"Download {table.replace('_', ' ')} (CSV)",
+                           downloads.on_demand(lambda shown=shown: shown.to_csv(index=False).encode(), "patient",
+                                               f"{table} CSV", [pid]),
+                           file_name=f"{name}_{table}.csv", mime="text/csv", key=f"csv_{table}", on_click="ignore")

@@ -45,7 +45,10 @@ class Media:
             return False
         return True
 
-    def urls(self) -> list[str]:
-        """Every file the store serves now."""
+    def downloads(self) -> list[str]:
+        """Every download the store serves now (not the media a page shows, such as the tab icon)."""
+        from streamlit.runtime.media_file_storage import MediaFileKind
+
         storage = self.manager._storage
-        return [storage.get_url(file_id) for file_id in list(storage._files_by_id)]
+        return [storage.get_url(file_id) for file_id, file in list(storage._files_by_id.items())
+                if file.kind == MediaFileKind.DOWNLOADABLE]

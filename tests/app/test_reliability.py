@@ -146,7 +146,7 @@ def test_a_locked_file_gives_a_busy_page(monkeypatch, tmp_path, frames):
 
 def test_local_mode_says_so(monkeypatch, demo_db):
     at = _run(monkeypatch, demo_db)
-    assert any("Local mode" in c.value and "127.0.0.1" in c.value for c in at.sidebar.caption)
+    assert any("Local mode" in c.value and "127.0.0.1" in shown(c.value) for c in at.sidebar.caption)
 
 
 def test_login_gate_blocks_the_app_until_signed_in(monkeypatch, demo_db):
@@ -166,16 +166,16 @@ def test_every_page_is_behind_the_gate(monkeypatch, demo_db, page):
     assert not at.dataframe and not at.get("plotly_chart")
 
 
-def test_signed_in_user_sees_the_app_and_each_patient_view_is_audited(monkeypatch, demo_db, tmp_path):
-    trail = tmp_path / "audit.jsonl"
-    monkeypatch.setattr("cmltrack.ui.auth.AUDIT_LOG", trail)
+def test_signed_in_user_sees_the_app_and_each_patient_view_is_audited(monkeypatch, demo_db, audit_trail):
+    trail, _ = audit_trail
     user = {"is_logged_in": True, "email": "haematologist@hospital.example"}
     at = _run(monkeypatch, demo_db, "pages/patient.py", secrets=AUTH, user=user, patient="CML-03")
     assert any("Signed in as haematologist@hospital.example" in shown(c.value) for c in at.sidebar.caption)
     assert at.get("plotly_chart")
     lines = [json.loads(line) for line in trail.read_text().splitlines()]
     assert lines and {line["user"] for line in lines} == {"haematologist@hospital.example"}
-    assert all(line["action"] == "view" and len(line["patient"]) == 16 for line in lines)
+    views = [line for line in lines if line["page"] == "patient"]
+    assert len(views) == 1 and views[0]["action"] == "view" and [len(t) for t in views[0]["patients"]] == [16]
     assert "CML-03" not in trail.read_text()
     assert (trail.stat().st_mode & 0o777) == 0o600
 

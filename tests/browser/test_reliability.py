@@ -142,3 +142,64 @@ def test_an_error_outside_any_page_reaches_the_browser_without_details(tmp_path)
     assert not error.type and not error.stack_trace and "redacted" in error.message
     assert str(root) not in run.text and "CML-03" not in run.text and "RuntimeError" not in run.text
     assert "CML-03" in (tmp_path / "server.log").read_text()  # the details are in the server's log
+
+
+def test_downloads_leave_the_media_store_and_uploads_leave_the_disk(tmp_path, demo_db, browser):
+    import re
+    import shutil
+    import time
+    import urllib.error
+    import urllib.request
+
+    db, scratch = tmp_path / "clinic.duckdb", tmp_path / "tmp"
+    shutil.copy(demo_db, db)
+    scratch.mkdir()
+
+    def served(url: str) -> int:
+        """What the media endpoint answers to anyone, with no cookie."""
+        try:
+            with urllib.request.urlopen(url, timeout=10) as response:
+                return response.status
+        except urllib.error.HTTPError as exc:
+            return exc.code
+
+    env = {"TMPDIR": str(scratch), "CMLTRACK_DOWNLOAD_KEEP_S": "3"}
+    with streamlit_server(db, log_path=tmp_path / "server.log", env=env) as url:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+        page.goto(f"{url}/patient?patient=CML-03")
+        page.get_by_role("tab", name="Visits and labs").wait_for(timeout=30_000)
+        with page.expect_download(timeout=30_000) as download:
+            page.get_by_role("button", name="Download visits (CSV)").click()
+        media = download.value.url
+        assert "/media/" in media and served(media) == 200  # the user's download, at once
+        time.sleep(6.5)  # swept KEEP_S and 2 KEEP_S seconds after it was built
+        assert served(media) == 404
+        page.goto(f"{url}/import")
+        page.get_by_text("Files to import").wait_for(timeout=30_000)
+        (tmp_path / "patients.csv").write_text("patient_id,sex\nNEW-1,F\nNEW-2,M\n")
+        page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(tmp_path / "patients.csv"))
+        page.get_by_text(re.compile(r"Ready to import 2 patients")).wait_for(timeout=60_000)
+        assert not list(scratch.glob("cmltrack-import-*"))
+        page.get_by_role("button", name="Import 2 patients").click()
+        page.get_by_text(re.compile("Imported 2 patients")).wait_for(timeout=60_000)
+        assert not list(scratch.glob("cmltrack-import-*"))
+        page.close()
+
+
+def test_signing_in_while_the_identity_provider_is_down(tmp_path, demo_db, browser):
+    secrets = ('[auth]\nredirect_uri = "http://127.0.0.1:{port}/oauth2callback"\ncookie_secret = "' + "x" * 32
+               + '"\nclient_id = "cmltrack"\nclient_secret = "s"\n'
+               'server_metadata_url = "http://127.0.0.1:9/realms/hospital/.well-known/openid-configuration"\n')
+    root = project_copy(tmp_path / "checkout", secrets=secrets)
+    with streamlit_server(demo_db, root=root, log_path=tmp_path / "server.log") as url:
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(url + "/")
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_text("sign-in service cannot be reached").wait_for(timeout=30_000)
+        assert page.url.startswith(url) and "/auth/login" not in page.url
+        assert "Authentication error" not in page.locator("body").inner_text()
+        page.get_by_role("button", name="Try again").click()  # still down: the same message, no dead end
+        page.get_by_role("button", name="Try again").wait_for(timeout=30_000)
+        page.close()
+    log = (tmp_path / "server.log").read_text()
+    assert "sign-in service unavailable" in log and "Traceback" not in log
