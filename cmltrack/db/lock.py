@@ -70,23 +70,6 @@ def writer_lock(path: str | Path, wait_s: float = 0.0) -> Iterator[None]:
                 del _held[key]
 
 
-def _command(pid: int) -> str:
-    """A process's command line, shortened ('?' when it cannot be read)."""
-    try:
-        text = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
-    except OSError:
-        return "?"
-    return text if len(text) <= 120 else text[:117] + "..."
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"
-
-
 def _holders(lock: Path) -> list[int]:
     """Processes (of this user, or any for root) with the lock file open: the only ones that can hold it."""
     found = []
@@ -116,11 +99,11 @@ def _busy_message(path: str | Path, lock: Path) -> str:
         return f"database busy: another import or upgrade is writing {path}; try again when it has finished"
     command = recorded[1] if len(recorded) > 1 else "?"
     since = f" since {recorded[2]}" if len(recorded) > 2 else ""
-    if _alive(pid):
+    if processes.alive(pid):
         return (f"database busy: another writer is writing {path} (PID {pid}: {command}{since}); try again when "
                 "it has finished")
     holders = [h for h in _holders(lock) if h != pid]
-    held_by = "; ".join(f"PID {h}: {_command(h)}" for h in holders) or "a process this user cannot see"
+    held_by = "; ".join(f"PID {h}: {processes.command(h)}" for h in holders) or "a process this user cannot see"
     return (f"database busy: the writer lock {lock} is stale: the writer that took it (PID {pid}: {command}{since}) "
             f"is gone, but it is still held by {held_by}, left behind by that writer. Stop "
             + (f"it (kill {' '.join(map(str, holders))})" if holders else "it") + ", then try again")
@@ -145,7 +128,7 @@ def _file_lock(path: str | Path, wait_s: float) -> Iterator[None]:
         processes.private(fd)  # closed in forked workers: the lock dies with this writer
         started = dt.datetime.now().astimezone().isoformat(timespec="seconds")
         os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n{_command(os.getpid()) or ' '.join(sys.argv)}\n{started}\n".encode(), 0)
+        os.pwrite(fd, f"{os.getpid()}\n{processes.command(os.getpid()) or ' '.join(sys.argv)}\n{started}\n".encode(), 0)
         try:
             yield
         finally:

@@ -15,30 +15,9 @@ from pathlib import Path
 import pytest
 
 from cmltrack.db.lock import DatabaseBusy, lock_path, writer_lock
+from cmltrack.processes import alive, children
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _children(pid: int) -> list[int]:
-    """Live processes whose parent is ``pid`` (from /proc)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            state, ppid = stat.rsplit(")", 1)[1].split()[:2]
-            if int(ppid) == pid and state != "Z":
-                found.append(int(entry.name))
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def _kill(pids: list[int]) -> None:
@@ -78,12 +57,12 @@ def test_a_killed_import_leaves_no_worker_and_no_lock_behind(tmp_path, registry)
                               stderr=subprocess.DEVNULL)
     workers: list[int] = []
     try:
-        assert _wait(lambda: len(_children(writer.pid)) >= 2 or writer.poll() is not None, 120)
-        workers = _children(writer.pid)
+        assert _wait(lambda: len(children(writer.pid)) >= 2 or writer.poll() is not None, 120)
+        workers = children(writer.pid)
         assert writer.poll() is None and workers, "the import finished before its workers could be seen"
         writer.send_signal(signal.SIGKILL)
         writer.wait()
-        assert _wait(lambda: not any(_alive(w) for w in workers), 10), "workers outlived the killed import"
+        assert _wait(lambda: not any(alive(w) for w in workers), 10), "workers outlived the killed import"
         with writer_lock(db, wait_s=5):  # the next writer gets the lock
             pass
     finally:
@@ -106,7 +85,7 @@ def test_a_lock_held_after_its_writer_died_is_reported_as_stale_with_its_holder(
     child = None
     try:
         assert writer.stdout.readline().strip() == "held"
-        child = _children(writer.pid)[0]
+        child = children(writer.pid)[0]
         with pytest.raises(DatabaseBusy) as busy:
             with writer_lock(db):
                 pass
