@@ -112,6 +112,20 @@ def _sign_in() -> None:
     st.login()
 
 
+def _signed_out() -> None:
+    """The page shown until sign-in: the button, or why the sign-in service cannot be used and a retry."""
+    st.title("cmltrack")
+    problem = st.session_state.get(_PROBLEM)
+    if problem is None:
+        st.write("Patient data: sign in with your hospital account to continue.")
+        st.button("Sign in", on_click=_sign_in, type="primary", icon=":material/login:")
+    else:
+        st.error(f"**The hospital's sign-in service cannot be reached:** {md(problem)}. Nothing is wrong with "
+                 "your account: the service may be down or restarting. Try again in a minute; if it keeps "
+                 "failing, tell the IT service desk.", icon=":material/cloud_off:")
+        st.button("Try again", on_click=_sign_in, type="primary", icon=":material/refresh:")
+
+
 def require_login() -> str | None:
     """The signed-in user's e-mail with login on (stops the page with a login button until then); None in local
     mode. With login on, also stops the page when the audit trail cannot be continued."""
@@ -119,16 +133,8 @@ def require_login() -> str | None:
         _local_mode()
         return None
     if not st.user.get("is_logged_in"):
-        st.title("cmltrack")
-        problem = st.session_state.get(_PROBLEM)
-        if problem is None:
-            st.write("Patient data: sign in with your hospital account to continue.")
-            st.button("Sign in", on_click=_sign_in, type="primary", icon=":material/login:")
-        else:
-            st.error(f"**The hospital's sign-in service cannot be reached:** {md(problem)}. Nothing is wrong with "
-                     "your account: the service may be down or restarting. Try again in a minute; if it keeps "
-                     "failing, tell the IT service desk.", icon=":material/cloud_off:")
-            st.button("Try again", on_click=_sign_in, type="primary", icon=":material/refresh:")
+        # the only page until sign-in; a hidden navigation, or Streamlit would list the files in pages/ instead
+        st.navigation([st.Page(_signed_out, title="Sign in", default=True)], position="hidden").run()
         st.stop()
     _trail_key()  # stops the page when the trail cannot be continued
     user = _user()

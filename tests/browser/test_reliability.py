@@ -194,6 +194,8 @@ def test_signing_in_while_the_identity_provider_is_down(tmp_path, demo_db, brows
     with streamlit_server(demo_db, root=root, log_path=tmp_path / "server.log") as url:
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         page.goto(url + "/")
+        page.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
+        assert page.locator("[data-testid='stSidebarNav']").count() == 0  # no page list before sign-in
         page.get_by_role("button", name="Sign in").click()
         page.get_by_text("sign-in service cannot be reached").wait_for(timeout=30_000)
         assert page.url.startswith(url) and "/auth/login" not in page.url
