@@ -58,19 +58,21 @@ def _refused_choices() -> list[str]:
     return refused
 
 
-def _age_refused(bounds: tuple[int, int] | None) -> bool:
-    """Reset the age range when the browser sent one that is not two whole years within this database's bounds,
-    lower first; return whether it was reset. Runs before the slider is drawn."""
-    value = st.session_state.get("age")
-    if value is None:
-        return False
+def _valid_age(value: object, bounds: tuple[int, int] | None) -> bool:
+    """Whether an age range is two whole years within this database's bounds, lower first."""
     try:
         low, high = (float(v) for v in value)
-        valid = (bounds is not None and math.isfinite(low) and math.isfinite(high) and low.is_integer()
-                 and high.is_integer() and bounds[0] <= low <= high <= bounds[1])
     except (TypeError, ValueError):
-        valid = False
-    if valid:
+        return False
+    return (bounds is not None and math.isfinite(low) and math.isfinite(high) and low.is_integer()
+            and high.is_integer() and bounds[0] <= low <= high <= bounds[1])
+
+
+def _age_refused(bounds: tuple[int, int] | None) -> bool:
+    """Reset the age range the browser sent when it is not valid (`_valid_age`); return whether it was reset. Runs
+    before the slider is drawn."""
+    value = st.session_state.get("age")
+    if value is None or _valid_age(value, bounds):
         return False
     if bounds is None or bounds[0] >= bounds[1]:  # no slider is drawn for this database
         del st.session_state["age"]
@@ -85,6 +87,7 @@ def render_filters(con: Connection) -> CohortFilter:
     bar = st.sidebar
     refused = _refused_choices()
     board.render_toggle()
+    notice = bar.empty()  # where a refused value is said, above the filters
     source = q.database_source(con) or ""
     if source == DEMO_SOURCE:
         bar.warning("**Demo data**: 21 fictitious patients built from a published abstract, not real people.",
@@ -103,9 +106,6 @@ def render_filters(con: Connection) -> CohortFilter:
     st.session_state[_AGE_BOUNDS] = bounds
     if _age_refused(bounds):
         refused.append("Age at thalidomide start")
-    if refused:
-        bar.warning(f"A filter value sent by the browser was not valid and was reset: {', '.join(refused)}.",
-                    icon=":material/restart_alt:")
     if bounds is not None and bounds[0] < bounds[1]:
         bar.slider("Age at thalidomide start (years)", bounds[0], bounds[1], value=bounds, key="age",
                    bind="query-params", help="At thalidomide start; for patients who never took it, at imatinib "
@@ -115,7 +115,14 @@ def render_filters(con: Connection) -> CohortFilter:
               help="EUTOS score = 7 x basophils % + 4 x spleen cm; high when > 87 (Hasford, Blood 2011;118:686).")
     bar.multiselect("Best response on thalidomide", BEST_RESPONSES, key="best", format_func=best_response_label,
                     placeholder="All", bind="query-params")
-    cohort_filter = filter_from_state(st.session_state, bounds)
+    values = {key: st.session_state.get(key) for key in (*CHOICE_KEYS, "age")}
+    if values["age"] is not None and not _valid_age(values["age"], bounds):  # a link's ?age= no slider sends
+        values["age"] = None  # not applied; the next run resets the slider (above) and the link with it
+        refused.append("Age at thalidomide start")
+    if refused:
+        notice.warning(f"A filter value sent by the browser was not valid and was reset: {', '.join(refused)}.",
+                       icon=":material/restart_alt:")
+    cohort_filter = filter_from_state(values, bounds)
     shown, total = q.count_patients(con, cohort_filter)
     bar.markdown(f"**Showing {shown} of {total} patients**")
     bar.button("Reset filters", on_click=_reset, disabled=not cohort_filter.active)

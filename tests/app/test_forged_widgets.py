@@ -62,3 +62,21 @@ def test_an_unexpected_error_of_a_page_shows_a_reference_not_a_traceback(at, mon
     assert "secret" not in message and "RuntimeError" not in message and "CML-03" not in message
     logged = " ".join(r.getMessage() for r in caplog.records if r.name == "cmltrack")
     assert "page failed" in logged and "RuntimeError" in logged and "CML-03" not in logged  # logs name no patient
+
+
+def test_a_link_with_an_upside_down_age_range_shows_every_patient_and_says_so(monkeypatch, frames,
+                                                                            tmp_path_factory):
+    from cmltrack.db.store import write_database
+
+    db = write_database(tmp_path_factory.mktemp("link") / "registry.duckdb", frames, source="test")
+    monkeypatch.setenv("CMLTRACK_DB", str(db))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.query_params["age"] = ["63", "22"]  # ?age=63&age=22: the slider's own URL form, bounds swapped
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("was not valid and was reset: Age at thalidomide start" in w.value for w in at.sidebar.warning)
+    assert _count(at) == "**Showing 21 of 21 patients**" and at.get("plotly_chart")
+    at.run()  # the slider (and with it the link) is reset
+    at.run()
+    assert at.slider(key="age").value == (22, 63) and not at.error and not at.sidebar.warning
+    assert _count(at) == "**Showing 21 of 21 patients**"
