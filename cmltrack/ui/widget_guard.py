@@ -3,10 +3,11 @@
 A rerun request carries the value of every widget, and nothing stops a client from sending a value its widget
 cannot hold: text for a slider, a number for a multiselect, JSON that does not parse. Streamlit decodes each value
 with its widget's own deserializer, lazily and on every run, so one such value raised a traceback before the page
-started and on every run after it (the session stayed broken). `install` makes Streamlit try each incoming value
-with its widget's deserializer as it arrives and drop one that fails, logged: the widget keeps its last value (or
-its default), as if the message had not held it. Values of the right kind but out of range (an age range upside
-down) are the page's to check (cmltrack.ui.sidebar).
+started and on every run after it (the session stayed broken); one its deserializer happened to accept was later
+written back in a field of the wrong kind (a TypeError). `install` makes Streamlit check each incoming value as it
+arrives: of the kind its widget registered, and readable by the widget's own deserializer; a value that is not is
+dropped and logged: the widget keeps its last value (or its default), as if the message had not held it. Values
+of the right kind but out of range (an age range upside down) are the page's to check (cmltrack.ui.sidebar).
 """
 
 from __future__ import annotations
@@ -32,7 +33,9 @@ def decodable(session: SessionState, state: Any) -> bool:
     if metadata is None:
         return True
     kind = state.WhichOneof("value")
-    if kind in _PASS_THROUGH and kind == metadata.value_type:
+    if kind is not None and metadata.value_type is not None and kind != metadata.value_type:
+        return False  # decoded, it would be sent back to the browser in a field of another kind (a TypeError)
+    if kind in _PASS_THROUGH:
         return True
     try:
         metadata.deserializer(unpack_widget_state_value(state))
