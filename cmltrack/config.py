@@ -55,6 +55,14 @@ def database_path() -> Path | str:
         raise ValueError(f"{ENV_VAR} (or db under [cmltrack] in {SECRETS.name}): {exc}") from None
 
 
+def configured_by() -> str | None:
+    """Which setting names the database: 'CMLTRACK_DB', 'db under [cmltrack] in secrets.toml', or None (the
+    default path)."""
+    if os.environ.get(ENV_VAR, "").strip():
+        return ENV_VAR
+    return f"db under [cmltrack] in {SECRETS.name}" if _from_secrets() else None
+
+
 def database_label(target: Path | str | None = None) -> str:
     """The database as shown to users and in logs: a server address never shows its password."""
     from cmltrack.db.postgres import is_postgres, redacted

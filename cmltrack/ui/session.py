@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -76,9 +75,10 @@ def _stop(message: str) -> None:
 
 
 def _elsewhere() -> str:
-    """What to do instead of this database: point CMLTRACK_DB elsewhere, or unset it when it is set."""
-    if os.environ.get(ENV_VAR, "").strip():
-        return f"or unset {ENV_VAR} to use the demo database"
+    """What to do instead of this database: remove the setting that names it (when one does), or set one."""
+    setting = config.configured_by()
+    if setting is not None:
+        return f"or remove {setting} to use the demo database"
     return f"or set {ENV_VAR} to the path of a cmltrack database"
 
 
@@ -189,8 +189,8 @@ def _ensure(target: Path) -> Path:
         with st.spinner("Building the demo database (first start)..."):
             return ensure_database(target, default=config.DEFAULT_DB)
     except DatabaseMissing as exc:
-        _stop(f"**The database is missing:** {md(exc)}. {ENV_VAR} points there. Check the path (a typo, or a drive "
-              f"that is not mounted), or unset {ENV_VAR} to use the demo database.")
+        _stop(f"**The database is missing:** {md(exc)}. {config.configured_by()} points there. Check the path (a "
+              f"typo, or a drive that is not mounted), {_elsewhere()}.")
     except DatabaseBusy as exc:
         _busy(exc)
     raise AssertionError  # not reached: st.stop() ends the run

@@ -85,7 +85,7 @@ def test_a_file_that_is_not_a_database_says_what_it_is(default_db):
     at = _app()
     message = shown(at.error[0].value)
     assert "an SQLite database" in message and "left as it is" in message
-    assert "unset CMLTRACK_DB" not in message  # it is not set
+    assert "CMLTRACK_DB to use the demo" not in message and "set CMLTRACK_DB to the path" in message  # not set
     _left_alone(default_db, before)
 
 

@@ -123,6 +123,7 @@ def test_a_damaged_file_gives_a_clear_page(monkeypatch, tmp_path):
     at = _run(monkeypatch, bad)
     message = shown(at.error[0].value)
     assert "damaged or is not a cmltrack database" in message and "registry.duckdb" in message
+    assert "remove CMLTRACK_DB to use the demo database" in message  # the setting that names it
     assert bad.read_bytes() == b"not a database " * 500  # left as it was
 
 
