@@ -5,8 +5,9 @@ cannot hold: text for a slider, a number for a multiselect, JSON that does not p
 with its widget's own deserializer, lazily and on every run, so one such value raised a traceback before the page
 started and on every run after it (the session stayed broken); one its deserializer happened to accept was later
 written back in a field of the wrong kind (a TypeError). `install` makes Streamlit check each incoming value as it
-arrives: of the kind its widget registered, and readable by the widget's own deserializer; a value that is not is
-dropped and logged: the widget keeps its last value (or its default), as if the message had not held it. Values
+arrives: of the kind its widget registered, readable by the widget's own deserializer and writable back by its
+serializer (a multiselect reads an option it does not offer, and fails when it writes it back); a value that is not
+is dropped and logged: the widget keeps its last value (or its default), as if the message had not held it. Values
 of the right kind but out of range (an age range upside down) are the page's to check (cmltrack.ui.sidebar).
 """
 
@@ -17,7 +18,7 @@ from typing import Any
 
 from streamlit.proto.WidgetStates_pb2 import WidgetStates
 from streamlit.runtime.state.common import unpack_widget_state_value
-from streamlit.runtime.state.session_state import SessionState
+from streamlit.runtime.state.session_state import SessionState, Value, WStates
 
 log = logging.getLogger("cmltrack")
 #: Values whose deserializer reads other stores (uploaded files, chat input) are passed as they are when their kind
@@ -37,9 +38,10 @@ def decodable(session: SessionState, state: Any) -> bool:
         return False  # decoded, it would be sent back to the browser in a field of another kind (a TypeError)
     if kind in _PASS_THROUGH:
         return True
-    try:
-        metadata.deserializer(unpack_widget_state_value(state))
-    except Exception:  # noqa: BLE001 (any failure of the widget's own decoding means the value is unusable)
+    try:  # decoded by the widget, and encoded back as Streamlit will when it draws the widget
+        value = metadata.deserializer(unpack_widget_state_value(state))
+        WStates(states={state.id: Value(value)}, widget_metadata={state.id: metadata}).get_serialized(state.id)
+    except Exception:  # noqa: BLE001 (any failure of the widget's own coding means the value is unusable)
         return False
     return True
 

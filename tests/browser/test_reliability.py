@@ -104,8 +104,11 @@ def test_widget_values_of_the_wrong_kind_are_dropped_and_the_session_keeps_worki
             a_number = WidgetState(id=widgets["Imatinib status"], int_value=7)
             text = WidgetState(id=widgets["Age at thalidomide start (years)"])
             text.string_array_value.data.extend(["old", "older"])
-            runs = [await session.run("/", [w]) for w in (json_garbage, a_number, text)]
-            return [*runs, await session.run("/", [json_garbage, a_number, text]), await session.run("/patients")]
+            unknown = WidgetState(id=widgets["Patients for the deck (one slide each, after the swimmer)"])
+            unknown.string_array_value.data.extend(["CML-99", "'; DROP TABLE patients; --"])  # the right kind
+            forged = (json_garbage, a_number, text, unknown)
+            runs = [await session.run("/", [w]) for w in forged]
+            return [*runs, await session.run("/", forged), await session.run("/patients")]
 
     for run in run_async(forge()):
         assert not _trouble(run), _trouble(run)
