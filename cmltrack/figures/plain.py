@@ -34,15 +34,30 @@ def escaped(value: Any) -> Any:
     return value
 
 
+_MARKUP = frozenset("&<>")
+
+
+def _has_markup(value: Any) -> bool:
+    """Whether a value holds a string with `&`, `<` or `>` (arrays and lists element by element)."""
+    if isinstance(value, str):
+        return not _MARKUP.isdisjoint(value)
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind in "OUS" and any(_has_markup(v) for v in value.ravel())
+    if isinstance(value, list | tuple):
+        return any(_has_markup(v) for v in value)
+    return False
+
+
 def plain_text(fig: go.Figure) -> go.Figure:
-    """Escape the data strings of ``fig`` in place (see the module docstring) and return it."""
+    """Escape the data strings of ``fig`` in place (see the module docstring) and return it. Properties without a
+    `&`, `<` or `>` are left untouched (setting one makes Plotly validate it again)."""
     for trace in fig.data:
         for name in TRACE_FIELDS:
-            if name in trace and trace[name] is not None:
+            if name in trace and _has_markup(trace[name]):
                 trace[name] = escaped(trace[name])
     for axis in [k for k in fig.layout if k.startswith(("xaxis", "yaxis"))]:
         for name in AXIS_FIELDS:
-            if fig.layout[axis][name] is not None:
+            if _has_markup(fig.layout[axis][name]):
                 fig.layout[axis][name] = escaped(fig.layout[axis][name])
     return fig
 
