@@ -28,6 +28,7 @@ import asyncio
 import contextlib
 import hashlib
 import json
+import os
 import random
 import re
 import signal
@@ -70,6 +71,14 @@ def _totals(patients: int | None) -> tuple[int, int]:
     return (21, 20) if patients is None else (patients, patients - 1)
 
 
+def _paths(patients: int | None) -> list[str]:
+    """The pages sessions visit; a synthetic cohort's patient pages name two of its own patients."""
+    if patients is None:
+        return PATHS
+    ids = versions(patients)[1]["patients"]["patient_id"]
+    return [p.replace("CML-03", ids.iloc[2]).replace("CML-12", ids.iloc[11]) for p in PATHS]
+
+
 async def session(browser: object, url: str, deadline: float, seed: int, results: dict) -> None:
     rng = random.Random(seed)
     context = await browser.new_context(viewport={"width": 1400, "height": 900})
@@ -100,8 +109,8 @@ async def session(browser: object, url: str, deadline: float, seed: int, results
     await context.close()
 
 
-async def ws_session(url: str, deadline: float, seed: int, results: dict, totals: tuple[int, int] = (21, 20)
-                     ) -> None:
+async def ws_session(url: str, deadline: float, seed: int, results: dict, totals: tuple[int, int] = (21, 20),
+                     paths: list[str] = PATHS) -> None:
     """One session over Streamlit's websocket protocol: a rerun request per navigation, timed to script end."""
     import websockets
     from streamlit.proto.Alert_pb2 import Alert
@@ -109,7 +118,7 @@ async def ws_session(url: str, deadline: float, seed: int, results: dict, totals
     rng = random.Random(seed)
     async with ProtocolSession(url) as session:
         while time.monotonic() < deadline:
-            path = rng.choice(PATHS)
+            path = rng.choice(paths)
             started = time.monotonic()
             try:
                 rerun = await session.run(path)
@@ -233,8 +242,8 @@ async def run(sessions: int, seconds: float, replace_every: float, client: str =
             writer.start()
             deadline = time.monotonic() + seconds
             try:
-                await asyncio.gather(*(ws_session(urls[i % replicas], deadline, i, results, totals)
-                                       for i in range(sessions)))
+                await asyncio.gather(*(ws_session(urls[i % replicas], deadline, i, results, totals,
+                                                  _paths(patients)) for i in range(sessions)))
             finally:
                 stop.set()
                 writer.join()
@@ -260,6 +269,9 @@ async def run(sessions: int, seconds: float, replace_every: float, client: str =
         report_imports = dict(imports, final_import_ok=final.returncode == 0,
                               final_import_error=err.strip().splitlines()[-1] if final.returncode else "")
         replaced[0] = imports["completed"]
+        for pid in imports["workers_left"]:  # reported above; not left running on this machine
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
     return {
         "client": client, "backend": "postgresql" if postgres else "duckdb", "replicas": replicas,
         "sessions": sessions, "seconds": seconds, "reruns": len(latency),
