@@ -64,11 +64,8 @@ event = st.plotly_chart(figure, config={"displaylogo": False, "scrollZoom": Fals
                         on_select="rerun", selection_mode="points")
 picked = [pt.get("customdata") for pt in event.selection.get("points", []) if pt.get("customdata")]
 if picked:  # a click on a lane's bar or marker opens that patient; bound filters follow by themselves
-    label = picked[0][0]
-    if board.active():  # the label is this session's pseudonym: hand the patient over in the session, not the URL
-        st.session_state[patient_nav.CURRENT] = board.pseudonyms(con).real(label)
-        st.switch_page("pages/patient.py", query_params={})
-    st.switch_page("pages/patient.py", query_params={"patient": label})
+    label = picked[0][0]  # in presentation mode this session's pseudonym, which never goes into a URL
+    patient_nav.open_patient(board.pseudonyms(con).real(label) if board.active() else label)
 st.caption(
     "Bars: daily dose of each drug, darker = higher dose; imatinib above, thalidomide below in each lane. "
     "Responses sit on the lane's centre line; adverse events on the bar of the drug they are attributed to. "

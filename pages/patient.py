@@ -24,22 +24,22 @@ deid = board.pseudonyms(con) if board.active() else None
 # previous / next follow the swimmer's order of the filtered cohort
 sort = {label: key for key, label in SORTS.items()}.get(st.query_params.get("sort"), "thal_months")
 cohort = order_lanes(q.cohort_lanes(con, sidebar.current_filter(), guideline), sort)["patient_id"].tolist()
-pid, notice = patient_nav.requested(board=deid is not None)
+pid, notice = patient_nav.requested()
 if notice:
     st.warning(notice)
 if pid is None:
     pid = cohort[0] if cohort else choices["patient_id"].iloc[0]
 if pid in set(choices["patient_id"]):
-    patient_nav.go_to(pid, board=deid is not None)
+    patient_nav.go_to(pid)
 
 top = st.columns([3, 1, 1, 3], vertical_alignment="center")
 with top[0]:
     patient_nav.picker(choices, pid, deid)
 before, after = patient_nav.neighbours(cohort, pid)
 top[1].button("Previous", icon=":material/arrow_back:", disabled=before is None, on_click=patient_nav.go_to,
-              args=(before, deid is not None), width="stretch")
+              args=(before,), width="stretch")
 top[2].button("Next", icon=":material/arrow_forward:", disabled=after is None, on_click=patient_nav.go_to,
-              args=(after, deid is not None), width="stretch")
+              args=(after,), width="stretch")
 top[3].caption(f"{cohort.index(pid) + 1} of {len(cohort)} in the filtered cohort" if pid in cohort else
                "Not in the filtered cohort")
 
