@@ -1,0 +1,226 @@
+"""Presentation mode walked as a tumour board would, in Debian's Chromium against a real `streamlit run`: lane clicks,
+Next, Back, Forward, a reload, an edited URL, every sidebar link and every export. After each step the page text,
+the chart text, the URL, the title, the websocket frames the server sent and the downloaded files are searched for
+every identifier and calendar date of the database (tests/browser/leaks.py)."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from tests.browser.harness import chromium, free_port, streamlit_server, wait_for_plot
+from tests.browser.leaks import Identifiers, file_texts, frame_texts, run_finished
+
+pytestmark = pytest.mark.timeout(420)
+SIDEBAR_PAGES = ["Cohort", "Patient", "Patients", "Outcomes", "Safety", "Import"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture(scope="module")
+def server(demo_db):
+    with streamlit_server(demo_db) as url:
+        yield url
+
+
+class Walk:
+    """One browser tab in presentation mode; every step is searched for identifiers."""
+
+    def __init__(self, browser, ids: Identifiers) -> None:
+        self.context = browser.new_context(viewport={"width": 1920, "height": 1080}, accept_downloads=True)
+        self.page = self.context.new_page()
+        self.ids = ids
+        self.frames: list[bytes | str] = []
+        self.steps: list[str] = []
+        self.sockets = 0
+        self.page.on("websocket", self._connected)
+
+    def _connected(self, socket) -> None:
+        self.sockets += 1
+        socket.on("framereceived", lambda payload: self.frames.append(payload))
+
+    def reconnected(self, before: int) -> None:
+        """Wait until the page has opened a new websocket (Streamlit reconnects by itself) and settled."""
+        deadline = time.monotonic() + 90
+        while self.sockets == before and time.monotonic() < deadline:
+            self.page.wait_for_timeout(250)
+        assert self.sockets > before, "the page did not reconnect"
+        self.settle(ran=False)
+
+    def settle(self, ran: bool = True, quiet: float = 0.8, timeout: float = 90.0) -> None:
+        """Wait until the app has finished the run this step started (``ran``: the server said so since the last
+        check) and has then sent nothing for ``quiet`` seconds."""
+        page = self.page
+        deadline = time.monotonic() + timeout
+        count, changed = len(self.frames), time.monotonic()
+        while time.monotonic() < deadline:
+            page.wait_for_timeout(200)
+            if len(self.frames) != count:
+                count, changed = len(self.frames), time.monotonic()
+            elif time.monotonic() - changed > quiet and (not ran or any(map(run_finished, self.frames))):
+                return
+        raise TimeoutError("the app did not finish its run")
+
+    def check(self, step: str, ran: bool = True) -> str:
+        """Search everything the browser holds after ``step``; return the page's text."""
+        self.settle(ran)
+        self.steps.append(step)
+        page = self.page
+        text = page.locator("body").inner_text()
+        charts = " ".join(page.locator(".js-plotly-plot text").all_text_contents())
+        for where, data in ((f"{step}: URL", page.url), (f"{step}: title", page.title()),
+                            (f"{step}: page text", text), (f"{step}: chart text", charts)):
+            self.ids.scan(where, data)
+        frames, self.frames = self.frames, []
+        for frame in frames:
+            for part in frame_texts(frame):
+                self.ids.scan(f"{step}: websocket", part)
+        assert not self.ids.found, self.ids.found[:20]
+        assert "mode=board" in page.url, (step, page.url)  # the mode shows in the URL whatever the URL was
+        return text
+
+    def download(self, step: str, button) -> bytes:
+        """Click a download button; search the file's name and content."""
+        with self.page.expect_download(timeout=120_000) as info:
+            button.click()
+        download = info.value
+        data = open(download.path(), "rb").read()
+        self.ids.scan(f"{step}: file name", download.suggested_filename)
+        for where, part in file_texts(download.suggested_filename, data):
+            self.ids.scan(f"{step}: {where}", part)
+        assert not self.ids.found, self.ids.found[:20]
+        return data
+
+    def sidebar(self):
+        """The sidebar, opened if it is collapsed (presentation mode starts with it closed)."""
+        bar = self.page.locator("[data-testid='stSidebar']")
+        if bar.get_attribute("aria-expanded") == "false":
+            self.page.locator("[data-testid='stExpandSidebarButton']").click()
+            self.page.wait_for_function(
+                "document.querySelector('[data-testid=\"stSidebar\"]').getAttribute('aria-expanded') === 'true'")
+        return bar
+
+    def nav(self, name: str) -> None:
+        """Follow the sidebar link to page ``name``."""
+        self.sidebar().locator("[data-testid='stSidebarNav']").get_by_role("link", name=name, exact=True).click()
+        path = "/" if name == "Cohort" else f"/{name.lower()}"
+        self.page.wait_for_function(f"location.pathname.endsWith({path!r})", timeout=30_000)
+
+    def click_lane(self, trace: int, point: int) -> None:
+        """Click one bar of the swimmer (``trace``: index among the bar traces, -1 the last)."""
+        page = self.page
+        wait_for_plot(page)
+        drag = page.locator(".js-plotly-plot .nsewdrag").first
+        origin = drag.bounding_box()
+        box = page.locator(".js-plotly-plot .barlayer .trace").nth(trace).locator(".point").nth(point).bounding_box()
+        left = max(box["x"], origin["x"])  # the part of the bar inside the plot (a bar may start before the view)
+        right = min(box["x"] + box["width"], origin["x"] + origin["width"])
+        assert left < right, "this bar lies outside the view"
+        drag.click(position={"x": (left + right) / 2 - origin["x"],
+                             "y": box["y"] + box["height"] / 2 - origin["y"]}, force=True)
+        page.wait_for_function("location.pathname.endsWith('/patient')", timeout=30_000)
+
+
+def _pseudonym(text: str) -> str:
+    return re.search(r"\bP-\d{3}\b", text).group(0)
+
+
+def test_presentation_mode_walk_reveals_no_identifier(browser, server, demo_db):
+    walk = Walk(browser, Identifiers.of(demo_db))
+    page = walk.page
+    page.goto(f"{server}/?mode=board")
+    wait_for_plot(page)
+    walk.check("cohort")
+
+    walk.click_lane(-1, 0)  # a thalidomide bar
+    first = _pseudonym(walk.check("lane click"))
+    page.get_by_role("button", name="Next").click()
+    page.wait_for_function(f"!document.body.innerText.includes('{first}') || "
+                           "document.body.innerText.includes('Presentation mode')")
+    second = _pseudonym(walk.check("Next"))
+    page.go_back()
+    walk.check("Back")
+    page.go_forward()
+    walk.check("Forward")
+    walk.nav("Cohort")
+    walk.check("sidebar: Cohort")
+    walk.click_lane(1, 3)  # an imatinib bar of another lane
+    walk.check("second lane click")
+    page.reload()
+    walk.check("reload")
+    page.goto(f"{server}/patient")  # the URL edited: mode=board dropped
+    walk.check("edited URL")
+    assert second or first
+    for name in SIDEBAR_PAGES:
+        walk.nav(name)
+        walk.check(f"sidebar: {name}")
+
+    # every export of the patient page: course as PNG, SVG and HTML, and the three tables as CSV
+    walk.nav("Patient")
+    wait_for_plot(page)
+    walk.check("patient for exports")
+    main = page.locator("[data-testid='stMain']")
+    for label in ("PNG", "SVG", "HTML"):
+        walk.download(f"patient {label}", main.get_by_role("button", name=label, exact=True))
+    for tab, label in (("Visits and labs", "visits"), ("Adverse events", "adverse events"),
+                       ("Treatment", "treatment")):
+        main.get_by_role("tab", name=tab).click()
+        walk.download(f"patient {label} CSV", main.get_by_role("button", name=f"Download {label} (CSV)"))
+    # every export of the cohort page: swimmer as PNG, SVG, HTML and the PowerPoint deck
+    walk.nav("Cohort")
+    wait_for_plot(page)
+    walk.check("cohort for exports")
+    main.get_by_text("Export for slides").click()
+    for label in ("Swimmer as PNG", "Swimmer as SVG", "Swimmer as HTML"):
+        walk.download(label, main.get_by_role("button", name=label))
+    deck = walk.download("deck", main.get_by_role("button", name=re.compile("PowerPoint deck")))
+    assert deck[:2] == b"PK"
+    walk.check("after the exports", ran=False)
+
+    assert not walk.ids.found, walk.ids.found[:20]
+    assert len(walk.steps) >= 16
+    walk.context.close()
+
+
+def _lane_labels(page) -> list[str]:
+    wait_for_plot(page)
+    return page.locator(".js-plotly-plot .yaxislayer-above text").all_text_contents()
+
+
+def test_a_server_restart_keeps_every_pseudonym_or_reloads_and_says_so(browser, demo_db, frames, tmp_path):
+    """The browser reconnects to a new server process by itself. With the same patients, each lane keeps its
+    pseudonym; with other patients (the database changed), the page reloads with new ones and says so."""
+    from cmltrack.db.store import write_database
+
+    fewer = write_database(tmp_path / "fewer.duckdb", {name: f[f["patient_id"] != "CML-21"] for name, f in
+                                                        frames.items()}, source="test")
+    port = free_port()
+    walk = Walk(browser, Identifiers.of(demo_db))
+    page = walk.page
+    with streamlit_server(demo_db, port=port, log_path=tmp_path / "first.log") as url:
+        page.goto(f"{url}/?mode=board")
+        before = _lane_labels(page)
+        walk.check("first server")
+    with streamlit_server(demo_db, port=port, log_path=tmp_path / "second.log"):
+        walk.reconnected(walk.sockets)
+        walk.nav("Patients")  # what the new server session draws, not the screen left from the old one
+        walk.check("new server: Patients")
+        walk.nav("Cohort")
+        walk.check("new server: Cohort")
+        assert _lane_labels(page) == before
+    with streamlit_server(fewer, port=port, log_path=tmp_path / "third.log"):
+        walk.reconnected(walk.sockets)  # the old screen stays until the next click
+        sockets = walk.sockets
+        walk.nav("Patient")  # the first run of the new session reloads the page with new pseudonyms
+        page.get_by_text("New pseudonyms").wait_for(timeout=60_000)
+        assert walk.sockets > sockets  # a reload: a new page, a new websocket
+        text = walk.check("database changed")
+        assert "a P-number seen before this notice means another patient now" in text
+        assert _lane_labels(page) != before
+    walk.context.close()
