@@ -38,7 +38,8 @@ sorts = list(SORTS) if on_thal else ["treatment_months", *[k for k in SORTS if k
 sort = order.selectbox("Sort lanes by", sorts, format_func=SORTS.get, key="sort",
                        bind="query-params") or sorts[0]
 group = bool(grouping.toggle("Band by resistant / intolerant", value=True, key="group", bind="query-params"))
-per_page = size.selectbox("Lanes per page", PAGE_SIZES, index=1, key="per_page")
+per_page = size.selectbox("Lanes per page", PAGE_SIZES, index=0 if board.active() else 1, key="per_page",
+                          help="Presentation mode starts at 25: a page of the swimmer then fits one screen.")
 
 lanes = lanes.assign(label=board.labels(con, lanes["patient_id"]))
 ordered = order_lanes(lanes, sort, group)

@@ -8,7 +8,7 @@ from cmltrack.figures.patient import build_patient_timeline
 from cmltrack.figures.swimmer import SORTS, order_lanes
 from cmltrack.privacy.pseudonyms import coded_reason, deidentify
 from cmltrack.timeaxis import ANCHORS
-from cmltrack.ui import auth, board, patient_card, patient_nav, session, shell, sidebar
+from cmltrack.ui import auth, board, patient_card, patient_nav, session, shell, sidebar, tables
 from cmltrack.ui import data as q
 
 shell.require_app()
@@ -101,6 +101,6 @@ for tab, frame, name in ((visits_tab, labs, "visits"), (ae_tab, aes, "adverse_ev
             shown = frame.drop(columns="patient_id")
             for column in shown.select_dtypes("datetime").columns:  # calendar dates, not midnight timestamps
                 shown[column] = shown[column].dt.date
-        st.dataframe(shown, hide_index=True, height=min(38 + 35 * len(shown), 420))
+        tables.show(shown, height=min(38 + 35 * len(shown), 420))
         st.download_button(f"Download {name.replace('_', ' ')} (CSV)", shown.to_csv(index=False).encode(),
                            file_name=f"{deid(pid) if deid else pid}_{name}.csv", mime="text/csv", key=f"csv_{name}")

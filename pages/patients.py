@@ -6,7 +6,7 @@ import streamlit as st
 from cmltrack.analysis.concordance import disagreements
 from cmltrack.filters import best_response_label
 from cmltrack.privacy.pseudonyms import deidentify
-from cmltrack.ui import board, cohort_page, sidebar
+from cmltrack.ui import board, cohort_page, sidebar, tables
 from cmltrack.ui import data as q
 
 con, lanes = cohort_page.start("Patients")
@@ -49,10 +49,11 @@ columns = {
 if board.active():  # no calendar dates on a shared screen: months since thalidomide start instead
     table["eln_latest_month"] = table["eln_latest_thal_month"]
     del columns["eln_latest_date"]
+    for score in ("sokal", "hasford", "eutos", "elts"):  # risk groups only: the table fits a projector's width
+        del columns[f"{score}_score"]
 else:
     del columns["eln_latest_month"]
-st.dataframe(table[list(columns)], column_config=columns, hide_index=True,
-             height=min(38 + 35 * len(table), 800))
+tables.show(table[list(columns)], columns, height=min(38 + 35 * len(table), 800))
 st.caption(
     "Risk scores at diagnosis: Sokal (Blood 1984;63:789), Hasford (J Natl Cancer Inst 1998;90:850), EUTOS "
     "(Blood 2011;118:686), ELTS (Leukemia 2016;30:48). Response milestones: ELN 2020 (Leukemia 2020;34:966), "
@@ -71,7 +72,7 @@ with st.expander(f"Recorded vs derived responses ({rules}): {len(found)} disagre
     if found.empty:
         st.write("Every recorded response matches one derived from the labs.")
     else:
-        st.dataframe(found, hide_index=True, column_config={
+        tables.show(found, {
             "patient_id": "Patient", "kind": "Event", "recorded_date": st.column_config.DateColumn("Recorded"),
             "derived_date": st.column_config.DateColumn("From labs"), "finding": "Finding",
             "recorded_date (month)": "Recorded (month)", "derived_date (month)": "From labs (month)"})

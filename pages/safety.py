@@ -4,7 +4,7 @@ import streamlit as st
 
 from cmltrack.analysis import safety
 from cmltrack.figures.safety import grade_bars, onset_strip
-from cmltrack.ui import board, cohort_page
+from cmltrack.ui import board, cohort_page, tables
 from cmltrack.ui import data as q
 
 PERIODS = {"emergent": "Since thalidomide start (treatment-emergent)", "all": "Whole record (imatinib years too)"}
@@ -37,7 +37,7 @@ st.plotly_chart(grade_bars(safety.by_attribution(aes), "Events by attributed dru
 rates = safety.exposure_adjusted(aes, exposure, by_patient["last_visit_date"])
 st.markdown("**Exposure-adjusted rates**")
 pct = {"format": "%.0f"}
-st.dataframe(rates, hide_index=True, column_config={
+tables.show(rates, {
     "drug": "Drug", "patients": "Patients exposed", "patients_with_event": "With an event",
     "pct_patients": st.column_config.NumberColumn("% of patients", **pct),
     "pct_low": st.column_config.NumberColumn("95% CI low", **pct),

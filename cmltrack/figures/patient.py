@@ -18,6 +18,7 @@ from plotly.subplots import make_subplots
 
 from cmltrack.clinical import milestones
 from cmltrack.clinical.timeline import visit_phase
+from cmltrack.figures import projector
 from cmltrack.figures.palette import AE_GRADE_COLOURS, GLYPHS, OKABE_ITO, SEVERITY_WORDS, dose_shade, drug_label
 from cmltrack.privacy.pseudonyms import ae_label, coded_reason
 from cmltrack.timeaxis import ANCHORS, MONTH_DAYS, months_between
@@ -188,7 +189,7 @@ def _cytogenetics(fig: go.Figure, labs: pd.DataFrame, clock: _Clock) -> None:
         hovertemplate="%{customdata[0]}<br>Ph+ %{y:g}% of %{customdata[1]:.0f} metaphases<extra></extra>"),
         row=5, col=1)
     fig.add_hline(y=35, line=dict(color="#999999", width=1, dash="dot"), row=5, col=1, annotation_text="PCyR 35%",
-                  annotation_position="right", annotation_font_size=10)
+                  annotation_position="top right", annotation_font_size=10)  # inside the plot: never cut off
 
 
 def _counts(fig: go.Figure, labs: pd.DataFrame, clock: _Clock) -> None:
@@ -231,8 +232,9 @@ def build_patient_timeline(patient: pd.Series, segments: pd.DataFrame, labs: pd.
                            scale: float = 1.0) -> go.Figure:
     """The patient's course; ``patient`` holds the anchor dates (thal_start_date, im_start_date, diagnosis_date)
     and last_visit_date. ``calendar=False`` gives hover times as months since the anchor (presentation mode);
-    ``scale`` enlarges text and markers; without calendar dates, free text (stop reasons, verbatim AE terms) is
-    shown only as categories and preferred terms."""
+    ``scale`` enlarges rows and markers, and above 1 (presentation mode) makes every text at least 18 px and black
+    (`projector.enforce`); without calendar dates, free text (stop reasons, verbatim AE terms) is shown only as
+    categories and preferred terms."""
     if anchor not in ANCHORS:
         raise ValueError(f"anchor must be one of {list(ANCHORS)}, got {anchor!r}")
     axis_title, column = ANCHORS[anchor]
@@ -244,8 +246,11 @@ def build_patient_timeline(patient: pd.Series, segments: pd.DataFrame, labs: pd.
     ae_terms = max(ae_label(aes["meddra_pt"], aes["term"], not calendar).nunique() if len(aes) else 0, 1)
     drugs = max(segments["drug"].nunique() if len(segments) else 0, 1)
     heights = [0.35 * drugs, 0.3, 0.25 * ae_terms, 1.6, 0.7, 0.5, 0.5, 0.5]
-    fig = make_subplots(rows=len(ROWS), cols=1, shared_xaxes=True, vertical_spacing=0.012,
-                        row_heights=heights, subplot_titles=ROWS)
+    px_per_unit = 150
+    plot_px = sum(heights) * px_per_unit * scale
+    board = scale > 1
+    fig = make_subplots(rows=len(ROWS), cols=1, shared_xaxes=True,  # room for 18 px row titles on a projector
+                        vertical_spacing=30 / plot_px if board else 0.012, row_heights=heights, subplot_titles=ROWS)
     clock = _Clock(anchor_date, calendar)
     lanes = _exposure(fig, segments, clock, last) if len(segments) else []
     _responses(fig, events, clock, scale)
@@ -258,9 +263,8 @@ def build_patient_timeline(patient: pd.Series, segments: pd.DataFrame, labs: pd.
     if len(labs):
         _phases(fig, labs, anchor_date)
     fig.add_vline(x=0, line=dict(color="#444444", width=1.2, dash="dash"))
-    px_per_unit = 150
     fig.update_layout(
-        template="plotly_white", barmode="overlay", height=int(sum(heights) * px_per_unit * scale) + 120,
+        template="plotly_white", barmode="overlay", height=int(plot_px * (1.2 if board else 1)) + 120,
         margin=dict(l=10, r=60, t=110, b=50), font=dict(size=12 * scale), hoverlabel=dict(font_size=13 * scale),
         legend=dict(orientation="h", y=1.025, yanchor="bottom", x=0, groupclick="toggleitem",
                     entrywidth=int(150 * scale), font=dict(size=11 * scale)),
@@ -273,5 +277,5 @@ def build_patient_timeline(patient: pd.Series, segments: pd.DataFrame, labs: pd.
     fig.update_xaxes(title_text=axis_title, dtick=6, row=len(ROWS), col=1)
     fig.update_xaxes(showgrid=True, gridcolor="#EEEEEE")
     for annotation in fig.layout.annotations[:len(ROWS)]:  # the subplot titles
-        annotation.update(x=0, xanchor="left", font=dict(size=12 * scale, color="#000000" if scale > 1 else "#333333"))
-    return fig
+        annotation.update(x=0, xanchor="left", font=dict(size=12 * scale, color="#333333"))
+    return projector.enforce(fig) if board else fig

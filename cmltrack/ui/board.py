@@ -32,6 +32,19 @@ PARAM, ON = "mode", "board"
 SCALE = 1.35
 _NAMES, _NAMES_FOR = "_pseudonyms", "_pseudonyms_for"
 _CONFIRM, _CLEAR, _NOTES = "_board_confirm_off", "_board_clear_cookie", "_board_notes"
+#: Projector type: 19 px body text (the page's rem), nothing smaller than 18 px, black text (captions, labels, table
+#: cells included), stronger rules and borders.
+PROJECTOR_CSS = """<style>
+html, body, [data-testid='stAppViewContainer'] { font-size: 19px; color: #000; }
+[data-testid='stMarkdownContainer'] p, [data-testid='stMarkdownContainer'] li,
+[data-testid='stCaptionContainer'], [data-testid='stCaptionContainer'] *, [data-testid='stWidgetLabel'] *,
+[data-testid='stTable'] td, [data-testid='stTable'] th, [data-testid='stTable'] td *, [data-testid='stTable'] th * {
+  font-size: max(1rem, 18px) !important; color: #000 !important; }
+[data-testid='stCaptionContainer'] { opacity: 1 !important; }
+[data-testid='stTable'] td, [data-testid='stTable'] th { border-color: #000 !important; }
+[data-testid='stVerticalBlockBorderWrapper'], [data-testid='stExpander'] details { border: 2px solid #000 !important; }
+[data-testid='stSidebar'] { background: #fff; border-right: 2px solid #000; }
+</style>"""
 
 
 def _url_mode() -> str | None:
@@ -117,18 +130,13 @@ def render_toggle() -> bool:
     if not on:
         st.session_state.pop(_NOTES, None)
         return False
+    st.set_page_config(initial_sidebar_state="collapsed")  # the screen is for the charts; the sidebar opens on click
     if st.query_params.get(PARAM) != ON:
         st.query_params[PARAM] = ON
     names = pseudonyms(session.cursor())  # drawn (or restored) before the page shows anything
     board_cookie.write(board_cookie.BoardCookie(names.seed, names.digest))
     _show_notes()
-    # projector: larger type, black text (captions included), stronger rules and borders
-    st.html("<style>html, body, [data-testid='stAppViewContainer'] { font-size: 19px; color: #000; }"
-            "[data-testid='stMarkdownContainer'] p, [data-testid='stCaptionContainer'] "
-            "{ font-size: 1.05rem; color: #000 !important; }"
-            "[data-testid='stVerticalBlockBorderWrapper'], [data-testid='stExpander'] details "
-            "{ border: 2px solid #000 !important; }"
-            "[data-testid='stSidebar'] { background: #fff; border-right: 2px solid #000; }</style>")
+    st.html(PROJECTOR_CSS)
     return True
 
 

@@ -39,7 +39,7 @@ def page_bytes(at: AppTest) -> bytes:
             walk(child)
 
     walk(at._tree)
-    for frame in at.dataframe:
+    for frame in [*at.dataframe, *at.table]:
         out.append(frame.value.to_csv().encode())
     return b"\n".join(out)
 
@@ -65,19 +65,24 @@ def test_no_identifier_or_calendar_date_on_any_page(monkeypatch, demo_db, page):
     assert not leaks, f"{page} shows {leaks[:5]}"
     dates = {m.group(0).decode() for m in CALENDAR_DATE.finditer(sent)}
     assert not dates, f"{page} shows calendar dates {sorted(dates)[:5]}"
-    for frame in at.dataframe:  # a date column would be sent as numbers, not text: check the types too
+    for frame in [*at.dataframe, *at.table]:  # a date column would be sent as numbers, not text: check the types
         assert not any("date" in str(t) for t in frame.value.dtypes), frame.value.dtypes
+    assert not at.dataframe  # on a shared screen every table is a static one that shows every row
+
+
+def _shown_patients(at: AppTest) -> list[str]:
+    """The Patients page's first column: a static table in presentation mode, the grid otherwise."""
+    return at.table[0].value["Patient"].tolist() if at.table else at.dataframe[0].value["patient_id"].tolist()
 
 
 def test_pseudonyms_are_stable_in_a_session_and_drawn_anew_in_the_next(monkeypatch, demo_db):
     first = _board(monkeypatch, demo_db, "pages/patients.py")
-    ids = first.dataframe[0].value["patient_id"].tolist()
+    ids = _shown_patients(first)
     assert all(re.fullmatch(r"P-\d{3}", i) for i in ids) and len(set(ids)) == 21
     first.switch_page("pages/cohort.py").run()
     first.switch_page("pages/patients.py").run()
-    assert first.dataframe[0].value["patient_id"].tolist() == ids  # stable within the session
-    orders = {tuple(_board(monkeypatch, demo_db, "pages/patients.py").dataframe[0].value["patient_id"])
-              for _ in range(3)}
+    assert _shown_patients(first) == ids  # stable within the session
+    orders = {tuple(_shown_patients(_board(monkeypatch, demo_db, "pages/patients.py"))) for _ in range(3)}
     assert len(orders) > 1  # a new session draws new pseudonyms
 
 
@@ -99,10 +104,6 @@ def _cookie(at: AppTest) -> dict | None:
 
     walk(at._tree)
     return found[-1] if found else None
-
-
-def _shown_patients(at: AppTest) -> list[str]:
-    return at.dataframe[0].value["patient_id"].tolist()
 
 
 def _turn_off(at: AppTest, confirm: bool) -> AppTest:
@@ -176,7 +177,7 @@ def test_pseudonyms_that_cannot_be_restored_reload_the_page_and_say_so(monkeypat
     at = _with_cookie(monkeypatch, demo_db, stale)
     told = _cookie(at)
     assert told["reload"] is True and told["value"].endswith(".redrawn") and told["value"] != stale
-    assert not at.dataframe and not at.get("plotly_chart")  # nothing drawn with the new pseudonyms before the reload
+    assert not at.table and not at.get("plotly_chart")  # nothing drawn with the new pseudonyms before the reload
     reloaded = _with_cookie(monkeypatch, demo_db, told["value"])
     assert any("New pseudonyms" in w.value for w in reloaded.warning)
     assert _cookie(reloaded)["reload"] is False and not _cookie(reloaded)["value"].endswith(".redrawn")

@@ -224,3 +224,60 @@ def test_a_server_restart_keeps_every_pseudonym_or_reloads_and_says_so(browser, 
         assert "a P-number seen before this notice means another patient now" in text
         assert _lane_labels(page) != before
     walk.context.close()
+
+
+#: Every text of the Plotly charts on screen: its computed size and fill, and whether it sits inside a bar (where
+#: Plotly picks black or white against the bar's shade).
+_CHART_TEXT = """() => [...document.querySelectorAll('.js-plotly-plot svg text')]
+    .filter(t => t.textContent.trim() && t.getBBox().width > 0)
+    .map(t => ({text: t.textContent.trim(), size: parseFloat(getComputedStyle(t).fontSize),
+                fill: getComputedStyle(t).fill, inBar: !!t.closest('.bartext')}))"""
+
+
+def _projector_grade(page, where: str) -> None:
+    texts = page.evaluate(_CHART_TEXT)
+    assert len(texts) > 20, where
+    small = [(t["text"], t["size"]) for t in texts if t["size"] < 18]
+    assert not small, (where, small[:10])
+    grey = [(t["text"], t["fill"]) for t in texts if not t["inBar"] and t["fill"] != "rgb(0, 0, 0)"]
+    assert not grey, (where, grey[:10])
+    scrolled = page.evaluate("[...document.querySelectorAll('.js-plotly-plot .legend .scrollbar')]"
+                             ".filter(s => s.getBBox().height > 0).length")
+    assert scrolled == 0, f"{where}: the legend scrolls (it is cut)"
+
+
+def test_presentation_mode_reads_on_a_projector(browser, server, demo_db, large_db):
+    """1920x1080: the sidebar starts closed; every chart text is >= 18 px and black; a 25-lane page of the swimmer
+    with its axis and whole legend fits the screen; tables show every row, without a scroll box of their own."""
+    walk = Walk(browser, Identifiers.of(large_db))
+    page = walk.page
+    with streamlit_server(large_db) as url:
+        page.goto(f"{url}/?mode=board")
+        wait_for_plot(page)
+        walk.check("cohort, 1,008 patients")
+        assert page.locator("[data-testid='stSidebar']").get_attribute("data-collapsed") == "true"
+        assert "Lanes 1-25 of 1008 patients" in page.locator("[data-testid='stMain']").inner_text()
+        swimmer = page.locator(".js-plotly-plot").last
+        assert len(swimmer.locator(".yaxislayer-above text").all_text_contents()) == 25
+        assert swimmer.bounding_box()["height"] <= 1080
+        _projector_grade(page, "cohort")
+    walk.context.close()
+    walk = Walk(browser, Identifiers.of(demo_db))  # a new browser: the cookie holds the other cohort's pseudonyms
+    page = walk.page
+    page.goto(f"{server}/patients?mode=board")
+    page.wait_for_selector("[data-testid='stTable'] tbody tr", timeout=30_000)
+    walk.check("patients")
+    tables = page.locator("[data-testid='stTable']")
+    assert tables.count() >= 1 and not page.locator("[data-testid='stDataFrame']").count()
+    assert tables.first.locator("tbody tr").count() == 21  # every row on the page
+    boxes = page.evaluate("""[...document.querySelectorAll('[data-testid="stTable"], [data-testid="stTable"] *')]
+        .filter(e => ['auto', 'scroll'].includes(getComputedStyle(e).overflowX)
+                     || ['auto', 'scroll'].includes(getComputedStyle(e).overflowY))
+        .map(e => [e.scrollWidth - e.clientWidth, e.scrollHeight - e.clientHeight])""")
+    assert all(w <= 1 and h <= 1 for w, h in boxes), boxes  # nothing scrolls inside a table: no row or column hidden
+    for path in ("/patient", "/outcomes", "/safety"):
+        page.goto(f"{server}{path}")  # the cookie keeps the mode
+        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
+        walk.check(path)
+        _projector_grade(page, path)
+    walk.context.close()
