@@ -6,7 +6,7 @@ import streamlit as st
 from cmltrack.analysis.concordance import disagreements
 from cmltrack.filters import best_response_label
 from cmltrack.privacy.pseudonyms import deidentify
-from cmltrack.ui import board, cohort_page, sidebar, tables
+from cmltrack.ui import agenda, board, cohort_page, sidebar, tables
 from cmltrack.ui import data as q
 
 con, lanes = cohort_page.start("Patients")
@@ -53,7 +53,30 @@ if board.active():  # no calendar dates on a shared screen: months since thalido
         del columns[f"{score}_score"]
 else:
     del columns["eln_latest_month"]
-tables.show(table[list(columns)], columns, height=min(38 + 35 * len(table), 800))
+places = {pid: i + 1 for i, pid in enumerate(agenda.items())}
+table.insert(1, "agenda", lanes["patient_id"].map(places).astype("Int64"))
+columns = {"patient_id": columns["patient_id"], "agenda": st.column_config.NumberColumn(
+    "Agenda", help="Place on the board's agenda (Board page)"), **columns}
+picked = tables.show(table[list(columns)], columns, height=min(38 + 35 * len(table), 800), key="patients_table",
+                     on_select="rerun", selection_mode="multi-row")
+add, note = st.columns([2, 5], vertical_alignment="center")
+if picked is not None:  # the grid: tick rows, then add them
+    chosen = lanes["patient_id"].iloc[picked.selection.rows].tolist()
+    note.caption("Tick patients in the table's first column to put them on the board's agenda.")
+else:  # presentation mode: a static table; pick by pseudonym
+    labels = dict(zip(lanes["patient_id"], table["patient_id"]))
+    chosen = note.multiselect("Patients for the board's agenda", list(labels), format_func=labels.get,
+                              key="agenda_pick", placeholder="Pick by pseudonym", label_visibility="collapsed")
+
+
+def _add_to_agenda(patient_ids: list[str]) -> None:
+    added = agenda.add(patient_ids)
+    st.session_state.pop("agenda_pick", None)
+    st.toast(f"{added} added; {len(agenda.items())} on the agenda (Board page).", icon=":material/playlist_add_check:")
+
+
+add.button(f"Add {len(chosen)} to the board's agenda", icon=":material/playlist_add:", disabled=not chosen,
+           on_click=_add_to_agenda, args=(chosen,))
 st.caption(
     "Risk scores at diagnosis: Sokal (Blood 1984;63:789), Hasford (J Natl Cancer Inst 1998;90:850), EUTOS "
     "(Blood 2011;118:686), ELTS (Leukemia 2016;30:48). Response milestones: ELN 2020 (Leukemia 2020;34:966), "

@@ -79,7 +79,10 @@ def _reason(reasons: pd.Series, calendar: bool) -> pd.Series:
 
 def _lane_labels(lanes: pd.DataFrame) -> list[str]:
     age = lanes["age_years"].astype("Int64").astype(str).replace("<NA>", "?")
-    return (lanes["label"].astype(str) + "  " + lanes["sex"].fillna("?").astype(str) + " " + age).tolist()
+    labels = lanes["label"].astype(str) + "  " + lanes["sex"].fillna("?").astype(str) + " " + age
+    if "note" in lanes:  # e.g. the patient's place on the board's agenda
+        labels = labels + lanes["note"].fillna("").map(lambda n: f"  {n}" if n else "")
+    return labels.tolist()
 
 
 def _segment_traces(segments: pd.DataFrame, calendar: bool) -> list[go.Bar]:
@@ -201,11 +204,11 @@ def build_swimmer(lanes: pd.DataFrame, segments: pd.DataFrame, events: pd.DataFr
 
     ``months_before`` limits the initial view to that many months before the anchor (zoom out to see all).
     Lanes are named by their ``label`` column when there is one (pseudonyms in presentation mode), else by patient
-    id; ``calendar=False`` (presentation mode) gives times in hover text as months on the axis instead of dates and
-    stop reasons only as categories; ``scale`` above 1 (presentation mode) draws for a projector: every text
-    at least 18 px and black (`projector.enforce`), larger markers, and lanes of BOARD_LANE_PX. The figure is always
-    tall enough for its whole legend. Patients without the anchor date (e.g. never on thalidomide) are left out; the
-    caller says how many.
+    id, followed by their ``note`` when there is one (e.g. a place on the board's agenda); ``calendar=False``
+    (presentation mode) gives times in hover text as months on the axis instead of dates and stop reasons only as
+    categories; ``scale`` above 1 (presentation mode) draws for a projector: every text at least 18 px and black
+    (`projector.enforce`), larger markers, and lanes of BOARD_LANE_PX. The figure is always tall enough for its whole
+    legend. Patients without the anchor date (e.g. never on thalidomide) are left out; the caller says how many.
     """
     if anchor not in ANCHORS:
         raise ValueError(f"anchor must be one of {list(ANCHORS)}, got {anchor!r}")

@@ -44,6 +44,8 @@ html, body, [data-testid='stAppViewContainer'] { font-size: 19px; color: #000; }
 [data-testid='stTable'] td, [data-testid='stTable'] th { border-color: #000 !important; }
 [data-testid='stVerticalBlockBorderWrapper'], [data-testid='stExpander'] details { border: 2px solid #000 !important; }
 [data-testid='stSidebar'] { background: #fff; border-right: 2px solid #000; }
+[data-testid='stMainBlockContainer'] { padding-top: 3.6rem; }  /* clear of the header's buttons */
+[class*='st-key-board_question'] input { font-size: 1.5rem; font-weight: 600; color: #000; }
 </style>"""
 
 
@@ -65,6 +67,11 @@ def active() -> bool:
 def scale() -> float:
     """Figure scale for the current mode."""
     return SCALE if active() else 1.0
+
+
+def turn_on() -> None:
+    """Turn presentation mode on (a callback may call it; turning it off needs the toggle and a confirmation)."""
+    st.session_state[STATE] = True
 
 
 def _toggled() -> None:

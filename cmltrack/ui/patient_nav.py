@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from cmltrack.privacy.pseudonyms import Pseudonyms
-from cmltrack.ui import board
+from cmltrack.ui import agenda, board
 
 PARAM = "patient"
 CURRENT = "patient_current"
@@ -36,10 +36,17 @@ def requested() -> tuple[str | None, str | None]:
     return value or st.session_state.get(CURRENT), None
 
 
+def _show(patient_id: str) -> None:
+    """Make ``patient_id`` the patient shown; the open question typed for the one left behind goes with them."""
+    if st.session_state.get(CURRENT) != patient_id:
+        agenda.forget_question()
+    st.session_state[CURRENT] = patient_id
+
+
 def go_to(patient_id: str) -> None:
     """Show ``patient_id``; in normal mode also put it in the URL for sharing (the mode is read when this runs, also
     as a button's callback)."""
-    st.session_state[CURRENT] = patient_id
+    _show(patient_id)
     if board.active():
         if PARAM in st.query_params:
             del st.query_params[PARAM]
@@ -50,7 +57,7 @@ def go_to(patient_id: str) -> None:
 def open_patient(patient_id: str) -> None:
     """Switch to the patient page showing ``patient_id`` (ends this run): by id in the URL in normal mode; in
     presentation mode only in the session, and the URL keeps ?mode=board."""
-    st.session_state[CURRENT] = patient_id
+    _show(patient_id)
     st.switch_page("pages/patient.py",
                    query_params={board.PARAM: board.ON} if board.active() else {PARAM: patient_id})
 
@@ -76,9 +83,9 @@ def picker(choices: pd.DataFrame, current: str | None, pseudonyms: Pseudonyms | 
                  "Search by ID or name", label_visibility="collapsed")
 
 
-def neighbours(cohort_ids: list[str], current: str) -> tuple[str | None, str | None]:
-    """Previous and next patient of ``current`` in the filtered cohort's order."""
-    if current not in cohort_ids:
+def neighbours(order: list[str], current: str) -> tuple[str | None, str | None]:
+    """Previous and next patient of ``current`` in ``order`` (the agenda, or the filtered cohort)."""
+    if current not in order:
         return None, None
-    i = cohort_ids.index(current)
-    return (cohort_ids[i - 1] if i > 0 else None), (cohort_ids[i + 1] if i + 1 < len(cohort_ids) else None)
+    i = order.index(current)
+    return (order[i - 1] if i > 0 else None), (order[i + 1] if i + 1 < len(order) else None)

@@ -19,6 +19,11 @@ from cmltrack.ui import board
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+!|<>~$])")
 
 
+def escape_markdown(text: str) -> str:
+    """``text`` shown as written where Streamlit reads Markdown (no emphasis, links, images or HTML from it)."""
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
 def _label(config: Any, column: str) -> str:
     if isinstance(config, str):
         return config
@@ -42,7 +47,7 @@ def _cell(value: object, fmt: str | None) -> str:
             pass
     if isinstance(value, float):
         return f"{value:g}"
-    return _MARKDOWN.sub(r"\\\1", str(value))  # st.table reads cells as Markdown: data is shown as written
+    return escape_markdown(str(value))  # st.table reads cells as Markdown: data is shown as written
 
 
 def projected(frame: pd.DataFrame, column_config: Mapping[str, Any] | None = None) -> pd.DataFrame:
@@ -53,10 +58,10 @@ def projected(frame: pd.DataFrame, column_config: Mapping[str, Any] | None = Non
     return out.set_axis(range(len(out)))
 
 
-def show(frame: pd.DataFrame, column_config: Mapping[str, Any] | None = None, **grid: Any) -> None:
-    """Draw ``frame``: st.dataframe (with ``grid`` options) normally; every row as a static table in presentation
-    mode."""
+def show(frame: pd.DataFrame, column_config: Mapping[str, Any] | None = None, **grid: Any) -> Any:
+    """Draw ``frame``: st.dataframe (with ``grid`` options; its selection event is returned) normally; every row as
+    a static table in presentation mode (None is returned)."""
     if board.active():
         st.table(projected(frame, column_config), hide_index=True)
-    else:
-        st.dataframe(frame, column_config=column_config, hide_index=True, **grid)
+        return None
+    return st.dataframe(frame, column_config=column_config, hide_index=True, **grid)

@@ -5,8 +5,10 @@ every identifier and calendar date of the database (tests/browser/leaks.py)."""
 
 from __future__ import annotations
 
+import io
 import re
 import time
+import zipfile
 
 import pytest
 
@@ -53,7 +55,7 @@ class Walk:
         assert self.sockets > before, "the page did not reconnect"
         self.settle(ran=False)
 
-    def settle(self, ran: bool = True, quiet: float = 0.8, timeout: float = 90.0) -> None:
+    def settle(self, ran: bool = True, quiet: float = 0.5, timeout: float = 90.0) -> None:
         """Wait until the app has finished the run this step started (``ran``: the server said so since the last
         check) and has then sent nothing for ``quiet`` seconds."""
         page = self.page
@@ -100,10 +102,10 @@ class Walk:
     def sidebar(self):
         """The sidebar, opened if it is collapsed (presentation mode starts with it closed)."""
         bar = self.page.locator("[data-testid='stSidebar']")
-        if bar.get_attribute("aria-expanded") == "false":
+        if bar.get_attribute("data-collapsed") == "true":
             self.page.locator("[data-testid='stExpandSidebarButton']").click()
-            self.page.wait_for_function(
-                "document.querySelector('[data-testid=\"stSidebar\"]').getAttribute('aria-expanded') === 'true'")
+            self.page.wait_for_function("document.querySelector('[data-testid=\"stSidebar\"]')"
+                                        ".getBoundingClientRect().x >= 0")
         return bar
 
     def nav(self, name: str) -> None:
@@ -112,8 +114,9 @@ class Walk:
         path = "/" if name == "Cohort" else f"/{name.lower()}"
         self.page.wait_for_function(f"location.pathname.endsWith({path!r})", timeout=30_000)
 
-    def click_lane(self, trace: int, point: int) -> None:
-        """Click one bar of the swimmer (``trace``: index among the bar traces, -1 the last)."""
+    def click_lane(self, trace: int, point: int, navigate: bool = True) -> None:
+        """Click one bar of the swimmer (``trace``: index among the bar traces, -1 the last); with ``navigate`` wait
+        for the patient page it opens."""
         page = self.page
         wait_for_plot(page)
         drag = page.locator(".js-plotly-plot .nsewdrag").first
@@ -124,7 +127,8 @@ class Walk:
         assert left < right, "this bar lies outside the view"
         drag.click(position={"x": (left + right) / 2 - origin["x"],
                              "y": box["y"] + box["height"] / 2 - origin["y"]}, force=True)
-        page.wait_for_function("location.pathname.endsWith('/patient')", timeout=30_000)
+        if navigate:
+            page.wait_for_function("location.pathname.endsWith('/patient')", timeout=30_000)
 
 
 def _pseudonym(text: str) -> str:
@@ -172,20 +176,78 @@ def test_presentation_mode_walk_reveals_no_identifier(browser, server, demo_db):
                        ("Treatment", "treatment")):
         main.get_by_role("tab", name=tab).click()
         walk.download(f"patient {label} CSV", main.get_by_role("button", name=f"Download {label} (CSV)"))
-    # every export of the cohort page: swimmer as PNG, SVG, HTML and the PowerPoint deck
+    # every export of the cohort page: the swimmer as PNG, SVG and HTML
     walk.nav("Cohort")
     wait_for_plot(page)
     walk.check("cohort for exports")
     main.get_by_text("Export for slides").click()
     for label in ("Swimmer as PNG", "Swimmer as SVG", "Swimmer as HTML"):
         walk.download(label, main.get_by_role("button", name=label))
-    deck = walk.download("deck", main.get_by_role("button", name=re.compile("PowerPoint deck")))
-    assert deck[:2] == b"PK"
     walk.check("after the exports", ran=False)
 
+    _run_the_board(walk, server)
     assert not walk.ids.found, walk.ids.found[:20]
-    assert len(walk.steps) >= 16
+    assert len(walk.steps) >= 30
     walk.context.close()
+
+
+def _run_the_board(walk: Walk, server: str) -> None:
+    """The agenda picked from the swimmer, the Patients table and the patient page; presented with Next and
+    Previous and an open question; the deck built from it, with its progress shown."""
+    page = walk.page
+    main = page.locator("[data-testid='stMain']")
+    main.get_by_text("adds to the board's agenda").click()
+    walk.check("click mode: agenda")
+    for trace, point in ((-1, 1), (-1, 6)):  # two thalidomide bars onto the agenda; the page stays
+        walk.click_lane(trace, point, navigate=False)
+        walk.check(f"lane {point} onto the agenda")
+    agenda_labels = [t for t in page.locator(".js-plotly-plot .yaxislayer-above text").all_text_contents()
+                     if re.search(r"\[\d\]$", t)]
+    assert sorted(label[-3:] for label in agenda_labels) == ["[1]", "[2]"], agenda_labels
+    walk.nav("Patients")
+    walk.check("Patients")
+    main.locator(".st-key-agenda_pick").click()
+    page.get_by_role("option").nth(4).click()  # a pseudonym from the table
+    page.keyboard.press("Escape")
+    main.get_by_role("button", name=re.compile(r"Add 1 to the board's agenda")).click()
+    walk.check("Patients: onto the agenda")
+    walk.nav("Patient")
+    walk.check("Patient")
+    if main.get_by_role("button", name="Add to the agenda").count():
+        main.get_by_role("button", name="Add to the agenda").click()
+        walk.check("patient page: onto the agenda")
+    walk.nav("Board")
+    text = walk.check("Board")
+    places = re.findall(r"^(\d)\n+(P-\d{3})", text, re.M)
+    assert len(places) >= 3, text[:600]
+    main.get_by_role("button", name=re.compile(r"Present the \d patients")).click()
+    page.wait_for_function("location.pathname.endsWith('/patient')", timeout=30_000)
+    text = walk.check("Present")
+    total = len(places)
+    assert f"1 of {total} on the board's agenda" in text and places[0][1] in text
+    question = page.get_by_placeholder(re.compile("Open question for the board"))
+    question.fill("Stop thalidomide and start a second-generation TKI?")
+    question.press("Enter")
+    walk.check("open question")
+    assert question.input_value().startswith("Stop thalidomide")
+    main.get_by_role("button", name="Next").click()
+    text = walk.check("agenda: Next")
+    assert f"2 of {total} on the board's agenda" in text and places[1][1] in text
+    assert page.get_by_placeholder(re.compile("Open question for the board")).input_value() == ""
+    main.get_by_role("button", name="Previous").click()
+    assert f"1 of {total} on the board's agenda" in walk.check("agenda: Previous")
+
+    walk.nav("Board")
+    walk.check("Board for the deck")
+    main.get_by_role("button", name=re.compile("Build the deck")).click()
+    page.get_by_text(re.compile(rf"Slide \d of {total + 1} drawn")).first.wait_for(timeout=120_000)  # progress
+    deck = walk.download("deck", main.get_by_role("button", name="Download the deck (PowerPoint)"))
+    walk.check("deck built", ran=False)
+    with zipfile.ZipFile(io.BytesIO(deck)) as pptx:
+        slides = sorted(n for n in pptx.namelist() if re.fullmatch(r"ppt/slides/slide\d+\.xml", n))
+        assert len(slides) == total + 1  # the cohort swimmer and one slide per patient of the agenda
+        text = " ".join(pptx.read(n).decode() for n in slides)
+    assert all(pseudonym in text for _, pseudonym in places) and "Stop thalidomide" not in text
 
 
 def _lane_labels(page) -> list[str]:
@@ -226,12 +288,14 @@ def test_a_server_restart_keeps_every_pseudonym_or_reloads_and_says_so(browser, 
     walk.context.close()
 
 
-#: Every text of the Plotly charts on screen: its computed size and fill, and whether it sits inside a bar (where
-#: Plotly picks black or white against the bar's shade).
+#: Every text of the Plotly charts on screen: the size it is drawn at (its font size times any scale Plotly applies
+#: to fit it, e.g. a label shrunk into a thin bar), its fill, and whether it sits inside a bar (where Plotly picks
+#: black or white against the bar's shade).
 _CHART_TEXT = """() => [...document.querySelectorAll('.js-plotly-plot svg text')]
-    .filter(t => t.textContent.trim() && t.getBBox().width > 0)
-    .map(t => ({text: t.textContent.trim(), size: parseFloat(getComputedStyle(t).fontSize),
-                fill: getComputedStyle(t).fill, inBar: !!t.closest('.bartext')}))"""
+    .filter(t => t.textContent.trim() && getComputedStyle(t).display !== 'none' && t.getBBox().width > 0)
+    .map(t => { const m = t.getCTM(); return {text: t.textContent.trim(),
+                size: parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b),
+                fill: getComputedStyle(t).fill, inBar: t.classList.contains('bartext')}; })"""
 
 
 def _projector_grade(page, where: str) -> None:
