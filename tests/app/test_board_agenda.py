@@ -8,6 +8,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app.test_presentation_mode import identifying_values, page_bytes
@@ -102,3 +103,19 @@ def test_present_turns_presentation_mode_on_and_opens_the_first_patient(monkeypa
     assert at.session_state["patient_current"] == "CML-09"
     assert re.fullmatch(r"P-\d{3}", _shown(at)) and _counter(at) == "**1 of 2** on the board's agenda"
     assert not [v for v in identifying_values(demo_db) if v in page_bytes(at)]
+
+
+@pytest.mark.parametrize("db", ["empty_db", "one_db", "demo_db", "large_db"])
+def test_the_board_page_on_0_1_21_and_1008_patients(monkeypatch, request, backend, db):
+    at = _app(monkeypatch, request.getfixturevalue(db), "pages/board.py")
+    if db == "empty_db":
+        assert "holds no patients" in at.info[0].value
+        return
+    assert "agenda is empty" in at.info[0].value
+    everyone = {"one_db": ["CML-02"], "demo_db": ["CML-21", "CML-01"], "large_db": ["CML-01-047", "CML-21-000"]}[db]
+    at.session_state["_agenda"] = [*everyone, "NOT-THERE"]  # a patient no longer in the database is dropped
+    at.run()
+    assert at.session_state["_agenda"] == everyone
+    listed = [m.value for m in at.markdown if m.value.startswith("**CML-")]
+    assert [v.split(" · ")[0].strip("*") for v in listed] == everyone
+    assert next(b for b in at.button if b.label.startswith(f"Present the {len(everyone)}"))
