@@ -36,7 +36,7 @@ if pid in set(choices["patient_id"]):
 
 on_agenda = agenda.position(pid)
 order = agenda.items() if on_agenda else cohort
-top = st.columns([3, 1, 1, 2.2, 1.6], vertical_alignment="center")
+top = st.columns([2.4, 1.2, 1.2, 2.2, 1.8], vertical_alignment="center")  # whole labels at 1366 px too
 with top[0]:
     patient_nav.picker(choices, pid, deid)
 before, after = patient_nav.neighbours(order, pid)

@@ -49,14 +49,16 @@ columns = {
 if board.active():  # no calendar dates on a shared screen: months since thalidomide start instead
     table["eln_latest_month"] = table["eln_latest_thal_month"]
     del columns["eln_latest_date"]
-    for score in ("sokal", "hasford", "eutos", "elts"):  # risk groups only: the table fits a projector's width
+    for score in ("sokal", "hasford", "eutos", "elts"):  # risk groups only: the table fits the screen's width
         del columns[f"{score}_score"]
+    del columns["phase_at_diagnosis"]  # on the patient's card
 else:
     del columns["eln_latest_month"]
 places = {pid: i + 1 for i, pid in enumerate(agenda.items())}
-table.insert(1, "agenda", lanes["patient_id"].map(places).astype("Int64"))
-columns = {"patient_id": columns["patient_id"], "agenda": st.column_config.NumberColumn(
-    "Agenda", help="Place on the board's agenda (Board page)"), **columns}
+if places:
+    table.insert(1, "agenda", lanes["patient_id"].map(lambda pid: str(places[pid]) if pid in places else ""))
+    columns = {"patient_id": columns["patient_id"], "agenda": st.column_config.TextColumn(
+        "Agenda", help="Place on the board's agenda (Board page)"), **columns}
 picked = tables.show(table[list(columns)], columns, height=min(38 + 35 * len(table), 800), key="patients_table",
                      on_select="rerun", selection_mode="multi-row")
 add, note = st.columns([2, 5], vertical_alignment="center")

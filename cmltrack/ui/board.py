@@ -33,7 +33,7 @@ SCALE = 1.35
 _NAMES, _NAMES_FOR = "_pseudonyms", "_pseudonyms_for"
 _CONFIRM, _CLEAR, _NOTES = "_board_confirm_off", "_board_clear_cookie", "_board_notes"
 #: Projector type: 19 px body text (the page's rem), nothing smaller than 18 px, black text (captions, labels, table
-#: cells included), stronger rules and borders.
+#: cells included), stronger rules and borders. Below 1,600 px of width (a laptop), tables take 15 px to stay whole.
 PROJECTOR_CSS = """<style>
 html, body, [data-testid='stAppViewContainer'] { font-size: 19px; color: #000; }
 [data-testid='stMarkdownContainer'] p, [data-testid='stMarkdownContainer'] li,
@@ -46,6 +46,9 @@ html, body, [data-testid='stAppViewContainer'] { font-size: 19px; color: #000; }
 [data-testid='stSidebar'] { background: #fff; border-right: 2px solid #000; }
 [data-testid='stMainBlockContainer'] { padding-top: 3.6rem; }  /* clear of the header's buttons */
 [class*='st-key-board_question'] input { font-size: 1.5rem; font-weight: 600; color: #000; }
+@media (max-width: 1600px) {  /* a laptop rather than a 1080p projector: wide tables keep every column in view */
+  [data-testid='stTable'] td, [data-testid='stTable'] th, [data-testid='stTable'] td *,
+  [data-testid='stTable'] th * { font-size: 15px !important; } }
 </style>"""
 
 
