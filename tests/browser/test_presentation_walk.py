@@ -206,8 +206,8 @@ def _run_the_board(walk: Walk, server: str) -> None:
     assert sorted(label[-3:] for label in agenda_labels) == ["[1]", "[2]"], agenda_labels
     walk.nav("Patients")
     walk.check("Patients")
-    main.locator(".st-key-agenda_pick").click()
-    page.get_by_role("option").nth(4).click()  # a pseudonym from the table
+    main.locator(".st-key-agenda_pick").get_by_role("combobox").press_sequentially("P-")  # typing opens the list
+    page.get_by_role("option").nth(4).click(timeout=10_000)  # a pseudonym from the table
     page.keyboard.press("Escape")
     main.get_by_role("button", name=re.compile(r"Add 1 to the board's agenda")).click()
     walk.check("Patients: onto the agenda")
