@@ -43,21 +43,21 @@ st.caption("In this order the board steps through them: Previous and Next on a p
            "Kept for this browser session only.")
 for i, pid in enumerate(ids):
     row = everyone.loc[pid]
-    place, who, facts, up, down, off = st.columns([0.4, 2, 4, 0.9, 0.9, 0.9], vertical_alignment="center")
+    place, who, facts, up, down, off = st.columns([0.4, 1.6, 4, 1, 1.1, 1], vertical_alignment="center")
     place.markdown(f"**{i + 1}**")
     who.markdown(f"**{escape_markdown(_name(pid))}**")
     age = f"{row['age_years']:.0f} y" if pd.notna(row["age_years"]) else "age not recorded"
     facts.markdown(f"{row['sex']}, {age} · imatinib {row['im_status'] or '—'} · best on thalidomide "
                    f"{best_response_label(row['best_response'])} · latest {sidebar.guideline_label(guideline)} "
                    f"{row['eln_latest'] or 'not assessed'}")
-    up.button("Earlier", icon=":material/arrow_upward:", key=f"agenda_up_{i}", on_click=agenda.move,
-              args=(pid, -1), disabled=i == 0, width="stretch")
-    down.button("Later", icon=":material/arrow_downward:", key=f"agenda_down_{i}", on_click=agenda.move,
-                args=(pid, 1), disabled=i == len(ids) - 1, width="stretch")
+    up.button("Up", icon=":material/arrow_upward:", key=f"agenda_up_{i}", on_click=agenda.move,
+              args=(pid, -1), disabled=i == 0, width="stretch", help="Earlier on the agenda")
+    down.button("Down", icon=":material/arrow_downward:", key=f"agenda_down_{i}", on_click=agenda.move,
+                args=(pid, 1), disabled=i == len(ids) - 1, width="stretch", help="Later on the agenda")
     off.button("Off", icon=":material/close:", key=f"agenda_off_{i}", on_click=agenda.remove, args=(pid,),
                help="Take this patient off the agenda", width="stretch")
 
-start, clear, _ = st.columns([2, 1.4, 3])
+start, clear, _ = st.columns([2, 1.8, 2.2])
 start.button(f"Present the {len(ids)} patients", type="primary", icon=":material/co_present:", on_click=_present,
              help="Turns presentation mode on and opens the first patient of the agenda.", width="stretch")
 clear.button("Clear the agenda", icon=":material/playlist_remove:", on_click=agenda.clear, width="stretch")

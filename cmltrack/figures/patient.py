@@ -36,6 +36,8 @@ BOARD_LABEL_SHARE = 70 / 1200
 BCR_RANGE = (-3.3, 2.3)
 DEPTH_LINES = (0.1, 0.01, 0.0032)  # MMR, MR4, MR4.5 (named on the axis ticks)
 PHASE_SHADE = {"AP": "rgba(230,159,0,0.14)", "BP": "rgba(213,94,0,0.20)"}
+#: The legend group of what is drawn behind the data: ELN zones, AP/BP shading, the molecular response levels.
+REFERENCE = "Zones and levels"
 ELN_SHADE = {"warning": "rgba(240,228,66,0.22)", "failure": "rgba(213,94,0,0.13)"}
 
 
@@ -175,7 +177,7 @@ def _eln_bands(fig: go.Figure, guideline: str, tki_start: pd.Timestamp | None, a
                            showarrow=False, font=dict(size=10, color="#555555"))
     for zone in ("warning", "failure"):
         if zone in zones:
-            _legend_only(fig, f"ELN {zone} zone", "Shading", ELN_SHADE[zone])
+            _legend_only(fig, f"ELN {zone} zone", REFERENCE, ELN_SHADE[zone])
 
 
 def _strict(row: milestones.Row, bound: float) -> bool:
@@ -205,8 +207,8 @@ def _bcr(fig: go.Figure, labs: pd.DataFrame, clock: _Clock) -> None:
                           "(ABL1 %{customdata[1]:,.0f} copies)<extra></extra>", showlegend=True), row=4, col=1)
     for level in DEPTH_LINES:
         fig.add_hline(y=level, line=dict(color="#555555", width=1, dash="dot"), row=4, col=1)
-    fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name="MMR, MR4, MR4.5 levels", legendgroup="Lines",
-                             legendgrouptitle_text="Lines", line=dict(color="#555555", width=1.5, dash="dot"),
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name="MMR, MR4, MR4.5 levels", legendgroup=REFERENCE,
+                             legendgrouptitle_text=REFERENCE, line=dict(color="#555555", width=1.5, dash="dot"),
                              hoverinfo="skip"), row=4, col=1)
 
 
@@ -259,7 +261,7 @@ def _phases(fig: go.Figure, labs: pd.DataFrame, anchor: pd.Timestamp) -> None:
                 current, since = ph, _x(anchor, pd.Series([v["date"]])).iloc[0]
     for phase, name in (("AP", "Accelerated phase"), ("BP", "Blast phase")):
         if phase in shaded:
-            _legend_only(fig, name, "Shading", PHASE_SHADE[phase])
+            _legend_only(fig, name, REFERENCE, PHASE_SHADE[phase])
 
 
 def build_patient_timeline(patient: pd.Series, segments: pd.DataFrame, labs: pd.DataFrame, events: pd.DataFrame,
@@ -311,7 +313,8 @@ def build_patient_timeline(patient: pd.Series, segments: pd.DataFrame, labs: pd.
     fig.update_layout(
         template="plotly_white", barmode="overlay", height=height,
         margin=margin, font=dict(size=12 * scale), hoverlabel=dict(font_size=13 * scale),
-        legend=dict(orientation="h", y=1.025, yanchor="bottom", x=0, groupclick="toggleitem",
+        # above the first row's title, however many rows of groups the legend wraps to
+        legend=dict(orientation="h", y=1 + 34 / plot_px, yanchor="bottom", x=0, groupclick="toggleitem",
                     entrywidth=None if board else 150, font=dict(size=11 * scale)),
     )
     fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(lanes)), row=1, col=1)

@@ -46,6 +46,7 @@ html, body, [data-testid='stAppViewContainer'] { font-size: 19px; color: #000; }
 [data-testid='stSidebar'] { background: #fff; border-right: 2px solid #000; }
 [data-testid='stMainBlockContainer'] { padding-top: 3.6rem; }  /* clear of the header's buttons */
 [class*='st-key-board_question'] input { font-size: 1.5rem; font-weight: 600; color: #000; }
+[data-testid^='stBaseButton'] { padding-left: 0.55rem; padding-right: 0.55rem; }  /* whole labels in narrow columns */
 @media (max-width: 1600px) {  /* a laptop rather than a 1080p projector: wide tables keep every column in view */
   [data-testid='stTable'] td, [data-testid='stTable'] th, [data-testid='stTable'] td *,
   [data-testid='stTable'] th * { font-size: 15px !important; } }

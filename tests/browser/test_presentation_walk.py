@@ -223,6 +223,7 @@ def _run_the_board(walk: Walk, server: str) -> None:
     main.get_by_role("button", name=re.compile(r"Present the \d patients")).click()
     page.wait_for_function("location.pathname.endsWith('/patient')", timeout=30_000)
     text = walk.check("Present")
+    _projector_grade(page, "the board's view of a patient")  # dose labels at 18 px, never shrunk into a bar
     total = len(places)
     assert f"1 of {total} on the board's agenda" in text and places[0][1] in text
     question = page.get_by_placeholder(re.compile("Open question for the board"))

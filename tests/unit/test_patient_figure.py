@@ -110,7 +110,7 @@ def test_the_legend_names_every_kind_of_mark(con):
     groups = {t.get("legendgrouptitle", {}).get("text") for t in fig["data"] if t.get("showlegend", True) is not False}
     assert {"600 mg/d", "100 mg/d", "Ongoing at last visit", "ELN warning zone", "ELN failure zone",
             "Accelerated phase", "MMR, MR4, MR4.5 levels", "Grade 1"} <= shown
-    assert {"Imatinib", "Thalidomide", "Treatment", "Shading", "Lines"} <= groups
+    assert {"Imatinib", "Thalidomide", "Treatment", "Zones and levels"} <= groups
 
 
 def test_the_boards_compact_course_fits_its_screen(con):
