@@ -64,7 +64,8 @@ clear.button("Clear the agenda", icon=":material/playlist_remove:", on_click=age
 
 st.markdown("#### PowerPoint deck")
 made_for = (tuple(ids), board.active(), guideline, session.database_key(), sidebar.current_filter(),
-            tuple(sorted((k, str(st.session_state.get(k))) for k in ("anchor", "window", "sort", "group", "per_page"))))
+            tuple(sorted((k, str(st.session_state.get(k))) for k in ("anchor", "window", "sort", "group", "band",
+                                                                          "per_page"))))
 built = st.session_state.get("_deck")
 if not images_available():
     st.caption("The deck needs Chromium on the server (apt-get install chromium).")

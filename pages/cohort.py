@@ -6,7 +6,7 @@ import streamlit as st
 
 from cmltrack.figures.export import html, image, images_available
 from cmltrack.figures.overview import build_overview
-from cmltrack.figures.swimmer import SORTS, order_lanes
+from cmltrack.figures.swimmer import BANDS, SORTS, order_lanes
 from cmltrack.timeaxis import ANCHORS
 from cmltrack.ui import agenda, board, cohort_page, patient_nav, sidebar
 from cmltrack.ui import data as q
@@ -42,7 +42,11 @@ sorts = list(SORTS)
 sorts.insert(0, sorts.pop(sorts.index(cohort_page.default_sort(lanes))))
 sort = order.selectbox("Sort lanes by", sorts, format_func=SORTS.get, key="sort",
                        bind="query-params") or sorts[0]
-group = bool(grouping.toggle("Band by resistant / intolerant", value=True, key="group", bind="query-params"))
+if q.arms(con):  # an imported trial: its arms are a band too
+    group = grouping.segmented_control("Band lanes by", list(BANDS), default="status", required=True, key="band",
+                                       format_func=BANDS.get, bind="query-params") or "status"
+else:
+    group = bool(grouping.toggle("Band by resistant / intolerant", value=True, key="group", bind="query-params"))
 CLICKS = {"open": "opens the patient", "agenda": "adds to the board's agenda"}
 click_mode = clicks.segmented_control("A click on a lane", list(CLICKS), format_func=CLICKS.get, default="open",
                                       required=True, key="lane_click") or "open"

@@ -2,7 +2,8 @@
 
 The rules are the clinical package's: molecular depth by `clinical.responses.molecular` (Cross, Leukemia 2015), the
 phase of a visit by `clinical.timeline.visit_phase` (ELN: blasts, blasts + promyelocytes, basophils; platelets on
-therapy are not used). "Current" is the latest visit that measures it; how old that visit is comes with it.
+therapy are not used; a high-risk ACA in Ph+ cells makes it at least accelerated). "Current" is the latest visit
+that measures it; how old that visit is comes with it.
 """
 
 from __future__ import annotations
@@ -41,10 +42,13 @@ def latest_bcr_abl1(labs: pd.DataFrame) -> Latest | None:
     return Latest(text, pd.Timestamp(last["date"]))
 
 
-def current_phase(labs: pd.DataFrame) -> Latest | None:
-    """The ELN phase ('CP', 'AP' or 'BP') at the latest visit with a differential count, or None without one."""
+def current_phase(labs: pd.DataFrame, aca_since: pd.Timestamp | None = None) -> Latest | None:
+    """The ELN phase ('CP', 'AP' or 'BP') at the latest visit the rules can tell it from, or None without one. From
+    ``aca_since`` (the first high-risk ACA in Ph+ cells) a visit is at least accelerated, as the patient course
+    shades it (`visit_phase`)."""
     for visit in labs.sort_values("date", ascending=False).to_dict("records"):
-        phase = visit_phase(visit)
+        aca = aca_since is not None and pd.Timestamp(visit["date"]) >= pd.Timestamp(aca_since)
+        phase = visit_phase(visit, aca)
         if phase is not None:
             return Latest(phase, pd.Timestamp(visit["date"]))
     return None

@@ -70,6 +70,7 @@ def current_swimmer(con: Connection, lanes: pd.DataFrame, guideline: str, most: 
         anchor = default_anchor(lanes)
     window = st.session_state.get("window") if st.session_state.get("window") in WINDOWS else default_window(anchor)
     sort = st.session_state.get("sort") if st.session_state.get("sort") in SORTS else default_sort(lanes)
-    ordered = order_lanes(on_screen(con, lanes), sort, bool(st.session_state.get("group", True)))
+    band = st.session_state.get("band") if q.arms(con) else bool(st.session_state.get("group", True))
+    ordered = order_lanes(on_screen(con, lanes), sort, band if band is not None else True)
     return swimmer(con, ordered.iloc[:min(most, int(st.session_state.get("per_page") or most))], anchor, window,
                    guideline)

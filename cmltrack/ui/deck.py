@@ -21,13 +21,13 @@ def patient_slide(con: Connection, pid: str, guideline: str, deid: Pseudonyms | 
     """One patient's slide: the board's view of the course with its whole legend, and the facts a tumour board asks
     first (no identifiers or calendar dates with ``deid``)."""
     p = q.patient(con, pid, guideline).iloc[0]
-    segments, labs = q.treatments_for(con, [pid]), q.labs_for(con, [pid])
-    figure = build_patient_timeline(p, segments, labs, q.events_for(con, [pid], guideline),
-                                    q.adverse_events_for(con, [pid]), guideline=guideline,
+    segments, labs, events = q.treatments_for(con, [pid]), q.labs_for(con, [pid]), q.events_for(con, [pid], guideline)
+    figure = build_patient_timeline(p, segments, labs, events, q.adverse_events_for(con, [pid]), guideline=guideline,
                                     tki_start=q.tki_line_start(con, pid), calendar=deid is None, scale=scale,
-                                    compact=True)
+                                    meds=q.medications_for(con, [pid]), compact=True)
     anchor = p["thal_start_date"] if pd.notna(p["thal_start_date"]) else p["im_start_date"]
-    now, bcr = current_phase(labs), latest_bcr_abl1(labs)
+    aca = pd.to_datetime(events.loc[events["kind"] == "ACA_HR", "date"])
+    now, bcr = current_phase(labs, aca.min() if len(aca) else None), latest_bcr_abl1(labs)
     at = lambda date: when(date, anchor, deid is not None)  # noqa: E731 (months since thalidomide start with deid)
     lines = [f"{p['sex']}, {p['age_years']} years at thalidomide start",
              f"Imatinib {p['im_status'] or '-'}; {p['months_im_before_thal']:.0f} months before thalidomide"

@@ -28,6 +28,30 @@ def current_doses(segments: pd.DataFrame) -> str:
                                                                          open_segments["dose_mg"]))
 
 
+def age_label(p: pd.Series) -> str:
+    """What the card's age counts from, as cmltrack.derive computes it: thalidomide start, else imatinib start, else
+    diagnosis, else the age recorded at study entry (a trial without either drug is never 'at thalidomide start')."""
+    for column, words in (("thal_start_date", "thalidomide start"), ("im_start_date", "imatinib start"),
+                          ("diagnosis_date", "diagnosis")):
+        if pd.notna(p.get(column)):
+            return f"Age at {words}"
+    return "Age at study entry"
+
+
+def trial_note(p: pd.Series, pseudonym: str | None) -> str:
+    """Arm (as randomised, and as treated when it differs) and death, for imported trials; '' when unrecorded."""
+    parts = []
+    if pd.notna(p.get("arm")):
+        treated = p.get("actual_arm")
+        parts.append(f"Arm {p['arm']}" + (f" (treated: {treated})" if pd.notna(treated) and treated != p["arm"]
+                                          else ""))
+    died = p.get("died")
+    if pd.notna(died) and bool(died):
+        when = p.get("death_date")
+        parts.append("Died" + (f" {pd.Timestamp(when):%Y-%m-%d}" if pseudonym is None and pd.notna(when) else ""))
+    return "  \n".join(parts)
+
+
 def _field(col: st.delta_generator.DeltaGenerator, label: str, value: str, note: str = "", help: str = "") -> None:
     col.caption(label, help=help or None)
     col.markdown(f"**{value}**" + (f"  \n{note}" if note else ""))
@@ -43,27 +67,32 @@ def when(date: pd.Timestamp | None, anchor: pd.Timestamp | None, deidentified: b
     return f"{pd.Timestamp(date):%Y-%m-%d}"
 
 
-def show(p: pd.Series, segments: pd.DataFrame, labs: pd.DataFrame, rules: str, pseudonym: str | None = None) -> None:
-    """Draw the card for patient row ``p`` (from cmltrack.db.queries.patient) and their visits ``labs``; with a
-    ``pseudonym`` (presentation mode) no name, MRN or calendar date is shown, times are months since thalidomide
-    start (imatinib start without it), and the card is one band high for the board's one-screen view."""
+def show(p: pd.Series, segments: pd.DataFrame, labs: pd.DataFrame, rules: str, pseudonym: str | None = None,
+         aca_since: pd.Timestamp | None = None) -> None:
+    """Draw the card for patient row ``p`` (from cmltrack.db.queries.patient) and their visits ``labs`` (``aca_since``:
+    the first high-risk ACA in Ph+ cells, for the phase now); with a ``pseudonym`` (presentation mode) no name, MRN or
+    calendar date is shown, times are months since thalidomide start (imatinib start without it), and the card is
+    one band high for the board's one-screen view."""
     board = pseudonym is not None
     anchor = p["thal_start_date"] if pd.notna(p["thal_start_date"]) else p["im_start_date"]
     with st.container(border=True):
         who, status, phase, doses, bcr, eln = st.columns([1.5, 1.2, 1.5, 2, 1.6, 1.4])
-        about = f"{p['sex']}, {_num(p['age_years'], '.0f')} years at thalidomide start"
+        about = f"{age_label(p)}: {_num(p['age_years'], '.0f')} years; sex {p['sex']}"
+        note = trial_note(p, pseudonym)
         if board:
-            who.markdown(f"#### {pseudonym}\n{about}")
+            who.markdown(f"#### {pseudonym}\n{about}" + (f"  \n{note}" if note else ""))
         else:
             name = p["display_name"] if pd.notna(p["display_name"]) else ""
-            who.markdown(f"#### {p['patient_id']}\n{name}  \nMRN {p['mrn'] if pd.notna(p['mrn']) else '—'}  \n{about}")
+            who.markdown(f"#### {p['patient_id']}\n{name}  \nMRN {p['mrn'] if pd.notna(p['mrn']) else '—'}  \n{about}"
+                         + (f"  \n{note}" if note else ""))
         _field(status, "Imatinib", str(p["im_status"] or "—").capitalize(),
                f"{_num(p['months_im_before_thal'], '.1f')} months before thalidomide")
-        now = current_phase(labs)
+        now = current_phase(labs, aca_since)
         _field(phase, "Phase now", now.text if now else "not measured",
                "; ".join(filter(None, [when(now.date if now else None, anchor, board),
-                                       f"at thalidomide start **{p['phase_at_thal']}**, at diagnosis "
-                                       f"{p['phase_at_diagnosis'] or '—'}"])),
+                                       f"at thalidomide start **{p['phase_at_thal']}**"
+                                       if pd.notna(p["thal_start_date"]) else "",
+                                       f"at diagnosis {p['phase_at_diagnosis'] or '—'}"])),
                help="ELN phase at the latest visit with a blood differential (blasts, blasts + promyelocytes, "
                     "basophils; Baccarani, JCO 2009;27:6041).")
         _field(doses, "Now taking", current_doses(segments),

@@ -133,3 +133,18 @@ def test_a_bar_too_short_for_its_label_on_a_projector_has_none(con):
     assert list(thalidomide(_fig(con, "CML-19"))["text"]) == ["100 mg"]  # on a screen it may shrink to fit
     # one month of a 15-month course is long enough (CML-11)
     assert list(thalidomide(_fig(con, "CML-11", compact=True, calendar=False, scale=1.35))["text"]) == ["100 mg"]
+
+
+def test_a_high_risk_aca_shades_accelerated_phase_from_its_date_and_is_marked(con):
+    p, seg, labs, ev, aes = _inputs(con, "CML-05")  # chronic phase throughout by its counts
+    when = pd.to_datetime(labs["date"]).sort_values().iloc[-4]
+    aca = pd.DataFrame([{"patient_id": "CML-05", "date": when, "kind": "ACA_HR", "term": "+8 in Ph+ cells"},
+                        {"patient_id": "CML-05", "date": when, "kind": "MUTATION", "term": "T315I (NGS)"}])
+    fig = decoded(build_patient_timeline(p, seg, labs, pd.concat([ev, aca], ignore_index=True), aes).to_dict())
+    shaded = [s for s in fig["layout"]["shapes"] if "rgba(230,159,0" in str(s.get("fillcolor"))]
+    assert len(shaded) == len(ROWS)
+    x0 = float(pd.Series([when]).pipe(lambda d: (d - pd.Timestamp(p["thal_start_date"])).dt.days / 30.4375).iloc[0])
+    assert shaded[0]["x0"] == pytest.approx(x0, abs=0.01)
+    markers = {t["name"]: t for t in fig["data"] if t.get("name") in ("High-risk ACA (Ph+)", "BCR::ABL1 mutation")}
+    assert set(markers) == {"High-risk ACA (Ph+)", "BCR::ABL1 mutation"}
+    assert "T315I (NGS)" in str(markers["BCR::ABL1 mutation"]["customdata"])
