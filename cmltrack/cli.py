@@ -90,6 +90,10 @@ def _report(plan: ImportPlan) -> None:
         print(f"  {d.label}: {d.records} records {what}")
     for note in plan.notes:
         print(f"  note: {note}")
+    for warning in plan.warnings[:200]:
+        print(f"  warning: {warning}")
+    if len(plan.warnings) > 200:
+        print(f"  ... and {len(plan.warnings) - 200} more warnings")
 
 
 def _problems(problems: list, limit: int = 200) -> None:
@@ -106,7 +110,7 @@ def _validate(args: argparse.Namespace) -> int:
 
     existing: set[str] = set()
     if args.db is not None and exists(args.db):
-        existing = set(read_frames(args.db)[0]["patients"]["patient_id"])
+        existing = set(read_frames(args.db, upgrading=True)[0]["patients"]["patient_id"])  # as import reads it
     plan = check_sources(args.sources, existing)
     _report(plan)
     if plan.problems:

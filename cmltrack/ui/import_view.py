@@ -12,6 +12,8 @@ import pandas as pd
 import streamlit as st
 
 from cmltrack.ingest.plan import ImportPlan, Source, check_sources
+from cmltrack.ingest.problems import Problem
+from cmltrack.spreadsheet import spreadsheet_csv
 from cmltrack.ui import downloads
 from cmltrack.ui.escape import md
 
@@ -53,6 +55,11 @@ def forget_check() -> None:
     st.session_state.pop(_PLAN, None)
 
 
+def _table(problems: list[Problem], what: str) -> pd.DataFrame:
+    return pd.DataFrame([{"File": p.file, "Row": p.row, "Column": p.column or "", what: p.message}
+                         for p in problems])
+
+
 def show_report(plan: ImportPlan) -> None:
     """What each file was read as, the notes, and every problem (file, row, column)."""
     st.dataframe(pd.DataFrame([{"File": d.label, "Read as": d.table or "not imported", "Records": d.records,
@@ -60,14 +67,18 @@ def show_report(plan: ImportPlan) -> None:
                  hide_index=True, width="stretch")
     for note in plan.notes:
         st.caption(f":material/info: {md(note)}")
+    if plan.warnings:
+        st.warning(f"**{len(plan.warnings)} warning(s)**: values that are possible but unlikely. They do not stop "
+                   "the import; check them.", icon=":material/warning:")
+        st.dataframe(_table(plan.warnings, "Warning"), hide_index=True, width="stretch",
+                     height=min(320, 38 + 35 * len(plan.warnings)))
     if plan.problems:
-        errors = pd.DataFrame([{"File": p.file, "Row": p.row, "Column": p.column or "", "Problem": p.message}
-                               for p in plan.problems])
+        errors = _table(plan.problems, "Problem")
         st.error(f"**{len(plan.problems)} error(s): nothing can be imported until they are fixed.** Each names the "
                  "file, the row (spreadsheet line; record number in SAS/R datasets) and the column.",
                  icon=":material/error:")
         st.dataframe(errors, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(errors)))
-        st.download_button("Errors as CSV", downloads.on_demand(lambda: errors.to_csv(index=False), "import",
+        st.download_button("Errors as CSV", downloads.on_demand(lambda: spreadsheet_csv(errors), "import",
                                                                  "errors CSV", [], errors=len(errors)),
                            file_name="import_errors.csv",
                            mime="text/csv", on_click="ignore", icon=":material/download:")

@@ -7,14 +7,14 @@ from collections.abc import Mapping
 
 import streamlit as st
 
-from cmltrack.clinical.milestones import GUIDELINES
+from cmltrack.clinical.milestones import GUIDELINES, UNVERIFIED
 from cmltrack.db.connection import DEMO_SOURCE, Connection
 from cmltrack.filters import BEST_RESPONSES, EUTOS_GROUPS, PHASES, SEXES, STATUSES, CohortFilter, best_response_label
 from cmltrack.ui import board
 from cmltrack.ui import data as q
 
 #: The multi-choice filter widgets; each key is also the name of its URL query parameter (and "age").
-CHOICE_KEYS = ("status", "sex", "phase", "eutos", "best")
+CHOICE_KEYS = ("status", "sex", "phase", "eutos", "best", "arm")
 _SEX_LABEL = {"F": "Female", "M": "Male"}
 _AGE_BOUNDS = "_age_bounds"
 #: The options of each multi-choice filter, and the label it is named by when a value sent for it is refused.
@@ -31,6 +31,7 @@ def filter_from_state(state: Mapping, age_bounds: tuple[int, int] | None) -> Coh
         status=tuple(state.get("status") or ()), sex=tuple(state.get("sex") or ()),
         age=None if age is None else (int(age[0]), int(age[1])), phase=tuple(state.get("phase") or ()),
         eutos=tuple(state.get("eutos") or ()), best=tuple(state.get("best") or ()),
+        arm=tuple(state.get("arm") or ()),
     )
 
 
@@ -56,6 +57,18 @@ def _refused_choices() -> list[str]:
         st.session_state["rules"] = "ELN2020"
         refused.append("ELN recommendations")
     return refused
+
+
+def _arm_refused(arms: list[str]) -> bool:
+    """Reset the arm filter the browser sent when a value is not one of this database's arms (a database without arms
+    has none to offer); return whether it was reset. Runs before the widget is drawn."""
+    value = st.session_state.get("arm")
+    if value is None:
+        return False
+    if isinstance(value, list | tuple) and all(isinstance(v, str) and v in arms for v in value):
+        return False
+    st.session_state["arm"] = [v for v in value if v in arms] if isinstance(value, list | tuple) else []
+    return True
 
 
 def _valid_age(value: object, bounds: tuple[int, int] | None) -> bool:
@@ -115,6 +128,12 @@ def render_filters(con: Connection) -> CohortFilter:
               help="EUTOS score = 7 x basophils % + 4 x spleen cm; high when > 87 (Hasford, Blood 2011;118:686).")
     bar.multiselect("Best response on thalidomide", BEST_RESPONSES, key="best", format_func=best_response_label,
                     placeholder="All", bind="query-params")
+    arms = q.arms(con)
+    if _arm_refused(arms):
+        refused.append("Treatment arm")
+    if arms:  # imported trials: the arm each patient was randomised to
+        bar.multiselect("Treatment arm", arms, key="arm", placeholder="All", bind="query-params",
+                        help="As randomised (CDISC ARM / TRT01P). The Cohort page can also band its lanes by arm.")
     values = {key: st.session_state.get(key) for key in (*CHOICE_KEYS, "age")}
     if values["age"] is not None and not _valid_age(values["age"], bounds):  # a link's ?age= no slider sends
         values["age"] = None  # not applied; the next run resets the slider (above) and the link with it
@@ -130,8 +149,11 @@ def render_filters(con: Connection) -> CohortFilter:
     bar.segmented_control("ELN recommendations", GUIDELINES, default="ELN2020", required=True, key="rules",
                           format_func=guideline_label, bind="query-params",
                           help="Derives responses, losses (MMR loss confirmation) and milestone classifications. "
-                               "ELN 2020: Hochhaus, Leukemia 2020;34:966. ELN 2013: Baccarani, Blood 2013;122:872. "
-                               "ELN 2009: Baccarani, J Clin Oncol 2009;27:6041.")
+                               "ELN 2025: Apperley, Leukemia 2025;39:1797. ELN 2020: Hochhaus, Leukemia "
+                               "2020;34:966. ELN 2013: Baccarani, Blood 2013;122:872. ELN 2009: Baccarani, J Clin "
+                               "Oncol 2009;27:6041.")
+    if current_guideline() in UNVERIFIED:
+        bar.caption(f"{guideline_label(current_guideline())}: {UNVERIFIED[current_guideline()]}.")
     st.session_state["cohort_filter"] = cohort_filter
     st.session_state["cohort_total"] = total
     return cohort_filter
@@ -167,6 +189,8 @@ def describe(f: CohortFilter) -> str:
         parts.append("EUTOS " + " or ".join(f.eutos))
     if f.best:
         parts.append("best response " + " or ".join(best_response_label(b) for b in f.best))
+    if f.arm:
+        parts.append("arm " + " or ".join(f.arm))
     return ", ".join(parts) if parts else "no filter"
 
 

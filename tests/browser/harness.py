@@ -49,11 +49,12 @@ def project_copy(folder: Path, secrets: str | None = None) -> Path:
 
 @contextlib.contextmanager
 def streamlit_server(db_path: Path | str | None, timeout: float = 60.0, log_path: Path | None = None,
-                     root: Path = ROOT, env: dict[str, str] | None = None) -> Iterator[str]:
+                     root: Path = ROOT, env: dict[str, str] | None = None, port: int | None = None) -> Iterator[str]:
     """Start `streamlit run app.py` in ``root`` on the given database (a file or a postgresql:// URL; None: the
     app's default path, CMLTRACK_DB unset); yield its base URL; stop it afterwards. The server's output goes to
-    ``log_path`` (default: beside the database file). ``env`` adds environment variables."""
-    port = free_port()
+    ``log_path`` (default: beside the database file). ``env`` adds environment variables; ``port`` (default: a free
+    one) lets a second server take over the first one's address, as after a restart."""
+    port = port or free_port()
     env = {k: v for k, v in os.environ.items() if k != "CMLTRACK_DB"} | dict(
         env or {}, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
     if db_path is not None:
