@@ -54,7 +54,7 @@ def test_an_unexpected_error_of_a_page_shows_a_reference_not_a_traceback(at, mon
     def broken(*args, **kwargs):
         raise RuntimeError(secret)
 
-    monkeypatch.setattr("cmltrack.figures.swimmer.build_swimmer", broken)
+    monkeypatch.setattr("cmltrack.ui.cohort_page.build_swimmer", broken)
     at.run()
     assert not at.exception
     message = at.error[0].value

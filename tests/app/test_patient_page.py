@@ -35,7 +35,7 @@ def _figure(at: AppTest) -> dict:
 def test_known_patient_shows_card_timeline_and_tables(monkeypatch, demo_db):
     at = _open(monkeypatch, demo_db, "CML-03")
     card = _card(at)
-    assert "CML-03" in card and "Carmen Testperson" in card and "**AP**" in card  # phase at thalidomide start
+    assert "CML-03" in card and "Carmen Testperson" in card and "at thalidomide start AP" in card
     assert "**Imatinib 600 mg/d + Thalidomide 100 mg/d**" in card
     assert "1.32 (high risk)" in card and "**Warning**" in card  # Sokal; latest ELN 2020
     fig = _figure(at)

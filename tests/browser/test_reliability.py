@@ -104,7 +104,7 @@ def test_widget_values_of_the_wrong_kind_are_dropped_and_the_session_keeps_worki
             a_number = WidgetState(id=widgets["Imatinib status"], int_value=7)
             text = WidgetState(id=widgets["Age at thalidomide start (years)"])
             text.string_array_value.data.extend(["old", "older"])
-            unknown = WidgetState(id=widgets["Patients for the deck (one slide each, after the swimmer)"])
+            unknown = WidgetState(id=widgets["Best response on thalidomide"])
             unknown.string_array_value.data.extend(["CML-99", "'; DROP TABLE patients; --"])  # the right kind
             forged = (json_garbage, a_number, text, unknown)
             runs = [await session.run("/", [w]) for w in forged]
