@@ -24,6 +24,7 @@ from cmltrack.clinical.genetics import Finding
 from cmltrack.clinical.milestones import GUIDELINES, SAME_RULES_AS
 from cmltrack.clinical.scores import elts, eutos, hasford, risk_group, sokal
 from cmltrack.clinical.timeline import assess, derive_events, prepare, visit_phase
+from cmltrack.processes import worker_started
 from cmltrack.timeaxis import months_between
 
 log = logging.getLogger("cmltrack")
@@ -185,10 +186,12 @@ def _derive_chunk(labs: pd.DataFrame, line_start: dict[str, dt.date],
 
 def _in_workers(chunks: list[pd.DataFrame], line_start: dict[str, dt.date], genetics: dict[str, list[Finding]],
                 progress: Callable[[float], None] | None) -> list[tuple[list, list]]:
-    """The chunks derived in forked worker processes (the caller checks that this process runs no other thread)."""
+    """The chunks derived in forked worker processes (the caller checks that this process runs no other thread);
+    the workers die with this process and never hold its writer lock."""
     results = []
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=min(os.cpu_count() or 1, 8), mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=min(os.cpu_count() or 1, 8), mp_context=context,
+                             initializer=worker_started, initargs=(os.getpid(),)) as pool:
         futures = []
         for c in chunks:
             pids = c["patient_id"].unique()
