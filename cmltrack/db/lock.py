@@ -3,8 +3,8 @@
 Readers never take it (they read the file in place, and a finished write is an atomic rename), so the app keeps
 working during an import. A second writer is refused with DatabaseBusy instead of racing the first, naming the
 writer (the lock file records its PID, command and start). The kernel releases the lock when every descriptor of
-it is closed, so a lock can only outlive its writer in a process that inherited the descriptor: forked workers
-close it at once (cmltrack.processes), and a lock held by anyone but the writer that took it is reported as
+it is closed, so a lock can only outlive its writer in a process that inherited the descriptor (an import forks
+none: cmltrack.processes), and a lock held by anyone but the writer that took it is reported as
 stale with the holder's PID and command. For a PostgreSQL registry the lock is a server advisory lock, which every
 replica and CLI sees.
 """
@@ -125,14 +125,12 @@ def _file_lock(path: str | Path, wait_s: float) -> Iterator[None]:
                 if time.monotonic() >= deadline:
                     raise DatabaseBusy(_busy_message(path, lock)) from None
                 time.sleep(0.1)
-        processes.private(fd)  # closed in forked workers: the lock dies with this writer
         started = dt.datetime.now().astimezone().isoformat(timespec="seconds")
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n{processes.command(os.getpid()) or ' '.join(sys.argv)}\n{started}\n".encode(), 0)
         try:
             yield
         finally:
-            processes.forget(fd)
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)

@@ -21,7 +21,7 @@ from cmltrack.db.guard import DATA_FILE_MODE, keep_backup
 from cmltrack.db.lock import writer_lock
 from cmltrack.db.postgres import copy_registry, is_postgres, redacted, registry_patients, row_counts
 from cmltrack.db.schema import SCHEMA_VERSION, TABLES, create_schema
-from cmltrack.derive import ASSESSMENT_COLUMNS, SUMMARY_COLUMNS, derived_responses_and_assessments, patient_summary
+from cmltrack.derive import ASSESSMENT_COLUMNS, SUMMARY_COLUMNS, derived_tables
 
 log = logging.getLogger("cmltrack")
 
@@ -146,15 +146,7 @@ def rehearse(frames: dict[str, pd.DataFrame]) -> RowsRefused | None:
 def with_derived(frames: dict[str, pd.DataFrame],
                  progress: Callable[[float], None] | None = None) -> dict[str, pd.DataFrame]:
     """The fact tables plus every derived table: recorded responses are kept, derived ones always recomputed."""
-    recorded = frames["responses"]
-    if "source" in recorded:  # a source without the column (an import) records every row
-        recorded = recorded[recorded["source"].fillna("recorded") == "recorded"]
-    recorded = recorded.assign(source="recorded", guideline="none")
-    derived, assessments = derived_responses_and_assessments(frames, progress)
-    responses = pd.concat([recorded, derived], ignore_index=True) if len(derived) else recorded
-    out = dict(frames, responses=responses, eln_assessments=assessments)
-    out["patient_summary"] = patient_summary(frames, responses)
-    return out
+    return dict(frames, **derived_tables(frames, progress=progress))
 
 
 def load_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame], source: str,

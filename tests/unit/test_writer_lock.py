@@ -1,5 +1,6 @@
-"""The writer lock never outlives its writer: derivation workers die with a killed import and hold no lock, and a
-lock held by a process that is not the writer that took it is reported as stale, naming the holder."""
+"""The writer lock never outlives its writer: an import killed mid-write leaves no process and no lock behind (it
+forks none), and a lock held by a process that is not the writer that took it is reported as stale, naming the
+holder."""
 
 from __future__ import annotations
 
@@ -37,17 +38,16 @@ def _wait(condition, seconds: float) -> bool:
 
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory) -> Path:
-    """A synthetic registry large enough for the derivation to run in worker processes."""
+    """A synthetic registry large enough for an import into it to take a few seconds."""
     from cmltrack.cohorts.synthetic import synthetic_frames
     from cmltrack.db.store import write_database
-    from cmltrack.derive import PARALLEL_FROM
 
     folder = tmp_path_factory.mktemp("big")
-    return write_database(folder / "registry.duckdb", synthetic_frames(PARALLEL_FROM + 100, seed=1, visits=12),
+    return write_database(folder / "registry.duckdb", synthetic_frames(3000, seed=1, visits=12),
                           source="synthetic cohort (test)")
 
 
-def test_a_killed_import_leaves_no_worker_and_no_lock_behind(tmp_path, registry):
+def test_a_killed_import_leaves_no_process_and_no_lock_behind(tmp_path, registry):
     db = tmp_path / "registry.duckdb"
     db.write_bytes(registry.read_bytes())
     before = hashlib.sha256(db.read_bytes()).hexdigest()
@@ -55,24 +55,28 @@ def test_a_killed_import_leaves_no_worker_and_no_lock_behind(tmp_path, registry)
     writer = subprocess.Popen([sys.executable, "-m", "cmltrack", "import", "--db", str(db),
                                str(tmp_path / "patients.csv")], cwd=ROOT, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
-    workers: list[int] = []
+    spawned: list[int] = []
     try:
-        assert _wait(lambda: len(children(writer.pid)) >= 2 or writer.poll() is not None, 120)
-        workers = children(writer.pid)
-        assert writer.poll() is None and workers, "the import finished before its workers could be seen"
+        def writing() -> bool:  # the lock taken and its holder recorded: the import is under way
+            lock = lock_path(db)
+            return lock.exists() and lock.read_text().split("\n")[0] == str(writer.pid)
+
+        assert _wait(lambda: writing() or writer.poll() is not None, 120)
+        assert writer.poll() is None, "the import finished before it could be killed mid-write"
+        spawned = children(writer.pid)
         writer.send_signal(signal.SIGKILL)
         writer.wait()
-        assert _wait(lambda: not any(alive(w) for w in workers), 10), "workers outlived the killed import"
+        assert _wait(lambda: not any(alive(p) for p in spawned), 10), "a process outlived the killed import"
         with writer_lock(db, wait_s=5):  # the next writer gets the lock
             pass
     finally:
-        _kill([writer.pid, *workers])
+        _kill([writer.pid, *spawned])
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
 
 
 def test_a_lock_held_after_its_writer_died_is_reported_as_stale_with_its_holder(tmp_path):
     db = tmp_path / "registry.duckdb"
-    # a writer takes the lock, forks a child that inherits it (as a worker would), and is killed
+    # a writer takes the lock, forks a child that inherits it (any fork would), and is killed
     script = ("import os, sys, time\n"
               "from cmltrack.db.lock import writer_lock\n"
               f"with writer_lock({str(db)!r}):\n"
