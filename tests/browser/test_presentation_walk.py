@@ -11,6 +11,7 @@ import time
 import zipfile
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.browser.harness import chromium, free_port, streamlit_server, wait_for_plot
 from tests.browser.leaks import Identifiers, file_texts, frame_texts, run_finished
@@ -300,6 +301,11 @@ _CHART_TEXT = """() => [...document.querySelectorAll('.js-plotly-plot svg text')
 
 
 def _projector_grade(page, where: str) -> None:
+    # the page switch returns before Plotly has drawn: wait for the chart's texts, then measure them
+    try:
+        page.wait_for_function(f"({_CHART_TEXT})().length > 20", timeout=60_000)
+    except PlaywrightTimeout:
+        pass  # the assertion below names what was (not) drawn
     texts = page.evaluate(_CHART_TEXT)
     assert len(texts) > 20, where
     small = [(t["text"], t["size"]) for t in texts if t["size"] < 18]
