@@ -24,10 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from cmltrack.cohorts.demo import demo_frames  # noqa: E402
 from cmltrack.db import queries as q  # noqa: E402
 from cmltrack.db.connection import DEMO_SOURCE, open_readonly  # noqa: E402
+from cmltrack.db.filters import CohortFilter  # noqa: E402
 from cmltrack.db.store import write_database  # noqa: E402
 from cmltrack.figures import export  # noqa: E402
 from cmltrack.figures.swimmer import build_swimmer, order_lanes  # noqa: E402
-from cmltrack.filters import CohortFilter  # noqa: E402
 from cmltrack.privacy.pseudonyms import Pseudonyms  # noqa: E402
 from cmltrack.ui.board import SCALE  # noqa: E402
 from cmltrack.ui.deck import patient_slide  # noqa: E402

@@ -34,8 +34,8 @@ import plotly.graph_objects as go  # noqa: E402
 
 from cmltrack.db import queries as q  # noqa: E402
 from cmltrack.db.connection import open_readonly  # noqa: E402
+from cmltrack.db.filters import CohortFilter  # noqa: E402
 from cmltrack.figures.swimmer import build_swimmer, order_lanes  # noqa: E402
-from cmltrack.filters import CohortFilter  # noqa: E402
 
 FILTER = CohortFilter(status=("resistant",), age=(30, 75))
 PAGE = 50

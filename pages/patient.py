@@ -7,9 +7,9 @@ import streamlit as st
 from cmltrack.derive.lab_grades import lab_grades
 from cmltrack.figures.export import html, image, images_available
 from cmltrack.figures.patient import build_patient_timeline
+from cmltrack.figures.spreadsheet import spreadsheet_csv
 from cmltrack.figures.swimmer import SORTS, order_lanes
 from cmltrack.privacy.pseudonyms import coded_reason, deidentify
-from cmltrack.spreadsheet import spreadsheet_csv
 from cmltrack.timeaxis import ANCHORS
 from cmltrack.ui import agenda, auth, board, downloads, patient_card, patient_nav, session, shell, sidebar, tables
 from cmltrack.ui import data as q

@@ -100,7 +100,7 @@ def abstract_table(figures: list[Figure]) -> pd.DataFrame:
 
 def response_table(lanes: pd.DataFrame) -> pd.DataFrame:
     """Best response on thalidomide by imatinib status: 'n (%)' of each group's patients."""
-    from cmltrack.filters import BEST_RESPONSES, best_response_label
+    from cmltrack.db.filters import BEST_RESPONSES, best_response_label
 
     out = pd.DataFrame(index=[best_response_label(b) for b in BEST_RESPONSES])
     for name, status in GROUPS:

@@ -4,7 +4,7 @@ Readers never take it (they read the file in place, and a finished write is an a
 working during an import. A second writer is refused with DatabaseBusy instead of racing the first, naming the
 writer (the lock file records its PID, command and start). The kernel releases the lock when every descriptor of
 it is closed, so a lock can only outlive its writer in a process that inherited the descriptor (an import forks
-none: cmltrack.processes), and a lock held by anyone but the writer that took it is reported as
+none: cmltrack.db.processes), and a lock held by anyone but the writer that took it is reported as
 stale with the holder's PID and command. For a PostgreSQL registry the lock is a server advisory lock, which every
 replica and CLI sees.
 """
@@ -21,7 +21,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from cmltrack import processes
+from cmltrack.db import processes
 
 
 class DatabaseBusy(RuntimeError):

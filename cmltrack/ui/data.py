@@ -17,7 +17,7 @@ import streamlit as st
 
 from cmltrack.db import queries as q
 from cmltrack.db.connection import Connection
-from cmltrack.filters import CohortFilter
+from cmltrack.db.filters import CohortFilter
 from cmltrack.ui import session
 
 #: Entries kept per query: whole-cohort results (up to 100,000 lanes, ~30 MB each) are few; per-page ones more.

@@ -8,9 +8,9 @@ import plotly.graph_objects as go
 from cmltrack.analysis.snapshot import current_phase, latest_bcr_abl1
 from cmltrack.db import queries as q
 from cmltrack.db.connection import Connection
+from cmltrack.db.filters import best_response_label
 from cmltrack.figures.export import Progress, Slide, deck
 from cmltrack.figures.patient import build_patient_timeline
-from cmltrack.filters import best_response_label
 from cmltrack.privacy.pseudonyms import Pseudonyms
 from cmltrack.ui.patient_card import current_doses, when
 from cmltrack.ui.sidebar import guideline_label

@@ -9,7 +9,7 @@ import streamlit as st
 
 from cmltrack.clinical.milestones import GUIDELINES, UNVERIFIED
 from cmltrack.db.connection import DEMO_SOURCE, Connection
-from cmltrack.filters import BEST_RESPONSES, EUTOS_GROUPS, PHASES, SEXES, STATUSES, CohortFilter, best_response_label
+from cmltrack.db.filters import BEST_RESPONSES, EUTOS_GROUPS, PHASES, SEXES, STATUSES, CohortFilter, best_response_label
 from cmltrack.ui import board
 from cmltrack.ui import data as q
 

@@ -13,7 +13,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from cmltrack.db import queries
-from cmltrack.filters import CohortFilter
+from cmltrack.db.filters import CohortFilter
 from cmltrack.ui import data
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -17,10 +17,10 @@ from cmltrack.cohorts.synthetic import synthetic_frames
 from cmltrack.db import postgres
 from cmltrack.db import queries as q
 from cmltrack.db.connection import DEMO_SOURCE, open_readonly, schema_version
+from cmltrack.db.filters import CohortFilter
 from cmltrack.db.lock import DatabaseBusy, writer_lock
 from cmltrack.db.schema import SCHEMA_VERSION
 from cmltrack.db.store import migrate_database, read_frames, upgrade_database, write_database
-from cmltrack.filters import CohortFilter
 from cmltrack.ingest.plan import check_sources, import_sources
 from cmltrack.ingest.problems import ImportRejected
 from tests.conftest import fingerprint

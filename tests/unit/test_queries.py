@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cmltrack.db import queries as q
-from cmltrack.filters import CohortFilter
+from cmltrack.db.filters import CohortFilter
 
 
 @pytest.mark.parametrize("f, expected", [

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from cmltrack.db.lock import DatabaseBusy, lock_path, writer_lock
-from cmltrack.processes import alive, children
+from cmltrack.db.processes import alive, children
 
 ROOT = Path(__file__).resolve().parents[2]
 
