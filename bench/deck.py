@@ -21,14 +21,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cmltrack.cohorts.demo import demo_frames  # noqa: E402
+from cmltrack.cohorts.demo import (
+    DEMO_SOURCE,
+    demo_frames,  # noqa: E402
+)
 from cmltrack.db import queries as q  # noqa: E402
-from cmltrack.db.connection import DEMO_SOURCE, open_readonly  # noqa: E402
+from cmltrack.db.connection import open_readonly  # noqa: E402
 from cmltrack.db.filters import CohortFilter  # noqa: E402
-from cmltrack.db.store import write_database  # noqa: E402
 from cmltrack.figures import export  # noqa: E402
 from cmltrack.figures.swimmer import build_swimmer, order_lanes  # noqa: E402
 from cmltrack.privacy.pseudonyms import Pseudonyms  # noqa: E402
+from cmltrack.registry import write_database  # noqa: E402
 from cmltrack.ui.board import SCALE  # noqa: E402
 from cmltrack.ui.deck import patient_slide  # noqa: E402
 

@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cmltrack.cohorts.demo import demo_frames  # noqa: E402
 from cmltrack.db.processes import alive, children  # noqa: E402
-from cmltrack.db.store import write_database  # noqa: E402
+from cmltrack.registry import write_database  # noqa: E402
 from tests.browser.harness import CHROMIUM, CHROMIUM_FLAGS, ProtocolSession, streamlit_server  # noqa: E402
 
 PATHS = ["/", "/?status=Intolerant", "/?sex=Female", "/patients", "/patients?best=CCyR", "/outcomes", "/safety",

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.run import database, ours  # noqa: E402
 from cmltrack.db.connection import cursor_for, open_readonly  # noqa: E402
-from cmltrack.db.store import migrate_database  # noqa: E402
+from cmltrack.db.target import migrate_database  # noqa: E402
 
 
 def _timed(page_run: Callable[[], contextlib.AbstractContextManager], repeat: int) -> float:

@@ -4,8 +4,7 @@ import streamlit as st
 
 from cmltrack.config import database_label, database_path
 from cmltrack.db import queries as q
-from cmltrack.db.lock import DatabaseBusy
-from cmltrack.db.postgres import ServerError
+from cmltrack.db.errors import DatabaseBusy, ServerError
 from cmltrack.ingest.plan import import_sources
 from cmltrack.ingest.problems import ImportRejected
 from cmltrack.ingest.readers import SUFFIXES

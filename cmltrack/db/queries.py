@@ -11,11 +11,11 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from cmltrack.clinical.dosing import TKIS
 from cmltrack.clinical.genetics import HIGH_RISK_ACA, NONE
 from cmltrack.clinical.responses import FAMILIES, FAMILY
-from cmltrack.db.connection import Connection
 from cmltrack.db.filters import CohortFilter
-from cmltrack.derive import TKIS
+from cmltrack.db.registry import Connection
 
 _LANE_COLUMNS = """
     p.patient_id, p.sex, p.im_status, p.phase_at_diagnosis, p.diagnosis_date, p.arm, p.died,

@@ -27,7 +27,7 @@ def _digest(path) -> str:
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory, frames):
-    from cmltrack.db.store import write_database
+    from cmltrack.registry import write_database
 
     return write_database(tmp_path_factory.mktemp("hostile") / "db.duckdb", frames, source="test")
 

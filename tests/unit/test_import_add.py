@@ -12,7 +12,7 @@ import pytest
 
 from cmltrack.cohorts.synthetic import synthetic_frames
 from cmltrack.db.connection import open_readonly
-from cmltrack.db.store import write_database
+from cmltrack.registry import write_database
 
 ROOT = Path(__file__).resolve().parents[2]
 NEW = {
