@@ -37,7 +37,8 @@ def imports_of(module: str) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
+                parent = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(parent + ([base] if base else []))
             names = [f"{base}.{a.name}" for a in node.names] + [base]
             names = [n for n in names[:-1] if n in MODULES] or [base]  # `from pkg import module` imports the module
         else:
@@ -113,3 +114,10 @@ def test_no_caller_asks_which_engine():
 def test_the_package_top_level_holds_at_most_six_modules():
     top = sorted(p.name for p in PACKAGE.glob("*.py"))
     assert len(top) <= 6, top
+
+
+def test_the_month_is_written_once():
+    """30.4375 days (MONTH_DAYS, cmltrack.clinical.units) is the one month: SQL and importers take the constant."""
+    written = [f"{p.relative_to(ROOT)}:{n}" for p in [*PACKAGE.rglob("*.py"), *(ROOT / "pages").glob("*.py")]
+               for n, line in enumerate(p.read_text().splitlines(), 1) if re.search(r"30\.4375|365\.25", line)]
+    assert written and {w.split(":")[0] for w in written} == {"cmltrack/clinical/units.py"}
