@@ -1,8 +1,8 @@
 """Where a registry build spends its time: each stage of `python -m cmltrack demo --patients N`, in this process;
 and the derivation alone (cmltrack.derive.derived_tables: every derived table) against a baseline revision, in one run.
 
-    python bench/build_stages.py [--patients 10000]
-    python bench/build_stages.py --patients 10000 100000 --baseline-rev 66850a9 [--repeat 2]
+    python -m bench.build_stages [--patients 10000]
+    python -m bench.build_stages --patients 10000 100000 --baseline-rev 66850a9 [--repeat 2]
 
 Stages: generating the synthetic cohort, classifying every visit (vectorised), each patient's events (the state
 machine), the ELN assessments of the whole cohort, the patient summary, the write (DuckDB, in memory), and apart
@@ -23,16 +23,14 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import duckdb
+import pandas as pd
 
-import duckdb  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from cmltrack.cohorts.synthetic import synthetic_frames  # noqa: E402
-from cmltrack.db.schema import TABLES, create_schema  # noqa: E402
-from cmltrack.db.store import empty_frame, insert_checked, with_plain_dates  # noqa: E402
-from cmltrack.derive import derived_tables, responses, summary  # noqa: E402
-from cmltrack.derive.assessments import Cohort  # noqa: E402
+from cmltrack.cohorts.synthetic import synthetic_frames
+from cmltrack.db.schema import TABLES, create_schema
+from cmltrack.db.store import empty_frame, insert_checked, with_plain_dates
+from cmltrack.derive import derived_tables, responses, summary
+from cmltrack.derive.assessments import Cohort
 
 
 def _cpu() -> float:

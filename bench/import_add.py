@@ -1,7 +1,7 @@
 """Benchmark: adding patients to a large registry (Registry.append, what an import in add mode runs) against
 rebuilding the whole registry with them (the baseline: what add mode did before), in one run.
 
-    python bench/import_add.py [--registry /tmp/cmltrack-bench/synthetic_100000.duckdb] [--postgres URL]
+    python -m bench.import_add [--registry /tmp/cmltrack-bench/synthetic_100000.duckdb] [--postgres URL]
                                [--skip-rebuild]
 
 The registry is built once beforehand (`python -m cmltrack demo --patients 100000 --seed 0 --out FILE`) and copied

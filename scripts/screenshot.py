@@ -1,6 +1,6 @@
 """Screenshot app pages in headless Chromium.
 
-    python scripts/screenshot.py OUT_DIR [--db FILE_OR_URL] [--size 1920x1080] [/ /patients?status=Intolerant ...]
+    python -m scripts.screenshot OUT_DIR [--db FILE_OR_URL] [--size 1920x1080] [/ /patients?status=Intolerant ...]
 
 Serves FILE (default: the demo cohort, built in OUT_DIR) or a postgresql:// registry with `streamlit run` and writes
 one full-page PNG per path.
@@ -12,11 +12,9 @@ import argparse
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from cmltrack.db.target import database_target  # noqa: E402
-from cmltrack.registry import ensure_database  # noqa: E402
-from tests.browser.harness import chromium, streamlit_server  # noqa: E402
+from cmltrack.db.target import database_target
+from cmltrack.registry import ensure_database
+from scripts.harness import chromium, streamlit_server
 
 
 def main(argv: list[str]) -> int:

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.browser.harness import chromium, streamlit_server, wait_for_plot
+from scripts.harness import chromium, streamlit_server, wait_for_plot
 
 pytestmark = pytest.mark.timeout(180)
 NAV = ["Cohort", "Patient", "Patients", "Outcomes", "Safety", "Board", "Import"]

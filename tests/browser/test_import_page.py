@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from tests.browser.harness import chromium, streamlit_server, wait_for_plot
+from scripts.harness import chromium, streamlit_server, wait_for_plot
 from tests.realdata import REALDATA, needs_realdata
 
 pytestmark = [pytest.mark.timeout(240), needs_realdata]

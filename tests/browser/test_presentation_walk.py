@@ -12,7 +12,7 @@ import zipfile
 
 import pytest
 
-from tests.browser.harness import chromium, free_port, streamlit_server, wait_for_plot
+from scripts.harness import chromium, free_port, streamlit_server, wait_for_plot
 from tests.browser.leaks import Identifiers, file_texts, frame_texts, run_finished
 
 pytestmark = pytest.mark.timeout(420)

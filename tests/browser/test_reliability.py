@@ -9,7 +9,7 @@ import asyncio
 import duckdb
 import pytest
 
-from tests.browser.harness import ProtocolSession, Rerun, chromium, project_copy, run_async, streamlit_server
+from scripts.harness import ProtocolSession, Rerun, chromium, project_copy, run_async, streamlit_server
 
 pytestmark = pytest.mark.timeout(240)
 
