@@ -1,6 +1,6 @@
 """Browser benchmark: time from page load to the swimmer's SVG in headless Chromium, and the server's memory.
 
-    python bench/browser.py [--sizes 1000 10000 100000] [--dir /tmp/cmltrack-bench]
+    python -m bench.browser [--sizes 1000 10000 100000] [--dir /tmp/cmltrack-bench]
 
 For each synthetic cohort (built by bench/run.py's rule when missing) a real `streamlit run` serves the Cohort page;
 Debian's Chromium (Playwright, never a downloaded browser) opens it twice, each in a new session: cold (the server's
@@ -15,10 +15,8 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from bench.run import database  # noqa: E402
-from tests.browser.harness import chromium, streamlit_server, wait_for_plot  # noqa: E402
+from bench.run import database
+from scripts.harness import chromium, streamlit_server, wait_for_plot
 
 
 def _server_pid(port: str) -> int | None:

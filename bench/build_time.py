@@ -1,7 +1,7 @@
 """Benchmark: building a synthetic registry with its derived tables, this checkout against a baseline, in one run.
 
-    python bench/build_time.py --baseline-rev 66850a9 [--patients 1000 10000 100000] [--repeat 2]
-    python bench/build_time.py --baseline-src /tmp/main-src ...
+    python -m bench.build_time --baseline-rev 66850a9 [--patients 1000 10000 100000] [--repeat 2]
+    python -m bench.build_time --baseline-src /tmp/main-src ...
 
 Each round builds the same cohort (`python -m cmltrack demo --patients N --seed 0`) once with this checkout and once
 with the baseline source tree (``--baseline-rev``: extracted from git with `git archive`; 66850a9 is main before

@@ -1,6 +1,6 @@
 """Benchmark: drawing the tumour board's PowerPoint deck, one Chromium for all slides against one per slide, in one run.
 
-    python bench/deck.py [--patients 6] [--repeat 3] [--db FILE]
+    python -m bench.deck [--patients 6] [--repeat 3] [--db FILE]
 
 The deck is the cohort swimmer and one slide per patient (the first --patients of the demo cohort, de-identified
 at the board's scale, as the Board page builds it). Both ways draw the same figures into the same deck:
@@ -19,18 +19,19 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from cmltrack.cohorts.demo import demo_frames  # noqa: E402
-from cmltrack.db import queries as q  # noqa: E402
-from cmltrack.db.connection import DEMO_SOURCE, open_readonly  # noqa: E402
-from cmltrack.db.store import write_database  # noqa: E402
-from cmltrack.figures import export  # noqa: E402
-from cmltrack.figures.swimmer import build_swimmer, order_lanes  # noqa: E402
-from cmltrack.filters import CohortFilter  # noqa: E402
-from cmltrack.privacy.pseudonyms import Pseudonyms  # noqa: E402
-from cmltrack.ui.board import SCALE  # noqa: E402
-from cmltrack.ui.deck import patient_slide  # noqa: E402
+from cmltrack.cohorts.demo import (
+    DEMO_SOURCE,
+    demo_frames,
+)
+from cmltrack.db import queries as q
+from cmltrack.db.connection import open_readonly
+from cmltrack.db.filters import CohortFilter
+from cmltrack.figures import export
+from cmltrack.figures.swimmer import build_swimmer, order_lanes
+from cmltrack.privacy.pseudonyms import Pseudonyms
+from cmltrack.registry import write_database
+from cmltrack.ui.board import SCALE
+from cmltrack.ui.deck import patient_slide
 
 
 def _slides(db: Path, patients: int) -> list[export.Slide]:

@@ -1,12 +1,12 @@
 """Load test: N sessions filter and switch pages against a real `streamlit run` while the database is replaced
 (as an import does: a new file renamed over the old, or one transaction on PostgreSQL) every few seconds.
 
-    python bench/load_test.py --sessions 20 --seconds 60              # protocol clients (default)
-    python bench/load_test.py --sessions 4 --seconds 20 --client browser
-    python bench/load_test.py --postgres postgresql://user@host/db --replicas 2 --sessions 10
+    python -m bench.load_test --sessions 20 --seconds 60              # protocol clients (default)
+    python -m bench.load_test --sessions 4 --seconds 20 --client browser
+    python -m bench.load_test --postgres postgresql://user@host/db --replicas 2 --sessions 10
         # two `streamlit run` replicas on one PostgreSQL registry, sessions spread over them (the registry is
         # overwritten: use a scratch database)
-    python bench/load_test.py --writer import --kill-every 3 --sessions 20 --seconds 120
+    python -m bench.load_test --writer import --kill-every 3 --sessions 20 --seconds 120
         # soak: the database is replaced by real `python -m cmltrack import --replace` processes, every third one
         # killed with SIGKILL while it writes; add --patients 4100 for imports that derive in worker processes
 
@@ -40,12 +40,10 @@ import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from cmltrack.cohorts.demo import demo_frames  # noqa: E402
-from cmltrack.db.store import write_database  # noqa: E402
-from cmltrack.processes import alive, children  # noqa: E402
-from tests.browser.harness import CHROMIUM, CHROMIUM_FLAGS, ProtocolSession, streamlit_server  # noqa: E402
+from cmltrack.cohorts.demo import demo_frames
+from cmltrack.db.processes import alive, children
+from cmltrack.registry import write_database
+from scripts.harness import CHROMIUM, CHROMIUM_FLAGS, ProtocolSession, streamlit_server
 
 PATHS = ["/", "/?status=Intolerant", "/?sex=Female", "/patients", "/patients?best=CCyR", "/outcomes", "/safety",
          "/patient?patient=CML-03", "/patient?patient=CML-12", "/?anchor=imatinib+start"]

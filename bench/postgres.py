@@ -1,6 +1,6 @@
 """Benchmark: the same Cohort-page path on PostgreSQL and on DuckDB, in one run, and the migration that gets it there.
 
-    python bench/postgres.py --to postgresql://user@host/scratch [--sizes 1000 10000 100000] [--repeat 5]
+    python -m bench.postgres --to postgresql://user@host/scratch [--sizes 1000 10000 100000] [--repeat 5]
 
 For each synthetic cohort of bench/run.py (built once in --dir): `migrate` it into the scratch database (copied in
 one transaction, row counts verified; timed, with the rows per second), then time bench/run.py's "ours" path (count,
@@ -20,11 +20,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from bench.run import database, ours  # noqa: E402
-from cmltrack.db.connection import cursor_for, open_readonly  # noqa: E402
-from cmltrack.db.store import migrate_database  # noqa: E402
+from bench.run import database, ours
+from cmltrack.db.connection import cursor_for, open_readonly
+from cmltrack.db.target import migrate_database
 
 
 def _timed(page_run: Callable[[], contextlib.AbstractContextManager], repeat: int) -> float:

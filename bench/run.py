@@ -1,6 +1,6 @@
 """Benchmark: filter-to-figure for the cohort swimmer, ours against the common baseline, in one run.
 
-    python bench/run.py [--sizes 21 1000 10000 100000] [--dir /tmp/cmltrack-bench] [--repeat 5]
+    python -m bench.run [--sizes 21 1000 10000 100000] [--dir /tmp/cmltrack-bench] [--repeat 5]
     python -m bench ...
 
 For each cohort size N (synthetic cohorts, `python -m cmltrack demo --patients N`, built once and kept in --dir):
@@ -26,16 +26,14 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import duckdb
+import pandas as pd
+import plotly.graph_objects as go
 
-import duckdb  # noqa: E402
-import pandas as pd  # noqa: E402
-import plotly.graph_objects as go  # noqa: E402
-
-from cmltrack.db import queries as q  # noqa: E402
-from cmltrack.db.connection import open_readonly  # noqa: E402
-from cmltrack.figures.swimmer import build_swimmer, order_lanes  # noqa: E402
-from cmltrack.filters import CohortFilter  # noqa: E402
+from cmltrack.db import queries as q
+from cmltrack.db.connection import open_readonly
+from cmltrack.db.filters import CohortFilter
+from cmltrack.figures.swimmer import build_swimmer, order_lanes
 
 FILTER = CohortFilter(status=("resistant",), age=(30, 75))
 PAGE = 50

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from cmltrack.config import DEFAULT_DB, audit_paths, database_label, database_path
-from cmltrack.db.postgres import ServerError, database_target, is_postgres, without_password
+from cmltrack.db.errors import ServerError
+from cmltrack.db.target import database_target, open_registry
 
 if TYPE_CHECKING:
     from cmltrack.ingest.plan import ImportPlan
@@ -22,9 +23,8 @@ if TYPE_CHECKING:
 def _demo(args: argparse.Namespace) -> int:
     import time
 
-    from cmltrack.cohorts.demo import demo_frames
-    from cmltrack.db.connection import DEMO_SOURCE
-    from cmltrack.db.store import write_database
+    from cmltrack.cohorts.demo import DEMO_SOURCE, demo_frames
+    from cmltrack.registry import write_database
 
     if args.patients is None:
         out = write_database(args.out, demo_frames(), source=DEMO_SOURCE)
@@ -50,8 +50,8 @@ def _target(value: str) -> str | Path:
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    from cmltrack.db.connection import ensure_database
-    from cmltrack.db.store import migrate_database
+    from cmltrack.db.target import migrate_database
+    from cmltrack.registry import ensure_database
 
     counts = migrate_database(ensure_database(args.db, default=DEFAULT_DB), args.to, replace=args.replace)
     rows = ", ".join(f"{table} {n}" for table, n in counts.items())
@@ -60,7 +60,7 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def _upgrade(args: argparse.Namespace) -> int:
-    from cmltrack.db.store import upgrade_database
+    from cmltrack.registry import upgrade_database
 
     backup = upgrade_database(args.db)
     kept = f"; the old file is kept as {backup}" if backup is not None else ""
@@ -104,13 +104,9 @@ def _problems(problems: list, limit: int = 200) -> None:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from cmltrack.db.connection import exists
-    from cmltrack.db.store import read_frames
-    from cmltrack.ingest.plan import check_sources
+    from cmltrack.ingest.plan import check_sources, existing_patients
 
-    existing: set[str] = set()
-    if args.db is not None and exists(args.db):
-        existing = set(read_frames(args.db, upgrading=True)[0]["patients"]["patient_id"])  # as import reads it
+    existing = existing_patients(args.db) if args.db is not None else set()  # as import reads them
     plan = check_sources(args.sources, existing)
     _report(plan)
     if plan.problems:
@@ -204,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError, RuntimeError, ServerError, duckdb.Error) as exc:
         message = str(exc)
         for value in (getattr(args, "db", None), getattr(args, "to", None), getattr(args, "out", None), configured):
-            if is_postgres(value):  # a server's message never repeats a password given on the command line
-                message = without_password(message, value)
+            if value is not None:  # a server's message never repeats a password given on the command line
+                message = open_registry(value).redact(message)
         print(f"error: {message}", file=sys.stderr)
         return 1

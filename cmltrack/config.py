@@ -44,7 +44,7 @@ def audit_paths(key_file: str | None = None) -> tuple[Path, Path]:
 def database_path() -> Path | str:
     """The database the app and the CLI use: a DuckDB file (Path) or a PostgreSQL URL (str). ValueError for an
     address of another kind (mysql://...), naming only its scheme."""
-    from cmltrack.db.postgres import database_target
+    from cmltrack.db.target import database_target
 
     value = os.environ.get(ENV_VAR, "").strip() or _from_secrets()
     if not value:
@@ -65,7 +65,6 @@ def configured_by() -> str | None:
 
 def database_label(target: Path | str | None = None) -> str:
     """The database as shown to users and in logs: a server address never shows its password."""
-    from cmltrack.db.postgres import is_postgres, redacted
+    from cmltrack.db.target import open_registry
 
-    target = database_path() if target is None else target
-    return redacted(target) if is_postgres(target) else str(target)
+    return open_registry(database_path() if target is None else target).label

@@ -3,8 +3,8 @@
 import pandas as pd
 import streamlit as st
 
+from cmltrack.db.filters import CohortFilter, best_response_label
 from cmltrack.figures.export import images_available
-from cmltrack.filters import CohortFilter, best_response_label
 from cmltrack.ui import agenda, board, cohort_page, downloads, patient_nav, session, sidebar
 from cmltrack.ui import data as q
 from cmltrack.ui.deck import build_deck

@@ -3,9 +3,8 @@
 import streamlit as st
 
 from cmltrack.config import database_label, database_path
-from cmltrack.db import queries as q
-from cmltrack.db.lock import DatabaseBusy
-from cmltrack.db.postgres import ServerError
+from cmltrack.db import queries
+from cmltrack.db.errors import DatabaseBusy, ServerError
 from cmltrack.ingest.plan import import_sources
 from cmltrack.ingest.problems import ImportRejected
 from cmltrack.ingest.readers import SUFFIXES
@@ -29,10 +28,10 @@ st.download_button("Template (CSV, one file per table)", template_zip, file_name
 files = st.file_uploader("Files to import", type=[s.lstrip(".") for s in SUFFIXES], accept_multiple_files=True,
                          key="import_files")
 if not files:
-    st.caption(f"The database now: {md(database_label())} ({len(q.patient_ids(session.cursor()))} patients).")
+    st.caption(f"The database now: {md(database_label())} ({len(queries.patient_ids(session.cursor()))} patients).")
     st.stop()
 
-existing = q.patient_ids(session.cursor())
+existing = queries.patient_ids(session.cursor())
 with st.spinner("Checking the files..."):
     plan = import_view.checked(files, existing, session.database_key())
 import_view.show_report(plan)

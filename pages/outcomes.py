@@ -3,8 +3,8 @@
 import streamlit as st
 
 from cmltrack.analysis import outcomes
+from cmltrack.db.filters import CohortFilter
 from cmltrack.figures.outcomes import km_figure
-from cmltrack.filters import CohortFilter
 from cmltrack.timeaxis import MONTH_DAYS
 from cmltrack.ui import board, cohort_page, sidebar, tables
 from cmltrack.ui import data as q

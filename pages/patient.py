@@ -7,9 +7,8 @@ import streamlit as st
 from cmltrack.derive.lab_grades import lab_grades
 from cmltrack.figures.export import html, image, images_available
 from cmltrack.figures.patient import build_patient_timeline
+from cmltrack.figures.spreadsheet import spreadsheet_csv
 from cmltrack.figures.swimmer import SORTS, order_lanes
-from cmltrack.privacy.pseudonyms import coded_reason, deidentify
-from cmltrack.spreadsheet import spreadsheet_csv
 from cmltrack.timeaxis import ANCHORS
 from cmltrack.ui import agenda, auth, board, downloads, patient_card, patient_nav, session, shell, sidebar, tables
 from cmltrack.ui import data as q
@@ -123,16 +122,7 @@ for tab, frame, table in ((visits_tab, lab_grades(labs), "visits"), (ae_tab, aes
         if frame.empty:
             st.write(f"No {table.replace('_', ' ')} recorded.")
             continue
-        if deid is not None:  # months since thalidomide (or imatinib) start instead of dates; no free text
-            anchor = p["thal_start_date"] if pd.notna(p["thal_start_date"]) else p["im_start_date"]
-            shown = deidentify(frame, deid, {pid: pd.Timestamp(anchor)}).drop(columns="patient_id")
-            shown = shown.drop(columns=[c for c in ("term", "indication") if c in shown])
-            if "reason_stopped" in shown:
-                shown["reason_stopped"] = shown["reason_stopped"].map(coded_reason)
-        else:
-            shown = frame.drop(columns="patient_id")
-            for column in shown.select_dtypes("datetime").columns:  # calendar dates, not midnight timestamps
-                shown[column] = shown[column].dt.date
+        shown = tables.record_table(frame, pid, p["thal_start_date"], p["im_start_date"], deid)
         tables.show(shown, height=min(38 + 35 * len(shown), 420))
         st.download_button(f"Download {table.replace('_', ' ')} (CSV)",
                            downloads.on_demand(lambda shown=shown: spreadsheet_csv(shown), "patient",

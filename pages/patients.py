@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from cmltrack.analysis.concordance import disagreements
-from cmltrack.filters import best_response_label
+from cmltrack.db.filters import best_response_label
 from cmltrack.privacy.pseudonyms import deidentify
 from cmltrack.ui import agenda, auth, board, cohort_page, sidebar, tables
 from cmltrack.ui import data as q

@@ -1,7 +1,7 @@
 """Import each public CDISC dataset of ../shared/realdata into a new database and print the rows per table, beside
 the records read from each source file.
 
-    python scripts/import_counts.py [--realdata DIR] [--md]
+    python -m scripts.import_counts [--realdata DIR] [--md]
 
 The groups are the ones the import tests use (tests/unit/test_import_realdata.py, tests/unit/test_import_trials.py):
 one study per group, ADaM or SDTM. ``--md`` prints Markdown tables.
@@ -14,12 +14,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from cmltrack.db.connection import open_readonly  # noqa: E402
-from cmltrack.db.schema import TABLES  # noqa: E402
-from cmltrack.ingest.plan import import_sources  # noqa: E402
-from tests.realdata import REALDATA  # noqa: E402
+from cmltrack.db.connection import open_readonly
+from cmltrack.db.schema import TABLES
+from cmltrack.ingest.plan import import_sources
+from tests.realdata import REALDATA
 
 GROUPS: dict[str, list[str]] = {
     "pharmaverseadam (ADaM)": ["pharmaverseadam/adsl.rda", "pharmaverseadam/adex.rda", "pharmaverseadam/adae.rda",

@@ -1,6 +1,6 @@
 """Screenshot app pages in headless Chromium.
 
-    python scripts/screenshot.py OUT_DIR [--db FILE_OR_URL] [--size 1920x1080] [/ /patients?status=Intolerant ...]
+    python -m scripts.screenshot OUT_DIR [--db FILE_OR_URL] [--size 1920x1080] [/ /patients?status=Intolerant ...]
 
 Serves FILE (default: the demo cohort, built in OUT_DIR) or a postgresql:// registry with `streamlit run` and writes
 one full-page PNG per path.
@@ -12,13 +12,9 @@ import argparse
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from cmltrack.cohorts.demo import demo_frames  # noqa: E402
-from cmltrack.db.connection import DEMO_SOURCE  # noqa: E402
-from cmltrack.db.postgres import is_postgres  # noqa: E402
-from cmltrack.db.store import write_database  # noqa: E402
-from tests.browser.harness import chromium, streamlit_server  # noqa: E402
+from cmltrack.db.target import database_target
+from cmltrack.registry import ensure_database
+from scripts.harness import chromium, streamlit_server
 
 
 def main(argv: list[str]) -> int:
@@ -29,9 +25,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--size", default="1600x1000")
     args = parser.parse_intermixed_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    db = args.db if is_postgres(args.db) else Path(args.db or args.out / "demo.duckdb")
-    if isinstance(db, Path) and not db.exists():
-        write_database(db, demo_frames(), source=DEMO_SOURCE)
+    db = database_target(args.db) if args.db else args.out / "demo.duckdb"
+    ensure_database(db, default=db)  # a file not there yet gets the demo cohort; a server's registry is used as it is
     width, height = (int(v) for v in args.size.split("x"))
     with streamlit_server(db, log_path=args.out / "server.log") as url, chromium() as browser:
         page = browser.new_page(viewport={"width": width, "height": height})

@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cmltrack.cohorts.demo import demo_frames
-from cmltrack.db.connection import DEMO_SOURCE, open_readonly
-from cmltrack.db.store import write_database
+from cmltrack.cohorts.demo import DEMO_SOURCE, demo_frames
+from cmltrack.db.connection import open_readonly
+from cmltrack.registry import write_database
 
 
 def replicate(frames: dict[str, pd.DataFrame], copies: int) -> dict[str, pd.DataFrame]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from cmltrack.analysis.safety import thalidomide_windows
 from cmltrack.clinical.responses import PROGRESSION_KINDS, RESPONSE_KINDS, depth
 from cmltrack.derive import RESPONSE_AFTER_STOP_DAYS as AFTER_STOP_DAYS
 from cmltrack.derive import thalidomide_stop
@@ -100,7 +101,7 @@ def abstract_table(figures: list[Figure]) -> pd.DataFrame:
 
 def response_table(lanes: pd.DataFrame) -> pd.DataFrame:
     """Best response on thalidomide by imatinib status: 'n (%)' of each group's patients."""
-    from cmltrack.filters import BEST_RESPONSES, best_response_label
+    from cmltrack.db.filters import BEST_RESPONSES, best_response_label
 
     out = pd.DataFrame(index=[best_response_label(b) for b in BEST_RESPONSES])
     for name, status in GROUPS:
@@ -150,7 +151,7 @@ def time_to_event(lanes: pd.DataFrame, responses: pd.DataFrame, treatments: pd.D
     treated = lanes[lanes["thal_start_date"].notna()].set_index("patient_id")
     start = pd.to_datetime(treated["thal_start_date"])
     stop = thalidomide_stop(treatments).reindex(treated.index)
-    window_end = (stop + pd.Timedelta(days=AFTER_STOP_DAYS)).fillna(pd.to_datetime(treated["last_visit_date"]))
+    window_end = thalidomide_windows(lanes, treatments, AFTER_STOP_DAYS)["end"].reindex(treated.index)
     r = responses.assign(date=pd.to_datetime(responses["date"]))
     r = r[r["patient_id"].isin(treated.index)]
     r = r.assign(start=r["patient_id"].map(start), end=r["patient_id"].map(window_end))

@@ -14,13 +14,15 @@ GRADES: tuple[int, ...] = (1, 2, 3, 4, 5)
 EMERGENT_DAYS = 30
 
 
-def thalidomide_windows(lanes: pd.DataFrame, treatments: pd.DataFrame) -> pd.DataFrame:
-    """Per patient treated with thalidomide: from its first start to 30 days after its final stop (the last visit
-    while it is still taken)."""
+def thalidomide_windows(lanes: pd.DataFrame, treatments: pd.DataFrame,
+                        after_stop_days: int = EMERGENT_DAYS) -> pd.DataFrame:
+    """Per patient treated with thalidomide: from its first start to ``after_stop_days`` after its final stop (the
+    last visit while it is still taken). The one home of the thalidomide window: adverse events are
+    treatment-emergent in it (EMERGENT_DAYS), responses count towards the cumulative incidence in it (outcomes)."""
     thal = treatments[treatments["drug"] == "thalidomide"]
     stop = thalidomide_stop(treatments)
     last = pd.to_datetime(lanes.set_index("patient_id")["last_visit_date"]).reindex(stop.index)
-    end = (stop + pd.Timedelta(days=EMERGENT_DAYS)).fillna(last)
+    end = (stop + pd.Timedelta(days=after_stop_days)).fillna(last)
     return pd.DataFrame({"start": pd.to_datetime(thal.groupby("patient_id")["start_date"].min()), "end": end})
 
 

@@ -14,6 +14,8 @@ dose) and is an error.
 
 from __future__ import annotations
 
+#: The tyrosine kinase inhibitors (stored names): the drugs whose line ELN milestones are counted from.
+TKIS: tuple[str, ...] = ("imatinib", "dasatinib", "nilotinib", "bosutinib", "ponatinib", "asciminib")
 #: drug (as stored, lower case) -> (lowest, highest) labelled daily dose in mg.
 LABEL_MG_PER_DAY: dict[str, tuple[float, float]] = {"imatinib": (100.0, 800.0), "thalidomide": (50.0, 400.0)}
 #: How far beyond the labelled range a daily dose is taken for an error rather than a warning.

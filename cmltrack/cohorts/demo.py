@@ -17,6 +17,9 @@ import pandas as pd
 
 from cmltrack.timeaxis import MONTH_DAYS
 
+#: The source a registry of the demo cohort records (meta), which the sidebar labels as demo data.
+DEMO_SOURCE = "demo cohort (ASH 2012 abstract)"
+
 #: Data cut-off of the demo cohort: every patient's last visit (the abstract was submitted in August 2012).
 CUTOFF = dt.date(2012, 8, 1)
 CTCAE_VERSION = "4.03"  # in force in 2012

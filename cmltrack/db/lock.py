@@ -4,9 +4,9 @@ Readers never take it (they read the file in place, and a finished write is an a
 working during an import. A second writer is refused with DatabaseBusy instead of racing the first, naming the
 writer (the lock file records its PID, command and start). The kernel releases the lock when every descriptor of
 it is closed, so a lock can only outlive its writer in a process that inherited the descriptor (an import forks
-none: cmltrack.processes), and a lock held by anyone but the writer that took it is reported as
-stale with the holder's PID and command. For a PostgreSQL registry the lock is a server advisory lock, which every
-replica and CLI sees.
+none: cmltrack.db.processes), and a lock held by anyone but the writer that took it is reported as
+stale with the holder's PID and command. (A PostgreSQL registry's lock is a server advisory lock, which every
+replica and CLI sees: cmltrack.db.postgres; both nest through ``reentrant``.)
 """
 
 from __future__ import annotations
@@ -18,15 +18,14 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
-from cmltrack import processes
+from cmltrack.db import processes
+from cmltrack.db.errors import DatabaseBusy
 
-
-class DatabaseBusy(RuntimeError):
-    """Another import, upgrade or demo build is writing the same database file."""
-
+__all__ = ["DatabaseBusy", "file_lock", "lock_path", "reentrant"]
 
 #: Locks held, by (thread, database): nesting counts only within the thread that took the lock, so another thread
 #: (another session of the same server) is refused like any other writer.
@@ -41,33 +40,35 @@ def lock_path(path: str | Path) -> Path:
 
 
 @contextlib.contextmanager
-def writer_lock(path: str | Path, wait_s: float = 0.0) -> Iterator[None]:
-    """Hold the database's writer lock (re-entrant within one thread; another thread or process is refused); wait up
-    to ``wait_s`` seconds for it, then raise DatabaseBusy."""
-    from cmltrack.db.postgres import is_postgres
-    from cmltrack.db.postgres import writer_lock as server_lock
-
-    server = is_postgres(path)
-    key = (threading.get_ident(), str(path) if server else str(lock_path(path).resolve()))
+def reentrant(key: str, take: Callable[[], AbstractContextManager[None]]) -> Iterator[None]:
+    """Hold the writer lock named ``key``, taken by ``take()`` unless this thread holds it already (an import that
+    rewrites the database it holds); another thread or process is refused like any other writer."""
+    ident = (threading.get_ident(), key)
     with _guard:
-        nested = key in _held  # already ours (an import that rewrites the database it holds)
+        nested = ident in _held
         if nested:
-            _held[key] += 1
+            _held[ident] += 1
     if nested:
         try:
             yield
         finally:
             with _guard:
-                _held[key] -= 1
+                _held[ident] -= 1
         return
-    with server_lock(str(path), wait_s) if server else _file_lock(path, wait_s):
+    with take():
         with _guard:
-            _held[key] = 1
+            _held[ident] = 1
         try:
             yield
         finally:
             with _guard:
-                del _held[key]
+                del _held[ident]
+
+
+def file_lock(path: str | Path, wait_s: float = 0.0) -> AbstractContextManager[None]:
+    """Hold the writer lock of the database file at ``path`` (re-entrant within one thread; another thread or
+    process is refused); wait up to ``wait_s`` seconds for it, then raise DatabaseBusy."""
+    return reentrant(str(lock_path(path).resolve()), lambda: _file_lock(path, wait_s))
 
 
 def _holders(lock: Path) -> list[int]:

@@ -21,62 +21,35 @@ import tempfile
 import time
 import urllib.parse
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
 import pandas as pd
 import psycopg
 from psycopg import sql as pgsql
-from psycopg_pool import ConnectionPool, PoolTimeout
+from psycopg_pool import ConnectionPool
 
-#: Tables in the order they are created (a child after its parent); deleted in the reverse order.
-ALL_TABLES: tuple[str, ...] = ("meta", "patients", "treatments", "labs", "responses", "adverse_events",
-                               "time_to_event", "mutations", "karyotypes", "concomitant_medications",
-                               "eln_assessments", "patient_summary")
+from cmltrack.db.errors import DatabaseBusy, PoolBusy, QueryTimeout, ServerError, ServerUnavailable
+from cmltrack.db.lock import reentrant
+from cmltrack.db.registry import WRITTEN, Connection, Progress, Registry, build, written_at
+from cmltrack.db.schema import ALL_TABLES, COLUMNS, DDL, SCHEMA_VERSION
+from cmltrack.db.store import quoted_path
+
+__all__ = ["ALL_TABLES", "PoolBusy", "PostgresRegistry", "QueryTimeout", "ServerError", "ServerUnavailable",
+           "copy_registry", "generation", "open_reader", "redacted", "row_counts", "without_password"]
+
 #: Indexes PostgreSQL needs for the per-patient reads that have no primary key to use.
 EXTRA_DDL: tuple[str, ...] = ("CREATE INDEX adverse_events_patient ON adverse_events (patient_id)",
                               "CREATE INDEX concomitant_medications_patient ON concomitant_medications (patient_id)")
-#: Any error a PostgreSQL server or its client library reports (the one psycopg name the layers above use).
-ServerError = psycopg.Error
-#: The server cannot be reached, refused the login, or went away.
-ServerUnavailable = psycopg.OperationalError
-#: Every pooled connection of this server process stayed busy for the pool's timeout (a kind of ServerUnavailable).
-PoolBusy = PoolTimeout
-#: A statement ran past the readers' statement_timeout (a kind of ServerUnavailable).
-QueryTimeout = psycopg.errors.QueryCanceled
 #: pg_advisory_lock key held by the one writer of a registry (the bytes of "cmltrack").
 WRITER_LOCK_KEY = int.from_bytes(b"cmltrack", "big") & 0x7FFF_FFFF_FFFF_FFFF
 #: Every app connection is read-only and gives up on a query after this long.
 READER_OPTIONS = "-c default_transaction_read_only=on -c statement_timeout=60000"
 #: Seconds a schema upgrade waits for page runs reading the registry before it gives up (DatabaseBusy).
 UPGRADE_LOCK_WAIT_S = 10
-#: "scheme://" at the start of a database setting.
-_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
-#: Spellings of a PostgreSQL address read as postgresql:// (libpq's two, and SQLAlchemy's driver-qualified ones).
-_PG_SCHEMES = frozenset({"postgresql", "postgres", "postgresql+psycopg", "postgresql+psycopg2"})
-
-
-def is_postgres(target: object) -> bool:
-    """Whether a database setting names a PostgreSQL server (postgresql://... or postgres://...)."""
-    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
-
-
-def database_target(value: str) -> Path | str:
-    """A database setting as cmltrack reads it: a PostgreSQL address (any spelling of its scheme, as
-    ``postgresql://``), else a file path. Any other ``scheme://`` is refused with ValueError naming only the scheme:
-    the value may hold a password, and read as a file path it would be echoed, or even made into folders."""
-    match = _SCHEME.match(value)
-    if match is None:
-        return Path(value).expanduser()
-    scheme = match.group(1).lower()
-    if scheme in _PG_SCHEMES:
-        return "postgresql://" + value[match.end():]
-    raise ValueError(f"a database address starting {scheme}:// is not supported: give a DuckDB file path or a "
-                     "postgresql:// URL")
-
-
 def redacted(url: str) -> str:
     """``url`` without its password, for messages and logs."""
     try:
@@ -320,8 +293,6 @@ def table_columns(con: PgReader, table: str) -> set[str]:
 def writer_lock(url: str, wait_s: float = 0.0) -> Iterator[None]:
     """Hold the registry's writer lock (a session advisory lock on its own connection); wait up to ``wait_s``
     seconds for it, then raise DatabaseBusy."""
-    from cmltrack.db.lock import DatabaseBusy
-
     with connect(url, autocommit=True) as conn:
         deadline = time.monotonic() + wait_s
         while not conn.execute("SELECT pg_try_advisory_lock(%s)", [WRITER_LOCK_KEY]).fetchone()[0]:
@@ -343,7 +314,6 @@ def _lock_for_new_schema(conn: psycopg.Connection, url: str) -> None:
 
     Recreated tables are empty to a snapshot taken before the commit, so no page run may be between its first and
     last read while they are replaced; runs that start meanwhile wait for the commit."""
-    from cmltrack.db.lock import DatabaseBusy
 
     tables = [t for t in ALL_TABLES if conn.execute("SELECT to_regclass(%s)", [t]).fetchone()[0] is not None]
     if not tables:
@@ -360,7 +330,6 @@ def _lock_for_new_schema(conn: psycopg.Connection, url: str) -> None:
 
 def _prepare(conn: psycopg.Connection, url: str) -> None:
     """Empty the registry's tables (same schema: DELETE, so readers keep their snapshot), or recreate them."""
-    from cmltrack.db.schema import DDL, SCHEMA_VERSION
 
     if stored_schema_version(conn) == SCHEMA_VERSION:
         for table in reversed(ALL_TABLES):
@@ -376,7 +345,6 @@ def _prepare(conn: psycopg.Connection, url: str) -> None:
 
 def _copy_table(src: Any, conn: psycopg.Connection, table: str, columns: Sequence[str], scratch: Path) -> None:
     """Stream one table from a DuckDB connection into PostgreSQL as CSV (DuckDB writes it; COPY reads it)."""
-    from cmltrack.db.connection import quoted_path
 
     col_list = ", ".join(columns)
     src.execute(f"COPY (SELECT {col_list} FROM {table}) TO {quoted_path(scratch)} "  # noqa: S608 (fixed names)
@@ -394,8 +362,6 @@ def copy_registry(src: Any, url: str) -> dict[str, int]:
     Checks inside the transaction that each table holds as many rows as its source, then commits; on any error
     nothing is changed. The caller holds the writer lock. Returns the row count of each table.
     """
-    from cmltrack.db.store import COLUMNS
-
     columns = {"meta": ("key", "value"), **COLUMNS}
     expected = {t: int(src.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in ALL_TABLES}  # noqa: S608
     with tempfile.TemporaryDirectory(prefix="cmltrack-copy-") as scratch_dir, connect(url) as conn:
@@ -403,17 +369,8 @@ def copy_registry(src: Any, url: str) -> dict[str, int]:
         with conn.transaction():
             conn.execute("SET LOCAL statement_timeout = 0")
             _prepare(conn, url)
-            for table in ALL_TABLES:
-                try:
-                    _copy_table(src, conn, table, columns[table], scratch)
-                except psycopg.errors.UntranslatableCharacter as exc:  # a LATIN1 (or other) server database
-                    said = str(exc).splitlines()[0]  # not the CONTEXT line: it quotes the row
-                    raise ValueError(f"table {table}: the server's database encoding cannot store a character of "
-                                     f"this data ({said}); create the registry database with ENCODING 'UTF8'; "
-                                     "nothing was written") from None
-            conn.execute("DELETE FROM meta WHERE key IN ('generation', 'written_to_server_at')")
-            conn.execute("INSERT INTO meta VALUES ('generation', %s), ('written_to_server_at', %s)",
-                         [uuid.uuid4().hex, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")])
+            _copy_tables(src, conn, ALL_TABLES, columns, scratch)
+            _new_generation(conn)
             got = {t: conn.execute(pgsql.SQL("SELECT count(*) FROM {}").format(pgsql.Identifier(t))).fetchone()[0]
                    for t in ALL_TABLES}
             got["meta"] -= 2
@@ -423,6 +380,51 @@ def copy_registry(src: Any, url: str) -> dict[str, int]:
             for table in ALL_TABLES:
                 conn.execute(pgsql.SQL("ANALYZE {}").format(pgsql.Identifier(table)))
     return expected
+
+
+def _copy_tables(src: Any, conn: psycopg.Connection, tables: Sequence[str], columns: dict[str, Sequence[str]],
+                 scratch: Path) -> None:
+    """_copy_table for each of ``tables``; a character the server's encoding cannot store is said as a ValueError."""
+    for table in tables:
+        try:
+            _copy_table(src, conn, table, columns[table], scratch)
+        except psycopg.errors.UntranslatableCharacter as exc:  # a LATIN1 (or other) server database
+            said = str(exc).splitlines()[0]  # not the CONTEXT line: it quotes the row
+            raise ValueError(f"table {table}: the server's database encoding cannot store a character of "
+                             f"this data ({said}); create the registry database with ENCODING 'UTF8'; "
+                             "nothing was written") from None
+
+
+def _new_generation(conn: psycopg.Connection) -> None:
+    """Record in meta that the registry changed (the token every replica's next run compares)."""
+    conn.execute("DELETE FROM meta WHERE key IN ('generation', 'written_to_server_at')")
+    conn.execute("INSERT INTO meta VALUES ('generation', %s), ('written_to_server_at', %s)",
+                 [uuid.uuid4().hex, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")])
+
+
+def append_rows(src: duckdb.DuckDBPyConnection, url: str, patient_ids: list[str], source: str) -> None:
+    """In one transaction on the server: delete the rows of ``patient_ids``, COPY every row of the DuckDB
+    connection ``src`` (those patients' tables, built and checked there), record the new source and generation,
+    check that each table now holds exactly the copied rows of those patients, commit. On any error nothing is
+    changed; readers see the old registry until the commit."""
+    expected = {t: int(src.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in WRITTEN}  # noqa: S608
+    with tempfile.TemporaryDirectory(prefix="cmltrack-copy-") as scratch_dir, connect(url) as conn:
+        with conn.transaction():
+            conn.execute("SET LOCAL statement_timeout = 0")
+            for table in reversed(WRITTEN):
+                conn.execute(pgsql.SQL("DELETE FROM {} WHERE patient_id = ANY(%s)").format(pgsql.Identifier(table)),
+                             [patient_ids])
+            _copy_tables(src, conn, WRITTEN, COLUMNS, Path(scratch_dir) / "table.csv")
+            conn.execute("DELETE FROM meta WHERE key IN ('source', 'written_at')")
+            conn.execute("INSERT INTO meta VALUES ('source', %s), ('written_at', %s)", [source, written_at()])
+            _new_generation(conn)
+            got = {t: conn.execute(pgsql.SQL("SELECT count(*) FROM {} WHERE patient_id = ANY(%s)").format(
+                pgsql.Identifier(t)), [patient_ids]).fetchone()[0] for t in WRITTEN}
+            if got != expected:
+                raise RuntimeError(f"row counts differ after copying (source {expected}, server {got}); nothing "
+                                   "was written")
+            for table in WRITTEN:
+                conn.execute(pgsql.SQL("ANALYZE {}").format(pgsql.Identifier(table)))
 
 
 def registry_patients(url: str) -> int:
@@ -441,3 +443,64 @@ def row_counts(url: str) -> dict[str, int]:
     counts["meta"] -= 2  # the server's own generation and copy time
     return counts
 
+
+class PostgresRegistry(Registry):
+    """The registry in a PostgreSQL schema: read through one pool per server process, each page run in one
+    read-only snapshot; written in one transaction under a server advisory lock."""
+
+    def __init__(self, url: str, derive: Callable[..., dict[str, pd.DataFrame]] | None = None) -> None:
+        super().__init__(url, derive)
+        self.url = url
+
+    @property
+    def label(self) -> str:
+        return redacted(self.url)
+
+    def redact(self, text: str) -> str:
+        return without_password(text, self.url)
+
+    def exists(self) -> bool:
+        with open_reader(self.url, max_connections=1) as con:
+            return bool(table_columns(con, "meta"))
+
+    def open_reader(self) -> Connection:
+        return open_reader(self.url)
+
+    def reader_key(self) -> object:
+        return self.url  # one pool serves every version: each run reads its own snapshot
+
+    def cursor(self, reader: Connection) -> Connection:
+        return reader  # each statement borrows a pooled connection
+
+    def snapshot(self, reader: Connection) -> contextlib.AbstractContextManager[Connection]:
+        return reader.snapshot()
+
+    def version(self, con: Connection, opened: object) -> object | None:
+        return generation(con)
+
+    def tables(self, con: Connection) -> set[str]:
+        return {r[0] for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()").fetchall()}
+
+    def columns_of(self, con: Connection, table: str) -> set[str]:
+        return table_columns(con, table)
+
+    def writer_lock(self, wait_s: float = 0.0) -> contextlib.AbstractContextManager[None]:
+        return reentrant(self.url, lambda: writer_lock(self.url, wait_s))
+
+    def _write_whole(self, tables: dict[str, pd.DataFrame], source: str, previous: int | None,
+                     progress: Progress) -> Path | None:
+        with duckdb.connect(":memory:") as con:
+            build(con, tables, source)  # the schema's checks refuse bad rows before the server is touched
+            progress(0.95, "copying to the server")
+            copy_registry(con, self.url)
+        progress(1.0, "done")
+        return None
+
+    def _write_patients(self, tables: dict[str, pd.DataFrame], patient_ids: list[str], source: str,
+                        progress: Progress) -> None:
+        with duckdb.connect(":memory:") as con:
+            build(con, tables, source)
+            progress(0.95, "copying to the server")
+            append_rows(con, self.url, patient_ids, source)
+        progress(1.0, "done")

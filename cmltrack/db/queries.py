@@ -11,13 +11,17 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from cmltrack.clinical.dosing import TKIS
 from cmltrack.clinical.genetics import HIGH_RISK_ACA, NONE
 from cmltrack.clinical.responses import FAMILIES, FAMILY
-from cmltrack.db.connection import Connection
-from cmltrack.derive import TKIS
-from cmltrack.filters import CohortFilter
+from cmltrack.clinical.units import MONTH_DAYS
+from cmltrack.db.filters import CohortFilter
+from cmltrack.db.registry import Connection
 
-_LANE_COLUMNS = """
+#: MONTH_DAYS as an SQL literal (a fixed number, written into the SQL text: the one home of the month).
+_MONTH = repr(float(MONTH_DAYS))
+
+_LANE_COLUMNS = f"""
     p.patient_id, p.sex, p.im_status, p.phase_at_diagnosis, p.diagnosis_date, p.arm, p.died,
     s.age_years, s.age_at_diagnosis, s.first_treatment_date, s.im_start_date, s.thal_start_date, s.last_visit_date,
     s.months_im_before_thal,
@@ -25,7 +29,7 @@ _LANE_COLUMNS = """
     s.hasford_group, s.eutos_score, s.eutos_group, s.elts_score, s.elts_group, s.phase_at_thal,
     s.evaluable, s.best_response, s.best_response_rank,
     a.category AS eln_latest, a.date AS eln_latest_date, a.months AS eln_latest_months,
-    CAST(a.date - s.thal_start_date AS DOUBLE PRECISION) / 30.4375 AS eln_latest_thal_month"""
+    CAST(a.date - s.thal_start_date AS DOUBLE PRECISION) / {_MONTH} AS eln_latest_thal_month"""
 
 _FROM = "FROM patients p JOIN patient_summary s ON s.patient_id = p.patient_id"
 _LATEST_ELN = ("LEFT JOIN eln_assessments a ON a.patient_id = p.patient_id AND a.guideline = ? "
@@ -87,7 +91,7 @@ def cohort_overview(con: Connection, f: CohortFilter, anchor_column: str,
     anchor = "p.diagnosis_date" if anchor_column == "diagnosis_date" else f"s.{anchor_column}"
     where, params = _where(f)
     first, last = OVERVIEW_MONTHS
-    # Month m stands for the day anchor + round(m * 30.4375). Each interval (follow-up, a drug segment, "reached
+    # Month m stands for the day anchor + round(m * MONTH_DAYS). Each interval (follow-up, a drug segment, "reached
     # by then") becomes the months [a, b] whose day falls inside it, clipped to the follow-up and the window; +1 at a
     # and -1 after b, summed and accumulated over the months, counts the patients inside it at every month without
     # ever listing patient x month rows (100,000 patients in well under a second).
@@ -95,22 +99,22 @@ def cohort_overview(con: Connection, f: CohortFilter, anchor_column: str,
         WITH cohort AS (
             SELECT p.patient_id, {anchor} AS anchor,
                    greatest(CAST(ceil((coalesce(p.diagnosis_date, s.first_treatment_date, {anchor}) - {anchor}
-                                       - 0.5) / 30.4375) AS INTEGER), ?::INTEGER) AS f0,
-                   least(CAST(floor((s.last_visit_date - {anchor} + 0.5) / 30.4375 - 1e-9) AS INTEGER),
+                                       - 0.5) / {_MONTH}) AS INTEGER), ?::INTEGER) AS f0,
+                   least(CAST(floor((s.last_visit_date - {anchor} + 0.5) / {_MONTH} - 1e-9) AS INTEGER),
                          ?::INTEGER) AS f1
             {_FROM} WHERE {where} AND {anchor} IS NOT NULL AND s.last_visit_date IS NOT NULL),
         spans AS (
             SELECT 'followed' AS what, f0 AS a, f1 AS b FROM cohort
             UNION ALL
             SELECT CASE t.drug WHEN 'imatinib' THEN 'on_imatinib' ELSE 'on_thalidomide' END,
-                   greatest(CAST(ceil((t.start_date - c.anchor - 0.5) / 30.4375) AS INTEGER), c.f0),
-                   least(CAST(floor((coalesce(t.end_date, DATE '9999-12-31') - c.anchor + 0.5) / 30.4375 - 1e-9)
+                   greatest(CAST(ceil((t.start_date - c.anchor - 0.5) / {_MONTH}) AS INTEGER), c.f0),
+                   least(CAST(floor((coalesce(t.end_date, DATE '9999-12-31') - c.anchor + 0.5) / {_MONTH} - 1e-9)
                               AS INTEGER), c.f1)
             FROM treatments t JOIN cohort c ON c.patient_id = t.patient_id
             WHERE t.drug IN ('imatinib', 'thalidomide')
             UNION ALL
             SELECT 'reached_' || x.depth,
-                   greatest(CAST(ceil((x.date - c.anchor - 0.5) / 30.4375) AS INTEGER), c.f0), c.f1
+                   greatest(CAST(ceil((x.date - c.anchor - 0.5) / {_MONTH}) AS INTEGER), c.f0), c.f1
             FROM (SELECT r.patient_id, d.depth, min(r.date) AS date
                   FROM responses r JOIN patient_summary s ON s.patient_id = r.patient_id
                   JOIN (VALUES {_DEPTHS}) d(depth, kind) ON d.kind = r.kind

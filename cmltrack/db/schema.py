@@ -200,6 +200,24 @@ TABLES: tuple[str, ...] = ("patients", "treatments", "labs", "responses", "adver
                            "mutations", "karyotypes", "concomitant_medications")
 
 
+#: Every registry table, meta first, each after the tables it references (deleted in the reverse order).
+ALL_TABLES: tuple[str, ...] = ("meta", *TABLES, "eln_assessments", "patient_summary")
+
+
+def _columns() -> dict[str, tuple[str, ...]]:
+    """Each table's columns in DDL order, read from an empty database built with DDL (the one home of the list)."""
+    with duckdb.connect(":memory:") as con:
+        for statement in DDL:
+            con.execute(statement)
+        return {table: tuple(r[0] for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+            [table]).fetchall()) for table in ALL_TABLES if table != "meta"}
+
+
+#: Column order of each table as written (also the order the importer and the cohorts produce).
+COLUMNS: dict[str, tuple[str, ...]] = _columns()
+
+
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create every table on an empty database."""
     for statement in DDL:

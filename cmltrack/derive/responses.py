@@ -16,6 +16,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from cmltrack.clinical.dosing import TKIS
 from cmltrack.clinical.genetics import Finding
 from cmltrack.clinical.milestones import GUIDELINES, SAME_RULES_AS
 from cmltrack.clinical.timeline import course_events, karyotype_dates
@@ -27,7 +28,6 @@ ASSESSMENT_COLUMNS: tuple[str, ...] = (
     "patient_id", "guideline", "milestone", "date", "months", "category", "bcr_abl1_is_pct", "ph_pos_pct", "chr",
 )
 EVENT_COLUMNS: tuple[str, ...] = ("patient_id", "date", "kind", "source", "guideline")
-TKIS: tuple[str, ...] = ("imatinib", "dasatinib", "nilotinib", "bosutinib", "ponatinib", "asciminib")
 #: Patients per chunk of the events (progress is reported after each).
 CHUNK_PATIENTS = 5000
 

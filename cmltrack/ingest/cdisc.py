@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cmltrack.clinical.units import MONTH_DAYS
 from cmltrack.db.schema import PLACEBO
 from cmltrack.ingest import drugs
 from cmltrack.ingest.fields import Field, convert
@@ -35,7 +36,7 @@ RESPONSE_TESTS: dict[str, str] = {"OVRLRESP": "recist", "OVR": "recist", "OVRINV
 NOT_MILESTONES: tuple[str, ...] = ("SD", "NE", "NON-CR/NON-PD", "NON-PD", "NON-CR", "MISSING", "NA", "UNK",
                                    "NOT EVALUABLE", "NONE", "NR", "NO RESPONSE")
 _SKIP = "-"
-_DAYS_PER: dict[str, float] = {"DAYS": 1, "DAY": 1, "WEEKS": 7, "MONTHS": 30.4375, "YEARS": 365.25}
+_DAYS_PER: dict[str, float] = {"DAYS": 1, "DAY": 1, "WEEKS": 7, "MONTHS": MONTH_DAYS, "YEARS": 12 * MONTH_DAYS}
 
 
 #: Variables only ADaM datasets carry: a dataset holding any of them is ADaM, any other CDISC dataset SDTM.

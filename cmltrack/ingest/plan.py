@@ -1,7 +1,8 @@
 """Import: read every source, convert it, check it all together, and only then write (atomically) or refuse.
 
-`check_sources` reports without writing (`python -m cmltrack validate`); `import_sources` writes a new database
-file and swaps it in, holding the writer lock from reading the old file to the swap.
+`check_sources` reports without writing (`python -m cmltrack validate`); `import_sources` appends the new patients
+(deriving only theirs) or replaces the registry, holding its writer lock from reading the patients it holds to the
+atomic write.
 """
 
 from __future__ import annotations
@@ -14,15 +15,15 @@ from typing import Literal
 import pandas as pd
 
 from cmltrack.db import store
-from cmltrack.db.lock import writer_lock
-from cmltrack.db.postgres import is_postgres
-from cmltrack.db.schema import TABLES
-from cmltrack.db.store import COLUMNS, Progress, RowsRefused, empty_frame, read_frames, write_database
+from cmltrack.db.errors import RowsRefused
+from cmltrack.db.registry import Progress, Registry
+from cmltrack.db.schema import COLUMNS, TABLES
 from cmltrack.ingest import cdisc, checks, drugs, native, plausibility, trial
 from cmltrack.ingest.fields import convert
 from cmltrack.ingest.mapped import Mapped
 from cmltrack.ingest.problems import ImportRejected, Problem
 from cmltrack.ingest.readers import Dataset, read_source
+from cmltrack.registry import registry
 
 Mode = Literal["add", "replace"]
 #: A source: a path, or (path, the name to show for it, e.g. an uploaded file's own name).
@@ -205,12 +206,13 @@ def _imputation_notes(tables: dict[str, pd.DataFrame]) -> list[str]:
     return notes
 
 
-def _existing(path: str | Path) -> tuple[dict[str, pd.DataFrame], str | None]:
-    from cmltrack.db.connection import exists
-
-    if not exists(path):
-        return {t: empty_frame(t) for t in TABLES}, None
-    return read_frames(path, upgrading=True)  # an older schema is rewritten, its file kept as PATH.bak-<version>
+def existing_patients(db: str | Path | Registry) -> set[str]:
+    """The patient IDs of the registry at ``db`` an import would add to (empty when there is none yet; a registry
+    of an older schema is read too: the import rewrites it, keeping its file as PATH.bak-<version>). NotARegistry
+    or NewerSchema when it may not be written."""
+    target = registry(db)
+    target.replaceable_version()
+    return target.patient_ids()
 
 
 def import_sources(db: str | Path, sources: Sequence[Source], mode: Mode = "add",
@@ -223,28 +225,23 @@ def import_sources(db: str | Path, sources: Sequence[Source], mode: Mode = "add"
     """
     if mode not in ("add", "replace"):
         raise ValueError(f"mode must be 'add' or 'replace', got {mode!r}")
-    path = db if is_postgres(db) else Path(db)
+    target = registry(db)
     report = progress or (lambda fraction, text: None)
-    with writer_lock(path):
+    with target.writer_lock():
         report(0.0, "reading the sources")
-        existing, previous = _existing(path) if mode == "add" else ({t: empty_frame(t) for t in TABLES}, None)
-        plan = check_sources(sources, set(existing["patients"]["patient_id"]))
+        adding = mode == "add"
+        plan = check_sources(sources, existing_patients(target) if adding else set())
         if not plan.ok:
             raise ImportRejected(plan.problems)
-        report(0.05, "checked; building the new database")
-        frames = {t: _concat(existing[t], plan.frames[t]) for t in TABLES}
+        report(0.05, "checked; writing the registry")
         names = ", ".join(d.label for d in plan.datasets if d.table)
+        previous = target.source() if adding else None
         source = f"import: {names}" if not previous else f"{previous} + import: {names}"
         try:
-            write_database(path, frames, source=source, progress=progress)
+            if adding:
+                target.append(plan.frames, source=source, progress=progress)
+            else:
+                target.replace(plan.frames, source=source, progress=progress)
         except RowsRefused as refused:  # nothing was written; said as a problem, never as a traceback
             raise ImportRejected(_refusal(refused, {})) from None
     return plan
-
-
-def _concat(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
-    if old.empty:
-        return new
-    if new.empty:
-        return old
-    return pd.concat([old, new], ignore_index=True)

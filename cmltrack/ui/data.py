@@ -15,9 +15,9 @@ from collections.abc import Sequence
 import pandas as pd
 import streamlit as st
 
-from cmltrack.db import queries as q
+from cmltrack.db import queries
 from cmltrack.db.connection import Connection
-from cmltrack.filters import CohortFilter
+from cmltrack.db.filters import CohortFilter
 from cmltrack.ui import session
 
 #: Entries kept per query: whole-cohort results (up to 100,000 lanes, ~30 MB each) are few; per-page ones more.
@@ -31,7 +31,7 @@ _page = st.cache_data(max_entries=PAGE_ENTRIES, show_spinner=False)
 
 @_cohort
 def _cohort_lanes(_con: Connection, db: DbKey, f: CohortFilter, guideline: str) -> pd.DataFrame:
-    return q.cohort_lanes(_con, f, guideline)
+    return queries.cohort_lanes(_con, f, guideline)
 
 
 def cohort_lanes(con: Connection, f: CohortFilter, guideline: str = "ELN2020") -> pd.DataFrame:
@@ -41,7 +41,7 @@ def cohort_lanes(con: Connection, f: CohortFilter, guideline: str = "ELN2020") -
 
 @_page
 def _count_patients(_con: Connection, db: DbKey, f: CohortFilter) -> tuple[int, int]:
-    return q.count_patients(_con, f)
+    return queries.count_patients(_con, f)
 
 
 def count_patients(con: Connection, f: CohortFilter) -> tuple[int, int]:
@@ -52,7 +52,7 @@ def count_patients(con: Connection, f: CohortFilter) -> tuple[int, int]:
 @_page
 def _cohort_overview(_con: Connection, db: DbKey, f: CohortFilter, anchor_column: str,
                      guideline: str) -> pd.DataFrame:
-    return q.cohort_overview(_con, f, anchor_column, guideline)
+    return queries.cohort_overview(_con, f, anchor_column, guideline)
 
 
 def cohort_overview(con: Connection, f: CohortFilter, anchor_column: str, guideline: str = "ELN2020") -> pd.DataFrame:
@@ -62,7 +62,7 @@ def cohort_overview(con: Connection, f: CohortFilter, anchor_column: str, guidel
 
 @_page
 def _age_bounds(_con: Connection, db: DbKey) -> tuple[int, int] | None:
-    return q.age_bounds(_con)
+    return queries.age_bounds(_con)
 
 
 def age_bounds(con: Connection) -> tuple[int, int] | None:
@@ -72,7 +72,7 @@ def age_bounds(con: Connection) -> tuple[int, int] | None:
 
 @_page
 def _database_source(_con: Connection, db: DbKey) -> str | None:
-    return q.database_source(_con)
+    return queries.database_source(_con)
 
 
 def database_source(con: Connection) -> str | None:
@@ -82,7 +82,7 @@ def database_source(con: Connection) -> str | None:
 
 @_page
 def _treatments_for(_con: Connection, db: DbKey, patient_ids: tuple[str, ...]) -> pd.DataFrame:
-    return q.treatments_for(_con, patient_ids)
+    return queries.treatments_for(_con, patient_ids)
 
 
 def treatments_for(con: Connection, patient_ids: Sequence[str]) -> pd.DataFrame:
@@ -92,7 +92,7 @@ def treatments_for(con: Connection, patient_ids: Sequence[str]) -> pd.DataFrame:
 
 @_page
 def _events_for(_con: Connection, db: DbKey, patient_ids: tuple[str, ...], guideline: str) -> pd.DataFrame:
-    return q.events_for(_con, patient_ids, guideline)
+    return queries.events_for(_con, patient_ids, guideline)
 
 
 def events_for(con: Connection, patient_ids: Sequence[str], guideline: str = "ELN2020") -> pd.DataFrame:
@@ -102,7 +102,7 @@ def events_for(con: Connection, patient_ids: Sequence[str], guideline: str = "EL
 
 @_page
 def _adverse_events_for(_con: Connection, db: DbKey, patient_ids: tuple[str, ...]) -> pd.DataFrame:
-    return q.adverse_events_for(_con, patient_ids)
+    return queries.adverse_events_for(_con, patient_ids)
 
 
 def adverse_events_for(con: Connection, patient_ids: Sequence[str]) -> pd.DataFrame:
@@ -112,7 +112,7 @@ def adverse_events_for(con: Connection, patient_ids: Sequence[str]) -> pd.DataFr
 
 @_page
 def _labs_for(_con: Connection, db: DbKey, patient_ids: tuple[str, ...]) -> pd.DataFrame:
-    return q.labs_for(_con, patient_ids)
+    return queries.labs_for(_con, patient_ids)
 
 
 def labs_for(con: Connection, patient_ids: Sequence[str]) -> pd.DataFrame:
@@ -122,7 +122,7 @@ def labs_for(con: Connection, patient_ids: Sequence[str]) -> pd.DataFrame:
 
 @_page
 def _time_to_event_for(_con: Connection, db: DbKey, patient_ids: tuple[str, ...]) -> pd.DataFrame:
-    return q.time_to_event_for(_con, patient_ids)
+    return queries.time_to_event_for(_con, patient_ids)
 
 
 def time_to_event_for(con: Connection, patient_ids: Sequence[str]) -> pd.DataFrame:
@@ -132,7 +132,7 @@ def time_to_event_for(con: Connection, patient_ids: Sequence[str]) -> pd.DataFra
 
 @_page
 def _comparable_responses(_con: Connection, db: DbKey, patient_ids: tuple[str, ...], guideline: str) -> pd.DataFrame:
-    return q.comparable_responses(_con, patient_ids, guideline)
+    return queries.comparable_responses(_con, patient_ids, guideline)
 
 
 def comparable_responses(con: Connection, patient_ids: Sequence[str], guideline: str) -> pd.DataFrame:
@@ -142,7 +142,7 @@ def comparable_responses(con: Connection, patient_ids: Sequence[str], guideline:
 
 @_page
 def _patient_choices(_con: Connection, db: DbKey) -> pd.DataFrame:
-    return q.patient_choices(_con)
+    return queries.patient_choices(_con)
 
 
 def patient_choices(con: Connection) -> pd.DataFrame:
@@ -152,7 +152,7 @@ def patient_choices(con: Connection) -> pd.DataFrame:
 
 @_page
 def _patient(_con: Connection, db: DbKey, patient_id: str, guideline: str) -> pd.DataFrame:
-    return q.patient(_con, patient_id, guideline)
+    return queries.patient(_con, patient_id, guideline)
 
 
 def patient(con: Connection, patient_id: str, guideline: str = "ELN2020") -> pd.DataFrame:
@@ -162,7 +162,7 @@ def patient(con: Connection, patient_id: str, guideline: str = "ELN2020") -> pd.
 
 @_page
 def _tki_line_start(_con: Connection, db: DbKey, patient_id: str) -> pd.Timestamp | None:
-    return q.tki_line_start(_con, patient_id)
+    return queries.tki_line_start(_con, patient_id)
 
 
 def tki_line_start(con: Connection, patient_id: str) -> pd.Timestamp | None:
@@ -172,7 +172,7 @@ def tki_line_start(con: Connection, patient_id: str) -> pd.Timestamp | None:
 
 @_page
 def _patient_ids(_con: Connection, db: DbKey) -> set[str]:
-    return q.patient_ids(_con)
+    return queries.patient_ids(_con)
 
 
 def patient_ids(con: Connection) -> set[str]:
@@ -182,7 +182,7 @@ def patient_ids(con: Connection) -> set[str]:
 
 @_page
 def _medications_for(_con: Connection, db: DbKey, patient_ids: tuple[str, ...]) -> pd.DataFrame:
-    return q.medications_for(_con, patient_ids)
+    return queries.medications_for(_con, patient_ids)
 
 
 def medications_for(con: Connection, patient_ids: Sequence[str]) -> pd.DataFrame:
@@ -192,7 +192,7 @@ def medications_for(con: Connection, patient_ids: Sequence[str]) -> pd.DataFrame
 
 @_page
 def _arms(_con: Connection, db: DbKey) -> list[str]:
-    return q.arms(_con)
+    return queries.arms(_con)
 
 
 def arms(con: Connection) -> list[str]:

@@ -6,11 +6,11 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from cmltrack.analysis.snapshot import current_phase, latest_bcr_abl1
-from cmltrack.db import queries as q
+from cmltrack.db import queries
 from cmltrack.db.connection import Connection
+from cmltrack.db.filters import best_response_label
 from cmltrack.figures.export import Progress, Slide, deck
 from cmltrack.figures.patient import build_patient_timeline
-from cmltrack.filters import best_response_label
 from cmltrack.privacy.pseudonyms import Pseudonyms
 from cmltrack.ui.patient_card import current_doses, when
 from cmltrack.ui.sidebar import guideline_label
@@ -20,11 +20,13 @@ def patient_slide(con: Connection, pid: str, guideline: str, deid: Pseudonyms | 
                   scale: float) -> Slide:
     """One patient's slide: the board's view of the course with its whole legend, and the facts a tumour board asks
     first (no identifiers or calendar dates with ``deid``)."""
-    p = q.patient(con, pid, guideline).iloc[0]
-    segments, labs, events = q.treatments_for(con, [pid]), q.labs_for(con, [pid]), q.events_for(con, [pid], guideline)
-    figure = build_patient_timeline(p, segments, labs, events, q.adverse_events_for(con, [pid]), guideline=guideline,
-                                    tki_start=q.tki_line_start(con, pid), calendar=deid is None, scale=scale,
-                                    meds=q.medications_for(con, [pid]), compact=True)
+    p = queries.patient(con, pid, guideline).iloc[0]
+    segments, labs = queries.treatments_for(con, [pid]), queries.labs_for(con, [pid])
+    events = queries.events_for(con, [pid], guideline)
+    figure = build_patient_timeline(p, segments, labs, events, queries.adverse_events_for(con, [pid]),
+                                    guideline=guideline,
+                                    tki_start=queries.tki_line_start(con, pid), calendar=deid is None, scale=scale,
+                                    meds=queries.medications_for(con, [pid]), compact=True)
     anchor = p["thal_start_date"] if pd.notna(p["thal_start_date"]) else p["im_start_date"]
     aca = pd.to_datetime(events.loc[events["kind"] == "ACA_HR", "date"])
     now, bcr = current_phase(labs, aca.min() if len(aca) else None), latest_bcr_abl1(labs)

@@ -11,9 +11,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from cmltrack.figures.spreadsheet import spreadsheet_csv
 from cmltrack.ingest.plan import ImportPlan, Source, check_sources
 from cmltrack.ingest.problems import Problem
-from cmltrack.spreadsheet import spreadsheet_csv
 from cmltrack.ui import downloads
 from cmltrack.ui.escape import md
 

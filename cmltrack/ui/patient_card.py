@@ -7,8 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from cmltrack.analysis.snapshot import current_phase, latest_bcr_abl1
+from cmltrack.db.filters import best_response_label
 from cmltrack.figures.palette import drug_label
-from cmltrack.filters import best_response_label
 from cmltrack.timeaxis import months_between
 from cmltrack.ui.escape import md
 

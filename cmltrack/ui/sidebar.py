@@ -8,8 +8,9 @@ from collections.abc import Mapping
 import streamlit as st
 
 from cmltrack.clinical.milestones import GUIDELINES, UNVERIFIED
-from cmltrack.db.connection import DEMO_SOURCE, Connection
-from cmltrack.filters import BEST_RESPONSES, EUTOS_GROUPS, PHASES, SEXES, STATUSES, CohortFilter, best_response_label
+from cmltrack.cohorts.demo import DEMO_SOURCE
+from cmltrack.db.connection import Connection
+from cmltrack.db.filters import BEST_RESPONSES, EUTOS_GROUPS, PHASES, SEXES, STATUSES, CohortFilter, best_response_label
 from cmltrack.ui import board
 from cmltrack.ui import data as q
 

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from cmltrack.privacy.pseudonyms import Pseudonyms, coded_reason, deidentify
 from cmltrack.ui import board
 from cmltrack.ui.escape import md
 
@@ -58,3 +59,21 @@ def show(frame: pd.DataFrame, column_config: Mapping[str, Any] | None = None, **
         st.table(projected(frame, column_config), hide_index=True)
         return None
     return st.dataframe(frame, column_config=column_config, hide_index=True, **grid)
+
+
+def record_table(frame: pd.DataFrame, patient_id: str, thal_start: object, im_start: object,
+                 deid: Pseudonyms | None) -> pd.DataFrame:
+    """One patient's table (visits, adverse events, treatment, medications) as it is shown and downloaded: calendar
+    dates normally; with ``deid`` (presentation mode) months since thalidomide (else imatinib) start instead of
+    dates and no free text (verbatim terms and indications dropped, stop reasons as categories)."""
+    if deid is None:
+        shown = frame.drop(columns="patient_id")
+        for column in shown.select_dtypes("datetime").columns:  # calendar dates, not midnight timestamps
+            shown[column] = shown[column].dt.date
+        return shown
+    anchor = thal_start if pd.notna(thal_start) else im_start
+    shown = deidentify(frame, deid, {patient_id: pd.Timestamp(anchor)}).drop(columns="patient_id")
+    shown = shown.drop(columns=[c for c in ("term", "indication") if c in shown])
+    if "reason_stopped" in shown:
+        shown["reason_stopped"] = shown["reason_stopped"].map(coded_reason)
+    return shown

@@ -19,7 +19,7 @@ USER = {"is_logged_in": True, "email": "haematologist@hospital.example"}
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory, frames) -> Path:
-    from cmltrack.db.store import write_database
+    from cmltrack.registry import write_database
 
     return write_database(tmp_path_factory.mktemp("audited") / "registry.duckdb", frames, source="test")
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cmltrack.db.store import write_database
+from cmltrack.registry import write_database
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture()
 def db(tmp_path, frames) -> Path:
-    from cmltrack.db.store import write_database
+    from cmltrack.registry import write_database
 
     return write_database(tmp_path / "registry.duckdb", frames, source="test")
 

@@ -17,7 +17,7 @@ def _count(at: AppTest) -> str:
 
 @pytest.fixture()
 def at(monkeypatch, tmp_path_factory, frames) -> AppTest:
-    from cmltrack.db.store import write_database
+    from cmltrack.registry import write_database
 
     db = tmp_path_factory.getbasetemp() / "forged.duckdb"
     if not db.exists():
@@ -66,7 +66,7 @@ def test_an_unexpected_error_of_a_page_shows_a_reference_not_a_traceback(at, mon
 
 def test_a_link_with_an_upside_down_age_range_shows_every_patient_and_says_so(monkeypatch, frames,
                                                                             tmp_path_factory):
-    from cmltrack.db.store import write_database
+    from cmltrack.registry import write_database
 
     db = write_database(tmp_path_factory.mktemp("link") / "registry.duckdb", frames, source="test")
     monkeypatch.setenv("CMLTRACK_DB", str(db))

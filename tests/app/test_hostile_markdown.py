@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cmltrack.db.store import write_database
+from cmltrack.registry import write_database
 from tests.conftest import subset
 
 ROOT = Path(__file__).resolve().parents[2]

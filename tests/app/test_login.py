@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory, frames) -> Path:
-    from cmltrack.db.store import write_database
+    from cmltrack.registry import write_database
 
     return write_database(tmp_path_factory.mktemp("login") / "registry.duckdb", frames, source="test")
 

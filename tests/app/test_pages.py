@@ -180,7 +180,7 @@ def test_switching_guideline_rederives_classifications(monkeypatch, demo_db):
 
 
 def test_an_old_schema_database_asks_for_an_upgrade(monkeypatch, tmp_path, frames):
-    from cmltrack.db.store import write_database
+    from cmltrack.registry import write_database
     from tests.unit.test_cli import _age_to_schema_1
 
     db = write_database(tmp_path / "old.duckdb", frames, source="test")

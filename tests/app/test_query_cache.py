@@ -13,7 +13,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from cmltrack.db import queries
-from cmltrack.filters import CohortFilter
+from cmltrack.db.filters import CohortFilter
 from cmltrack.ui import data
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,8 +66,8 @@ def test_reruns_and_page_switches_run_each_query_once(monkeypatch, demo_db, sql_
 
 
 def test_a_new_database_version_is_asked_again(monkeypatch, tmp_path, frames, sql_runs):
-    from cmltrack.db.connection import DEMO_SOURCE
-    from cmltrack.db.store import write_database
+    from cmltrack.cohorts.demo import DEMO_SOURCE
+    from cmltrack.registry import write_database
 
     db = write_database(tmp_path / "registry.duckdb", frames, source=DEMO_SOURCE)
     monkeypatch.setenv("CMLTRACK_DB", str(db))

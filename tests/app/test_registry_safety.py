@@ -12,9 +12,9 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cmltrack.db.connection import DEMO_SOURCE
+from cmltrack.cohorts.demo import DEMO_SOURCE
 from cmltrack.db.schema import SCHEMA_VERSION
-from cmltrack.db.store import write_database
+from cmltrack.registry import write_database
 from tests.markdown import shown
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -61,7 +61,7 @@ def test_a_query_past_the_statement_timeout_gives_a_clear_page(monkeypatch, new_
     import psycopg
 
     from cmltrack.db import postgres
-    from cmltrack.db.store import write_database
+    from cmltrack.registry import write_database
 
     url = write_database(new_registry("slow"), frames, source="test")
     monkeypatch.setattr(postgres, "READER_OPTIONS", "-c default_transaction_read_only=on -c statement_timeout=50")
@@ -73,7 +73,7 @@ def test_a_query_past_the_statement_timeout_gives_a_clear_page(monkeypatch, new_
 
 def test_a_replica_out_of_connections_says_the_database_is_busy(monkeypatch, new_registry, frames):
     from cmltrack.db.postgres import PgRegistry, PoolBusy
-    from cmltrack.db.store import write_database
+    from cmltrack.registry import write_database
 
     url = write_database(new_registry("busy"), frames, source="test")
 
@@ -94,7 +94,7 @@ def test_a_server_without_a_registry_says_how_to_make_one(monkeypatch, new_regis
 def test_an_older_registry_asks_for_an_upgrade(monkeypatch, new_registry, frames):
     import psycopg
 
-    from cmltrack.db.store import write_database
+    from cmltrack.registry import write_database
 
     url = write_database(new_registry("old"), frames, source="test")
     with psycopg.connect(url, autocommit=True) as conn:
@@ -106,7 +106,7 @@ def test_an_older_registry_asks_for_an_upgrade(monkeypatch, new_registry, frames
 
 
 def test_an_import_on_the_server_is_seen_by_the_next_run(monkeypatch, new_registry, frames):
-    from cmltrack.db.store import write_database
+    from cmltrack.registry import write_database
 
     url = write_database(new_registry("next"), frames, source="test")
     at = _run(monkeypatch, url)
@@ -128,7 +128,7 @@ def test_a_damaged_file_gives_a_clear_page(monkeypatch, tmp_path):
 
 
 def test_a_locked_file_gives_a_busy_page(monkeypatch, tmp_path, frames):
-    from cmltrack.db.store import write_database
+    from cmltrack.registry import write_database
 
     db = write_database(tmp_path / "locked.duckdb", frames, source="test")
     holder = subprocess.Popen([sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(db)!r}); "
@@ -182,10 +182,9 @@ def test_signed_in_user_sees_the_app_and_each_patient_view_is_audited(monkeypatc
 
 
 def test_logs_carry_no_patient_identifiers(monkeypatch, demo_db, tmp_path, caplog):
-    from cmltrack.ui.session import _connection, _server
+    from cmltrack.ui.session import _reader
 
-    _connection.clear()  # so this run opens the database and logs it
-    _server.clear()
+    _reader.clear()  # so this run opens the database and logs it
     caplog.set_level(logging.DEBUG)
     _run(monkeypatch, demo_db, "pages/patient.py", patient="CML-03")
     _run(monkeypatch, demo_db, "pages/patients.py")

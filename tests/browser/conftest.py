@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from tests.browser.harness import CHROMIUM
+from scripts.harness import CHROMIUM
 
 
 def pytest_collection_modifyitems(config, items):

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.browser.harness import chromium, streamlit_server, wait_for_plot
+from scripts.harness import chromium, streamlit_server, wait_for_plot
 
 pytestmark = pytest.mark.timeout(180)
 NAV = ["Cohort", "Patient", "Patients", "Outcomes", "Safety", "Board", "Import"]
@@ -183,7 +183,7 @@ def test_replicas_on_postgresql_draw_the_swimmer_and_see_an_import(browser, new_
     """Both replicas draw the registry in Chromium; an import through the CLI's code path reaches both."""
     from contextlib import ExitStack
 
-    from cmltrack.db.store import write_database
+    from cmltrack.registry import write_database
 
     url = write_database(new_registry("browser"), frames, source="test")
     with ExitStack() as stack:

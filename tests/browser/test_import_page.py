@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from tests.browser.harness import chromium, streamlit_server, wait_for_plot
+from scripts.harness import chromium, streamlit_server, wait_for_plot
 from tests.realdata import REALDATA, needs_realdata
 
 pytestmark = [pytest.mark.timeout(240), needs_realdata]
@@ -20,7 +20,7 @@ def _upload(page, paths) -> None:
 @pytest.mark.parametrize("engine", ["duckdb", "postgresql"])
 def test_upload_check_confirm_and_see_the_swimmer(tmp_path, demo_db, frames, request, engine):
     if engine == "postgresql":  # the Import page writes the shared registry in one transaction
-        from cmltrack.db.store import write_database
+        from cmltrack.registry import write_database
 
         db = write_database(request.getfixturevalue("new_registry")("import_page"), frames, source="demo")
     else:

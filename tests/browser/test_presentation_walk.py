@@ -13,7 +13,7 @@ import zipfile
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.browser.harness import chromium, free_port, streamlit_server, wait_for_plot
+from scripts.harness import chromium, free_port, streamlit_server, wait_for_plot
 from tests.browser.leaks import Identifiers, file_texts, frame_texts, run_finished
 
 pytestmark = pytest.mark.timeout(420)
@@ -260,7 +260,7 @@ def _lane_labels(page) -> list[str]:
 def test_a_server_restart_keeps_every_pseudonym_or_reloads_and_says_so(browser, demo_db, frames, tmp_path):
     """The browser reconnects to a new server process by itself. With the same patients, each lane keeps its
     pseudonym; with other patients (the database changed), the page reloads with new ones and says so."""
-    from cmltrack.db.store import write_database
+    from cmltrack.registry import write_database
 
     fewer = write_database(tmp_path / "fewer.duckdb", {name: f[f["patient_id"] != "CML-21"] for name, f in
                                                         frames.items()}, source="test")

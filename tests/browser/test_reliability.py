@@ -9,7 +9,7 @@ import asyncio
 import duckdb
 import pytest
 
-from tests.browser.harness import ProtocolSession, Rerun, chromium, project_copy, run_async, streamlit_server
+from scripts.harness import ProtocolSession, Rerun, chromium, project_copy, run_async, streamlit_server
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -49,9 +49,9 @@ def _trouble(run: Rerun) -> list[str]:
 
 @pytest.mark.parametrize("outdated", [False, True], ids=["missing", "outdated"])
 def test_sessions_arriving_together_on_a_fresh_checkout_wait_for_one_build(tmp_path, frames, outdated):
-    from cmltrack.db.connection import DEMO_SOURCE
+    from cmltrack.cohorts.demo import DEMO_SOURCE
     from cmltrack.db.schema import SCHEMA_VERSION
-    from cmltrack.db.store import write_database
+    from cmltrack.registry import write_database
 
     root = project_copy(tmp_path / "checkout")
     default = root / "data" / "cmltrack.duckdb"

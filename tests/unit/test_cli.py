@@ -9,8 +9,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cmltrack.db.connection import DatabaseMissing, ensure_database
+from cmltrack.db.errors import DatabaseMissing
 from cmltrack.db.schema import SCHEMA_VERSION
+from cmltrack.registry import ensure_database
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,7 +59,7 @@ def _age_to_schema_1(path: Path) -> None:
 
 
 def test_upgrade_rewrites_an_old_database_keeping_its_facts(tmp_path, frames):
-    from cmltrack.db.store import write_database
+    from cmltrack.registry import write_database
 
     db = write_database(tmp_path / "old.duckdb", frames, source="clinic export")
     _age_to_schema_1(db)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cmltrack.db.connection import cursor_for, open_readonly
-from cmltrack.db.store import write_database
+from cmltrack.registry import write_database
 
 
 def test_a_replaced_file_is_seen_by_new_connections(tmp_path, frames):

@@ -12,7 +12,7 @@ from cmltrack.clinical.responses import cytogenetic, hematologic
 from cmltrack.clinical.timeline import visit_phase
 from cmltrack.cohorts.demo import CCGR_CASES
 from cmltrack.db import queries as q
-from cmltrack.filters import CohortFilter
+from cmltrack.db.filters import CohortFilter
 from cmltrack.timeaxis import MONTH_DAYS
 
 

@@ -11,9 +11,9 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from cmltrack.db import queries as q
+from cmltrack.db.filters import CohortFilter
 from cmltrack.figures.export import html, image, images
 from cmltrack.figures.swimmer import build_swimmer, order_lanes
-from cmltrack.filters import CohortFilter
 from cmltrack.privacy.pseudonyms import Pseudonyms
 from cmltrack.ui.deck import build_deck
 

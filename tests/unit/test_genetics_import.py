@@ -9,9 +9,9 @@ import duckdb
 import pytest
 
 from cmltrack.db.schema import SCHEMA_VERSION
-from cmltrack.db.store import write_database
 from cmltrack.ingest.plan import check_sources, import_sources
 from cmltrack.ingest.problems import ImportRejected
+from cmltrack.registry import write_database
 from tests.conftest import fingerprint, subset
 
 PATIENTS = "patient_id,sex,diagnosis_date\nG-1,F,2008-01-01\n"

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from cmltrack.db import queries as q
 from cmltrack.db.connection import open_readonly
-from cmltrack.filters import CohortFilter
+from cmltrack.db.filters import CohortFilter
 
 SQL_BITS = ["'", "\"", ";", "--", "/*", "*/", "' OR '1'='1", "'; DROP TABLE patients; --", "\\", "%", "_",
             "\x00", "CML-01' --", "ü", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢", "NULL", "1e308", "-1", "⟨script⟩"]
@@ -27,7 +27,7 @@ def _digest(path) -> str:
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory, frames):
-    from cmltrack.db.store import write_database
+    from cmltrack.registry import write_database
 
     return write_database(tmp_path_factory.mktemp("hostile") / "db.duckdb", frames, source="test")
 

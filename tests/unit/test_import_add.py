@@ -12,7 +12,7 @@ import pytest
 
 from cmltrack.cohorts.synthetic import synthetic_frames
 from cmltrack.db.connection import open_readonly
-from cmltrack.db.store import write_database
+from cmltrack.registry import write_database
 
 ROOT = Path(__file__).resolve().parents[2]
 NEW = {
@@ -73,3 +73,41 @@ def test_new_patients_are_added_to_an_existing_database_from_the_command_line(ex
     assert new["im_start_date"].astype(str).tolist() == ["2006-06-01", "2008-02-01"]
     assert str(new.at[0, "thal_start_date"])[:10] == "2010-04-01" and bool(new.at[0, "on_thalidomide"])
     assert new["age_years"].tolist() == [49, 37]  # at thalidomide start; at imatinib start without it
+
+
+def _every_row(db: Path | str) -> dict[str, pd.DataFrame]:
+    """Every table's rows in a fixed order; meta without the time and generation of the write."""
+    from cmltrack.db.schema import ALL_TABLES
+
+    tables = {t: _frame(db, f"SELECT * FROM {t}") for t in ALL_TABLES}  # noqa: S608 (fixed names)
+    meta = tables["meta"]
+    tables["meta"] = meta[~meta["key"].isin(["written_at", "generation", "written_to_server_at"])].reset_index(
+        drop=True)
+    return tables
+
+
+def test_adding_21_patients_derives_only_them_and_gives_the_tables_of_a_full_rebuild(backend, request,
+                                                                                     tmp_path_factory, frames):
+    """Registry.append (what an import in add mode runs) on an existing registry of 120 patients: the derivation
+    is asked for the 21 new patients only, and every row of every table equals a rebuild of the union."""
+    from cmltrack.db.target import open_registry
+    from cmltrack.derive import derived_tables
+    from tests.conftest import _target
+
+    kept = synthetic_frames(120, seed=3)
+    existing = write_database(_target(backend, request, tmp_path_factory, "append"), kept, source="union")
+    asked: list[list[str] | None] = []
+
+    def derive(facts, patient_ids=None, progress=None):
+        asked.append(None if patient_ids is None else sorted(patient_ids))
+        return derived_tables(facts, patient_ids, progress)
+
+    open_registry(existing, derive=derive).append(frames, source="union")
+    assert asked == [sorted(frames["patients"]["patient_id"])]
+    union = {t: pd.concat([kept[t], frames[t]], ignore_index=True) if t in kept and t in frames
+             else kept.get(t, frames.get(t)) for t in {*kept, *frames}}
+    rebuilt = write_database(_target(backend, request, tmp_path_factory, "rebuilt"), union, source="union")
+    got, want = _every_row(existing), _every_row(rebuilt)
+    assert len(got["patients"]) == 141
+    for table in want:
+        pd.testing.assert_frame_equal(got[table], want[table], check_dtype=False, obj=table)

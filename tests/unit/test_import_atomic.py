@@ -13,7 +13,7 @@ import pandas as pd
 
 from cmltrack.cohorts.demo import demo_frames
 from cmltrack.db.connection import open_readonly
-from cmltrack.db.lock import writer_lock
+from cmltrack.db.target import writer_lock
 from cmltrack.ingest.plan import import_sources
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -32,7 +32,7 @@ def _read(rel: str) -> pd.DataFrame:
 @pytest.fixture()
 def existing(backend, request, tmp_path_factory, frames):
     """A new database holding the demo cohort (a file, or a PostgreSQL registry on the second backend)."""
-    from cmltrack.db.store import write_database
+    from cmltrack.registry import write_database
     from tests.conftest import _target
 
     return write_database(_target(backend, request, tmp_path_factory, "trials"), frames, source="demo")

@@ -7,8 +7,8 @@ import pytest
 
 from cmltrack.analysis import outcomes, safety
 from cmltrack.db import queries as q
+from cmltrack.db.filters import CohortFilter
 from cmltrack.figures.outcomes import km_figure
-from cmltrack.filters import CohortFilter
 from cmltrack.privacy.pseudonyms import Pseudonyms, deidentify
 
 

@@ -13,16 +13,18 @@ import pandas as pd
 import psycopg
 import pytest
 
+from cmltrack.cohorts.demo import DEMO_SOURCE
 from cmltrack.cohorts.synthetic import synthetic_frames
-from cmltrack.db import postgres
+from cmltrack.db import postgres, target
 from cmltrack.db import queries as q
-from cmltrack.db.connection import DEMO_SOURCE, open_readonly, schema_version
-from cmltrack.db.lock import DatabaseBusy, writer_lock
+from cmltrack.db.connection import open_readonly, read_frames, schema_version
+from cmltrack.db.errors import DatabaseBusy
+from cmltrack.db.filters import CohortFilter
 from cmltrack.db.schema import SCHEMA_VERSION
-from cmltrack.db.store import migrate_database, read_frames, upgrade_database, write_database
-from cmltrack.filters import CohortFilter
+from cmltrack.db.target import migrate_database, writer_lock
 from cmltrack.ingest.plan import check_sources, import_sources
 from cmltrack.ingest.problems import ImportRejected
+from cmltrack.registry import upgrade_database, write_database
 from tests.conftest import fingerprint
 from tests.unit.test_import_errors import CORPUS, _write
 
@@ -379,13 +381,13 @@ def test_an_unparseable_address_is_refused_without_echoing_it():
 
 
 def test_every_spelling_of_a_postgresql_address_is_read_as_one(tmp_path):
-    assert postgres.database_target("PostgreSQL://clinic@db/registry") == "postgresql://clinic@db/registry"
-    assert postgres.database_target("postgres://clinic@db/registry") == "postgresql://clinic@db/registry"
-    assert postgres.database_target("postgresql+psycopg://clinic@db/registry") == "postgresql://clinic@db/registry"
-    assert postgres.database_target(str(tmp_path / "a.duckdb")) == tmp_path / "a.duckdb"
-    assert postgres.database_target("~/a.duckdb") == Path("~/a.duckdb").expanduser()
+    assert target.database_target("PostgreSQL://clinic@db/registry") == "postgresql://clinic@db/registry"
+    assert target.database_target("postgres://clinic@db/registry") == "postgresql://clinic@db/registry"
+    assert target.database_target("postgresql+psycopg://clinic@db/registry") == "postgresql://clinic@db/registry"
+    assert target.database_target(str(tmp_path / "a.duckdb")) == tmp_path / "a.duckdb"
+    assert target.database_target("~/a.duckdb") == Path("~/a.duckdb").expanduser()
     with pytest.raises(ValueError, match="mysql://") as caught:
-        postgres.database_target("mysql://clinic:s3cret@db/registry")
+        target.database_target("mysql://clinic:s3cret@db/registry")
     assert "s3cret" not in str(caught.value)
 
 
@@ -442,7 +444,7 @@ def test_a_server_encoding_that_cannot_store_the_data_is_refused_and_nothing_is_
 KILLED_WRITER = """
 import sys, time
 from cmltrack.db import postgres
-from cmltrack.db.store import write_database
+from cmltrack.registry import write_database
 from cmltrack.cohorts.demo import demo_frames
 
 real = postgres._copy_table

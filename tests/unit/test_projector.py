@@ -8,13 +8,13 @@ import pytest
 
 from cmltrack.analysis import outcomes, safety
 from cmltrack.db import queries as q
+from cmltrack.db.filters import CohortFilter
 from cmltrack.figures import projector
 from cmltrack.figures.outcomes import km_figure
 from cmltrack.figures.overview import build_overview
 from cmltrack.figures.patient import build_patient_timeline
 from cmltrack.figures.safety import grade_bars, onset_strip
 from cmltrack.figures.swimmer import build_swimmer, order_lanes
-from cmltrack.filters import CohortFilter
 from cmltrack.privacy.pseudonyms import Pseudonyms
 from cmltrack.ui.board import SCALE
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cmltrack.db import queries as q
-from cmltrack.filters import CohortFilter
+from cmltrack.db.filters import CohortFilter
 
 
 @pytest.mark.parametrize("f, expected", [
@@ -71,7 +71,7 @@ def test_age_bounds(con, empty_db):
 def test_recorded_responses_stay_where_the_labs_cannot_measure_them(tmp_path, frames):
     """CML-02 without marrows: its recorded CCyR stays on screen; molecular responses come from the labs."""
     from cmltrack.db.connection import open_readonly
-    from cmltrack.db.store import write_database
+    from cmltrack.registry import write_database
 
     labs = frames["labs"].copy()
     labs.loc[labs["patient_id"] == "CML-02", ["ph_pos_pct", "metaphases"]] = None

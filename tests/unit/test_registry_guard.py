@@ -13,11 +13,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cmltrack.db.connection import ensure_database
+from cmltrack.db.connection import read_frames
 from cmltrack.db.guard import NewerSchema, NotARegistry, describe_file
 from cmltrack.db.schema import SCHEMA_VERSION
-from cmltrack.db.store import read_frames, upgrade_database, write_database
 from cmltrack.ingest.plan import import_sources
+from cmltrack.registry import ensure_database, upgrade_database, write_database
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,8 +7,9 @@ import hashlib
 import duckdb
 import pytest
 
+from cmltrack.db.errors import RowsRefused
 from cmltrack.db.schema import create_schema
-from cmltrack.db.store import RowsRefused, write_database
+from cmltrack.registry import write_database
 
 T = "INSERT INTO treatments (patient_id, drug, dose_mg, start_date, end_date, reason_stopped) VALUES "
 PATIENT = "INSERT INTO patients (patient_id, sex) VALUES ('P1', 'F')"

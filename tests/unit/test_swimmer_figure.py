@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from cmltrack.db import queries as q
+from cmltrack.db.filters import CohortFilter
 from cmltrack.figures.palette import GLYPHS, dose_shade
 from cmltrack.figures.swimmer import build_swimmer, order_lanes
-from cmltrack.filters import CohortFilter
 
 
 def decoded(obj):

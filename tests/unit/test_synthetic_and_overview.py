@@ -15,8 +15,8 @@ from cmltrack.cohorts.demo import SPECS
 from cmltrack.cohorts.synthetic import synthetic_frames
 from cmltrack.db import queries as q
 from cmltrack.db.connection import open_readonly
+from cmltrack.db.filters import CohortFilter
 from cmltrack.figures.overview import build_overview
-from cmltrack.filters import CohortFilter
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -11,9 +11,9 @@ import pytest
 from cmltrack.analysis import outcomes, safety
 from cmltrack.clinical.dosing import LABEL_MG_PER_DAY, dose_plausibility
 from cmltrack.figures.patient import build_patient_timeline, drawn_onset, meds_at
+from cmltrack.figures.spreadsheet import defused, spreadsheet_csv
 from cmltrack.figures.swimmer import order_lanes
 from cmltrack.ingest.drugs import stored_names
-from cmltrack.spreadsheet import defused, spreadsheet_csv
 from cmltrack.ui.patient_card import age_label, trial_note
 
 

@@ -15,8 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from cmltrack.db.lock import DatabaseBusy, lock_path, writer_lock
-from cmltrack.processes import alive, children
+from cmltrack.db.errors import DatabaseBusy
+from cmltrack.db.lock import lock_path
+from cmltrack.db.processes import alive, children
+from cmltrack.db.target import writer_lock
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,7 +42,7 @@ def _wait(condition, seconds: float) -> bool:
 def registry(tmp_path_factory) -> Path:
     """A synthetic registry large enough for an import into it to take a few seconds."""
     from cmltrack.cohorts.synthetic import synthetic_frames
-    from cmltrack.db.store import write_database
+    from cmltrack.registry import write_database
 
     folder = tmp_path_factory.mktemp("big")
     return write_database(folder / "registry.duckdb", synthetic_frames(3000, seed=1, visits=12),
@@ -78,7 +80,7 @@ def test_a_lock_held_after_its_writer_died_is_reported_as_stale_with_its_holder(
     db = tmp_path / "registry.duckdb"
     # a writer takes the lock, forks a child that inherits it (any fork would), and is killed
     script = ("import os, sys, time\n"
-              "from cmltrack.db.lock import writer_lock\n"
+              "from cmltrack.db.target import writer_lock\n"
               f"with writer_lock({str(db)!r}):\n"
               "    if os.fork() == 0:\n"
               "        time.sleep(60)\n"
