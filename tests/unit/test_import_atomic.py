@@ -50,15 +50,17 @@ def test_killed_import_leaves_the_old_database_readable(tmp_path, demo_db):
     db = tmp_path / "clinic.duckdb"
     db.write_bytes(demo_db.read_bytes())
     before = _digest(db)
-    sources = _big_sources(tmp_path / "src", copies=60)
+    sources = _big_sources(tmp_path / "src", copies=300)  # about 2 s between the scratch file and its rename
     proc = subprocess.Popen([sys.executable, "-m", "cmltrack", "import", "--db", str(db), *map(str, sources)],
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 90
     while not list(tmp_path.glob(f".{db.name}.*.tmp")) and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)
     assert proc.poll() is None, "the import finished before it could be interrupted"
-    time.sleep(0.5)  # well inside the build of the new file
+    time.sleep(0.3)  # inside the build of the new file
+    building = list(tmp_path.glob(f".{db.name}.*.tmp"))  # the rename removes it: still there = not yet installed
     proc.kill()
+    assert building, "the import installed its file before it could be killed"
     proc.wait()
     assert _digest(db) == before
     assert _patients(db) == 21
