@@ -37,7 +37,8 @@ anchor = axis.segmented_control("Time axis: months since", anchors, default=defa
 windows = list(cohort_page.WINDOWS)
 before = window.selectbox("History shown", windows, index=windows.index(cohort_page.default_window(anchor)),
                           format_func=lambda w: "All" if w == "all" else f"{w} months before", key="window",
-                          help="The view starts this many months before the anchor; zoom out on the chart to see more.")
+                          help="The view starts this many months before the anchor; a grey ◀ at the left edge "
+                               "marks a lane whose history starts earlier (choose All to draw it).")
 sorts = list(SORTS)
 sorts.insert(0, sorts.pop(sorts.index(cohort_page.default_sort(lanes))))
 sort = order.selectbox("Sort lanes by", sorts, format_func=SORTS.get, key="sort",

@@ -148,7 +148,7 @@ def test_cohort_widgets_drive_the_figure(monkeypatch, demo_db):
     titles = [a["text"] for a in _figure(at)["layout"]["annotations"] if "n =" in a["text"]]
     assert titles == ["<b>All patients</b> (n = 21)"]
     at.button_group(key="anchor").set_value("thalidomide").run()
-    assert _figure(at)["layout"]["xaxis"]["range"][0] == pytest.approx(-25)  # 24 months before, by default
+    assert _figure(at)["layout"]["xaxis"]["range"][0] == pytest.approx(-13)  # 12 months before, by default
     at.selectbox(key="window").set_value("all").run()
     assert _figure(at)["layout"]["xaxis"]["range"][0] < -100
 

@@ -65,9 +65,10 @@ def test_one_bar_per_segment_one_trace_per_drug_dose(swimmer):
 
 def test_markers_for_every_response_loss_progression_and_ae_grade(swimmer):
     _, _, ev, fig = swimmer
-    markers = {t["name"]: t for t in _traces(fig, "scatter")}
+    markers = {t["name"]: t for t in _traces(fig, "scatter") if t.get("showlegend", True)}
     expected = {GLYPHS[k].label for k in ("CHR", "PCYR", "CCYR", "MMR", "LOSS_CHR", "LOSS_CCYR", "LOSS_MMR",
-                                          "PROG_AP", "PROG_BP", "AE1", "AE2", "ONGOING")}
+                                          "PROG_AP", "PROG_BP", "AE1", "AE2", "ONGOING", "STOP_AE", "STOP_PROG",
+                                          "STOP_OTHER", "GAP")}
     assert set(markers) == expected
     counts = ev["kind"].value_counts()
     assert len(markers["CCyR"]["x"]) == counts["CCYR"]
@@ -88,6 +89,8 @@ def test_ongoing_arrows_match_open_segments(swimmer):
 def test_every_trace_is_in_the_legend_with_a_group_title(swimmer):
     fig = swimmer[3]
     for t in fig["data"]:
+        if t.get("xaxis") == "x2":  # the invisible point that carries the top time axis
+            continue
         assert t.get("showlegend", True) is not False and t["name"]
         assert t["legendgrouptitle"]["text"]
 
@@ -164,3 +167,75 @@ def test_figure_is_json_serialisable_and_compact(swimmer):
     lanes, seg, ev, _ = swimmer
     size = len(build_swimmer(lanes, seg, ev).to_json())
     assert size < 120_000
+
+
+# --- readability (issue 20): glyphs, top axis, stops and gaps, clipped history, dodging -------------------------
+
+
+def test_the_time_axis_is_drawn_on_top_too(swimmer):
+    layout = swimmer[3]["layout"]
+    assert layout["xaxis2"]["side"] == "top" and layout["xaxis2"]["matches"] == "x"
+    assert layout["xaxis2"]["overlaying"] == "x" and layout["xaxis2"].get("visible", True)
+    assert any(t.get("xaxis") == "x2" for t in swimmer[3]["data"])  # an axis is drawn only with a trace on it
+    note = next(a for a in layout["annotations"] if a["text"] == "Thalidomide start")
+    assert note.get("yref", "y") == "y"  # in the first band's title row, not above the plot where the ticks are
+
+
+def test_each_molecular_depth_has_its_own_shape_and_shade():
+    depths = [GLYPHS[k] for k in ("MMR", "MR4", "MR4.5", "MR5")]
+    assert len({g.symbol for g in depths}) == 4 and len({g.color for g in depths}) == 4
+    lum = [sum(int(g.color[i:i + 2], 16) for i in (1, 3, 5)) for g in depths]
+    assert lum == sorted(lum, reverse=True)  # darker as the response deepens: greyscale keeps the order
+
+
+def test_adverse_event_grade_is_told_by_shape_and_size_with_grade_3_or_worse_prominent():
+    grades = [GLYPHS[f"AE{g}"] for g in range(1, 6)]
+    assert grades[0].symbol.endswith("-open") and not grades[1].symbol.endswith("-open")
+    assert min(g.size for g in grades[2:]) >= 1.5 * max(g.size for g in grades[:2])
+    assert min(g.line_width for g in grades[2:4]) >= 2 > max(g.line_width for g in grades[:2])
+    assert len({g.symbol for g in grades[2:]}) == 3
+
+
+def test_stops_and_gaps_are_drawn_and_in_the_legend(swimmer):
+    _, seg, _, fig = swimmer
+    traces = {t["name"]: t for t in fig["data"]}
+    reasons = seg.loc[seg["end_date"].notna(), "reason_stopped"].fillna("").str.lower()
+    assert len(traces[GLYPHS["STOP_AE"].label]["x"]) == reasons.str.startswith("adverse event").sum() == 1
+    assert len(traces[GLYPHS["STOP_PROG"].label]["x"]) == reasons.str.contains("progression").sum() == 2
+    assert len(traces[GLYPHS["STOP_OTHER"].label]["x"]) == reasons.str.startswith("interruption").sum() == 3
+    s = seg.sort_values(["patient_id", "drug", "start_date"])
+    same = s["patient_id"].eq(s["patient_id"].shift()) & s["drug"].eq(s["drug"].shift())
+    gaps = (same & (pd.to_datetime(s["start_date"]) - pd.to_datetime(s["end_date"].shift())).dt.days.gt(3)).sum()
+    gap = traces[GLYPHS["GAP"].label]
+    assert gaps > 0 and len(gap["x"]) == 3 * gaps and gap["line"]["dash"] == "dot"
+    assert all(traces[GLYPHS[k].label]["legendgrouptitle"]["text"] == "Treatment"
+               for k in ("STOP_AE", "STOP_PROG", "STOP_OTHER", "GAP"))
+
+
+def test_history_cut_at_the_left_edge_is_marked_and_never_half_drawn(con):
+    lanes, seg, ev = _inputs(con)
+    fig = as_dict(build_swimmer(lanes, seg, ev, months_before=12))
+    left = fig["layout"]["xaxis"]["range"][0]
+    earlier = next(t for t in fig["data"] if t["name"] == GLYPHS["EARLIER"].label)
+    assert earlier["marker"]["symbol"] == "triangle-left" and all(left < x < left + 1 for x in earlier["x"])
+    starts = seg.merge(lanes[["patient_id", "thal_start_date"]], on="patient_id")
+    early = (pd.to_datetime(starts["thal_start_date"]) - pd.to_datetime(starts["start_date"])).dt.days > 12 * 30.44
+    assert len(earlier["x"]) == starts.loc[early, "patient_id"].nunique() == 19  # 2 began imatinib within a year
+    for t in fig["data"]:
+        if t["type"] == "scatter" and t["name"] not in (GLYPHS["EARLIER"].label, GLYPHS["GAP"].label) \
+                and t.get("xaxis") != "x2":
+            xs = [x for x in t["x"] if x is not None]
+            assert all(x >= -12.5 for x in xs), t["name"]  # at least half a month inside the window
+    whole = as_dict(build_swimmer(lanes, seg, ev))
+    assert not any(t["name"] == GLYPHS["EARLIER"].label for t in whole["data"])
+
+
+def test_events_close_in_time_in_one_lane_are_spread_apart(con):
+    lanes, seg, ev = _inputs(con)
+    fig = as_dict(build_swimmer(lanes, seg, ev, months_before=12))
+    points = [(x, y) for t in fig["data"] if t["name"] in ("Loss of CHR", "Progression to AP")
+              for x, y in zip(t["x"], t["y"])]
+    for i, (x, y) in enumerate(points):  # loss of CHR and progression days apart: never on one spot
+        for x2, y2 in points[i + 1:]:
+            if abs(x - x2) < 0.5 and round(y) == round(y2):
+                assert abs(y - y2) >= 0.4
