@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cmltrack.config import database_label, database_path
+from cmltrack.config import database_path
 from cmltrack.db import queries as q
 from cmltrack.db.lock import DatabaseBusy
 from cmltrack.db.postgres import ServerError
@@ -28,7 +28,8 @@ st.download_button("Template (CSV, one file per table)", template_zip, file_name
 files = st.file_uploader("Files to import", type=[s.lstrip(".") for s in SUFFIXES], accept_multiple_files=True,
                          key="import_files")
 if not files:
-    st.caption(f"The database now: {database_label()} ({len(q.patient_ids(session.cursor()))} patients).")
+    shown = import_view.database_shown(database_path())
+    st.caption(f"The database now: {shown} ({len(q.patient_ids(session.cursor()))} patients).")
     st.stop()
 
 sources = import_view.save_uploads(files)
