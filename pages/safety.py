@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from cmltrack.analysis import safety
+from cmltrack.figures.palette import drug_label
 from cmltrack.figures.safety import grade_bars, onset_strip
 from cmltrack.privacy.pseudonyms import ae_label
 from cmltrack.ui import board, cohort_page, tables
@@ -33,10 +34,11 @@ worst = safety.worst_grade_by_term(aes)
 scale = board.scale()
 st.plotly_chart(grade_bars(worst.drop(columns="patients"), "Patients by the worst grade of each adverse event",
                            "Patients", scale), config={"displaylogo": False}, key="worst")
-st.plotly_chart(grade_bars(safety.by_attribution(aes), "Events by attributed drug", "Events", scale),
+st.plotly_chart(grade_bars(safety.by_attribution(aes), "Events by attributed drug", "Events", scale, drugs=True),
                 config={"displaylogo": False}, key="attribution")
 # the rates table takes the full width: it has eleven columns
 rates = safety.exposure_adjusted(aes, exposure, by_patient["last_visit_date"])
+rates["drug"] = rates["drug"].map(drug_label)  # Thalidomide, as in every chart
 st.markdown("**Exposure-adjusted rates**")
 pct = {"format": "%.0f"}
 tables.show(rates, {

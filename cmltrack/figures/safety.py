@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from cmltrack.figures import projector
-from cmltrack.figures.palette import AE_GRADE_COLOURS
+from cmltrack.figures.palette import AE_GRADE_COLOURS, drug_label
+
+#: Vertical spacing (in rows) of onset markers that share a term and fall within ONSET_NEAR months of each other.
+ONSET_DODGE, ONSET_NEAR = 0.2, 0.15
 
 
-def grade_bars(table: pd.DataFrame, title: str, axis_title: str, scale: float = 1.0) -> go.Figure:
-    """Horizontal bars stacked by CTCAE grade; ``table`` has one row per category and columns 1-5."""
+def _title_and_legend(title: str) -> dict:
+    """A title on the left and a one-row legend on the right, both above the plot, never on each other."""
+    return dict(title=dict(text=title, x=0, xanchor="left", y=1, yref="container", yanchor="top", pad_t=8),
+                legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"))
+
+
+def grade_bars(table: pd.DataFrame, title: str, axis_title: str, scale: float = 1.0,
+               drugs: bool = False) -> go.Figure:
+    """Horizontal bars stacked by CTCAE grade; ``table`` has one row per category and columns 1-5. ``drugs``: the
+    categories are drug names (shown by their display name, e.g. Thalidomide)."""
     fig = go.Figure()
+    if drugs:
+        table = table.rename(index=lambda d: drug_label(str(d)))
     rows = table.index.tolist()[::-1]
     largest = float(table.reindex(columns=[1, 2, 3, 4, 5], fill_value=0).sum(axis=1).max()) if len(table) else 0.0
     for grade in (1, 2, 3, 4, 5):
@@ -21,28 +35,46 @@ def grade_bars(table: pd.DataFrame, title: str, axis_title: str, scale: float = 
         fig.add_trace(go.Bar(y=rows, x=values, orientation="h", name=f"Grade {grade}",
                              marker=dict(color=AE_GRADE_COLOURS[grade], line=dict(color="#333333", width=0.8)),
                              hovertemplate=f"%{{y}}: %{{x}} at grade {grade}<extra></extra>"))
-    fig.update_layout(template="plotly_white", barmode="stack", title=dict(text=title, x=0),
-                      height=int((140 + 30 * max(len(rows), 1)) * scale), font=dict(size=13 * scale),
-                      margin=dict(l=10, r=10, t=60, b=40), legend=dict(orientation="h", y=1.02, yanchor="bottom"),
-                      xaxis=dict(title=axis_title, dtick=1 if largest <= 20 else None, tickformat="d"),
+    fig.update_layout(template="plotly_white", barmode="stack", **_title_and_legend(title),
+                      height=int((150 + 30 * max(len(rows), 1)) * scale), font=dict(size=13 * scale),
+                      margin=dict(l=10, r=10, t=70, b=40),
+                      xaxis=dict(title=axis_title, dtick=1 if largest <= 20 else None, tickformat=",d"),
                       legend_traceorder="normal")  # a tick per patient only while they are few
     return projector.enforce(fig) if scale > 1 else fig
 
 
+def _spread(onsets: pd.DataFrame, rows: dict[str, int]) -> pd.Series:
+    """Each event's y: its term's row, spread vertically where events of that term fall within ONSET_NEAR months
+    (two patients' neuropathy in the same week would otherwise be one marker)."""
+    order = onsets.assign(_row=onsets["term_label"].map(rows)).sort_values(["_row", "onset_month"], kind="stable")
+    new = order["_row"].ne(order["_row"].shift()) | order["onset_month"].diff().gt(ONSET_NEAR)
+    cluster = new.cumsum()
+    rank = order.groupby(cluster).cumcount()
+    size = order.groupby(cluster)["_row"].transform("size")
+    step = np.minimum(ONSET_DODGE, 0.8 / size.clip(lower=1))  # a crowded cluster stays inside its row
+    return (order["_row"] + (rank - (size - 1) / 2) * step).reindex(onsets.index)
+
+
 def onset_strip(onsets: pd.DataFrame, scale: float = 1.0) -> go.Figure:
-    """Each event at its onset month (relative to thalidomide start), one row per term, coloured by grade."""
+    """Each event at its onset month (relative to thalidomide start), one row per term, coloured by grade; events
+    close in time on one row are spread apart so that every event shows."""
     fig = go.Figure()
-    for grade, rows in onsets.groupby("ctcae_grade"):
-        fig.add_trace(go.Scatter(x=rows["onset_month"], y=rows["term_label"], mode="markers", name=f"Grade {grade}",
+    terms = list(dict.fromkeys(onsets.sort_values("term_label")["term_label"]))
+    rows = {t: i for i, t in enumerate(terms)}
+    y = _spread(onsets, rows) if len(onsets) else pd.Series(dtype=float)
+    for grade, rows_ in onsets.groupby("ctcae_grade"):
+        fig.add_trace(go.Scatter(x=rows_["onset_month"], y=y[rows_.index], mode="markers", name=f"Grade {grade}",
                                  marker=dict(color=AE_GRADE_COLOURS.get(int(grade), "#999999"), size=11 * scale,
                                              symbol="triangle-down", line=dict(color="#333333", width=1)),
-                                 hovertemplate="%{y}<br>onset month %{x:.1f}<extra></extra>"))
+                                 customdata=rows_["term_label"],
+                                 hovertemplate="%{customdata}<br>onset month %{x:.1f}<extra></extra>"))
     fig.add_vline(x=0, line=dict(dash="dash", color="#444444"))
-    fig.add_annotation(x=0, y=1, yref="paper", xanchor="left", yanchor="bottom", text="Thalidomide start",
-                       showarrow=False)  # above the plot, clear of the markers
-    terms = onsets["term_label"].nunique()
-    fig.update_layout(template="plotly_white", title=dict(text="Onset relative to thalidomide start", x=0),
-                      height=int((160 + 28 * max(terms, 1)) * scale), font=dict(size=13 * scale),
-                      margin=dict(l=10, r=10, t=60, b=40), xaxis=dict(title="Months since thalidomide start"),
-                      legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"))
+    fig.add_annotation(x=0, y=-0.85, yref="y", xanchor="left", yanchor="middle", xshift=4, text="Thalidomide start",
+                       showarrow=False)  # in a row of its own above the first term: clear of every marker
+    fig.update_layout(template="plotly_white", **_title_and_legend(
+                          f"Onset relative to thalidomide start ({len(onsets)} events)"),
+                      height=int((190 + 34 * max(len(terms), 1)) * scale), font=dict(size=13 * scale),
+                      margin=dict(l=10, r=10, t=70, b=40), xaxis=dict(title="Months since thalidomide start"),
+                      yaxis=dict(tickmode="array", tickvals=list(range(len(terms))), ticktext=terms,
+                                 range=[len(terms) - 0.5, -1.25], showgrid=True, zeroline=False))
     return projector.enforce(fig) if scale > 1 else fig

@@ -246,3 +246,30 @@ def test_at_10000_patients_censor_ticks_do_not_smear_and_counts_have_separators(
     small = decoded(km_figure({"All": _big(40)["Resistant"]}, "t").to_dict())  # few patients: every tick drawn
     ticks = next(t for t in small["data"] if t.get("name", "").endswith(": censored"))
     assert len(ticks["x"]) == int((_big(40)["Resistant"]["event"] == 0).sum())
+
+
+def test_the_onset_chart_shows_every_event_and_its_start_label_has_a_row_of_its_own(con, lanes):
+    from cmltrack.figures.safety import onset_strip
+
+    ids = lanes["patient_id"].tolist()
+    windows = safety.thalidomide_windows(lanes, q.treatments_for(con, ids))
+    aes = safety.in_windows(q.adverse_events_for(con, ids), windows)
+    onsets = safety.onset_months(aes, lanes.set_index("patient_id")["thal_start_date"])  # the page's default
+    fig = decoded(onset_strip(onsets).to_dict())
+    points = [(round(x, 3), round(y, 3)) for t in fig["data"] for x, y in zip(t["x"], t["y"])]
+    assert len(points) == len(set(points)) == len(onsets) == 23  # no two events on one spot (was about 12 seen)
+    assert all(abs(y - round(y)) < 0.45 for _, y in points)  # each stays in its term's row
+    note = next(a for a in fig["layout"]["annotations"] if a["text"] == "Thalidomide start")
+    low, high = sorted(fig["layout"]["yaxis"]["range"])
+    assert note["yref"] == "y" and low < note["y"] < min(y for _, y in points) - 0.4  # 14 px clear at least
+
+
+def test_safety_titles_clear_of_legends_and_drugs_named_as_elsewhere(con, lanes):
+    from cmltrack.figures.safety import grade_bars
+
+    aes = q.adverse_events_for(con, lanes["patient_id"].tolist())
+    fig = decoded(grade_bars(safety.by_attribution(aes), "Events by attributed drug", "Events", drugs=True).to_dict())
+    assert sorted(fig["data"][0]["y"]) == ["Imatinib", "Thalidomide"]
+    layout = fig["layout"]
+    assert layout["title"]["xanchor"] == "left" and layout["legend"]["xanchor"] == "right"
+    assert layout["title"]["yref"] == "container" and layout["legend"]["y"] >= 1
