@@ -159,8 +159,8 @@ def test_patients_page_shows_scores_latest_eln_and_cites_sources(monkeypatch, de
     for column in ("sokal_score", "sokal_group", "hasford_group", "eutos_score", "elts_group", "eln_latest"):
         assert column in table.columns
     row = table.set_index("patient_id").loc["CML-02"]
-    assert row["eln_latest"] == "Warning"  # CCyR, BCR::ABL1 between 0.1 and 1% (ELN 2020)
-    assert set(table["eln_latest"]) <= {"Optimal", "Warning", "Failure"}
+    assert row["eln_latest"] == "Warning †"  # CCyR, BCR::ABL1 between 0.1 and 1% (ELN 2020); a later line: marked
+    assert set(table["eln_latest"]) <= {"Optimal †", "Warning †", "Failure †"}
     caption = " ".join(c.value for c in at.caption)
     assert "Blood 1984;63:789" in caption and "Leukemia 2020;34:966" in caption
     assert "1 disagreement" in at.expander[0].label
@@ -171,7 +171,7 @@ def test_switching_guideline_rederives_classifications(monkeypatch, demo_db):
     at = _app(monkeypatch, demo_db, "pages/patients.py")
     at.button_group(key="rules").set_value("ELN2009").run()
     table = at.dataframe[0].value
-    assert "Suboptimal" in set(table["eln_latest"])  # a category only ELN 2009 has
+    assert "Suboptimal †" in set(table["eln_latest"])  # a category only ELN 2009 has
     assert "ELN 2009" in at.expander[0].label
     at.switch_page("pages/cohort.py").run()
     assert any("ELN 2009 rules" in c.value for c in at.caption)
@@ -212,3 +212,12 @@ def test_large_cohort_gets_an_overview_above_its_pages(monkeypatch, large_db, de
     assert len(charts) == 2 and "all 1,008 patients" in charts[0]["layout"]["title"]["text"]
     assert len(_figure(at)["layout"]["yaxis"]["tickvals"]) == 50  # one page of lanes below it
     assert len(_app(monkeypatch, demo_db, "pages/cohort.py").get("plotly_chart")) == 1
+
+
+def test_patients_table_marks_later_line_eln_and_puts_a_shared_date_in_the_header(monkeypatch, demo_db):
+    at = _app(monkeypatch, demo_db, "pages/patients.py")
+    table = at.dataframe[0].value
+    assert "eln_latest_date" not in table.columns  # every demo patient was last classified on one date
+    assert "Failure †" in set(table["eln_latest"])
+    spec = at.dataframe[0].proto.columns
+    assert "(all on 20" in spec and "marked †" in " ".join(c.value for c in at.caption)

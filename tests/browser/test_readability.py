@@ -79,3 +79,21 @@ def test_patient_course_shows_bcr_abl1_panel_its_time_axis_and_whole_legend_on_t
     assert len(entries) >= 10 and _on_first_screen(entries), entries
     assert _scrolled(page) == 0
     page.close()
+
+
+def test_a_click_on_a_patients_table_row_opens_that_patient(browser, server):
+    page = browser.new_page(viewport=SCREEN)
+    page.goto(server + "/patients")
+    grid = page.locator("[data-testid='stDataFrame']").first
+    grid.wait_for(timeout=60_000)
+    page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    page.wait_for_timeout(800)
+    cells = page.locator("[data-testid='stDataFrame'] table [role='gridcell'], "
+                         "[data-testid='stDataFrame'] table td")  # glide's accessible copy of the canvas
+    row3 = cells.filter(has_text="CML-").nth(2).inner_text().strip()
+    box = grid.bounding_box()
+    # the third data row (header 35 px, rows 35 px), in the Patient column (right of the tick column)
+    page.mouse.click(box["x"] + 90, box["y"] + 35 + 2 * 35 + 17)
+    page.wait_for_url(f"**/patient?patient={row3}**", timeout=30_000)
+    page.get_by_text(row3, exact=True).first.wait_for(timeout=30_000)
+    page.close()
