@@ -66,12 +66,27 @@ ordered = order_lanes(cohort_page.on_screen(con, lanes), sort, group)
 pages = math.ceil(len(ordered) / per_page)
 page = 1
 if pages > 1:
-    page = paging.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1, step=1, key="lane_page")
+    ids = ordered["patient_id"].tolist()
+
+    def _jump() -> None:
+        """Show the page that holds the patient picked, their lane marked."""
+        pid = st.session_state.get("lane_jump")
+        if pid in ids:
+            st.session_state["lane_page"] = ids.index(pid) // per_page + 1
+
+    labels = dict(zip(ids, ordered["label"]))
+    jumped = paging.selectbox("Jump to a patient", ids, index=None, format_func=labels.get, key="lane_jump",
+                              on_change=_jump, placeholder="Type an ID" if not board.active() else "Pseudonym",
+                              help="Shows the page that holds this patient's lane, marked ◀.")
+    page = paging.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, value=1, step=1,
+                               key="lane_page")
+    if jumped in labels:
+        ordered.loc[ordered["patient_id"] == jumped, "note"] += "  ◀"
 shown = ordered.iloc[(page - 1) * per_page: page * per_page]
 
 no_anchor = int(shown[ANCHORS[anchor][1]].isna().sum())
-st.caption(f"Lanes {(page - 1) * per_page + 1}-{(page - 1) * per_page + len(shown)} of {len(ordered)} patients"
-           + (f"; {no_anchor} without a {anchor} start date are not drawn on this axis." if no_anchor else "."))
+st.caption(f"Lanes {(page - 1) * per_page + 1:,}-{(page - 1) * per_page + len(shown):,} of {len(ordered):,} patients"
+           + (f"; {no_anchor:,} without a {anchor} start date are not drawn on this axis." if no_anchor else "."))
 guideline = sidebar.current_guideline()
 if len(ordered) > OVERVIEW_FROM:  # too many lanes to read one by one: the whole filtered cohort at a glance
     overview = q.cohort_overview(con, sidebar.current_filter(), ANCHORS[anchor][1], guideline)

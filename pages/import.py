@@ -29,7 +29,7 @@ files = st.file_uploader("Files to import", type=[s.lstrip(".") for s in SUFFIXE
                          key="import_files")
 if not files:
     shown = import_view.database_shown(database_path())
-    st.caption(f"The database now: {shown} ({len(q.patient_ids(session.cursor()))} patients).")
+    st.caption(f"The database now: {shown} ({len(q.patient_ids(session.cursor())):,} patients).")
     st.stop()
 
 sources = import_view.save_uploads(files)

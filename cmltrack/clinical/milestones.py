@@ -174,6 +174,14 @@ def worst(categories: list[str]) -> str:
     return max(categories, key=_SEVERITY.__getitem__)
 
 
+def severity(category: str) -> int:
+    """How severe a classification is: optimal 0, warning 1, suboptimal 2 (ELN 2009, where a warning is the milder),
+    failure 3. Raises ValueError for an unknown category."""
+    if category not in _SEVERITY:
+        raise ValueError(f"category must be one of {list(_SEVERITY)}, got {category!r}")
+    return _SEVERITY[category]
+
+
 #: The "any time" rows' genetic criteria: guideline -> finding -> category.
 #: ELN 2020 table 4 (and ELN 2025, unverified): resistance mutations, high-risk ACA (Ph+) -> failure.
 #: ELN 2013 table 5: mutations, CCA/Ph+ -> failure; CCA/Ph- (-7 or 7q-) -> warning.

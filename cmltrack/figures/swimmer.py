@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from cmltrack.clinical import milestones
 from cmltrack.figures import projector
 from cmltrack.figures.palette import GLYPHS, SEVERITY_WORDS, dose_shade, drug_label
 from cmltrack.privacy.pseudonyms import ae_label, coded_reason
@@ -18,6 +19,7 @@ from cmltrack.timeaxis import ANCHORS, months_between
 
 SORTS: dict[str, str] = {
     "thal_months": "Time on thalidomide",
+    "attention": "Needing attention first (latest ELN)",
     "response": "Best response",
     "treatment_months": "Time since first treatment",
     "age": "Age",
@@ -57,6 +59,8 @@ def order_lanes(lanes: pd.DataFrame, sort: str = "thal_months", group: bool | st
     each group. ``group``: a key of BANDS (True: 'status', False: 'none')."""
     keys = {
         "thal_months": (["thal_months", "patient_id"], [False, True]),
+        # failure, then suboptimal, warning, optimal, not assessed; within each the longest on thalidomide first
+        "attention": (["_attention", "thal_months", "patient_id"], [False, False, True]),
         "response": (["best_response_rank", "thal_months", "patient_id"], [False, False, True]),
         "treatment_months": (["_since_first", "patient_id"], [False, True]),
         "age": (["age_years", "patient_id"], [True, True]),
@@ -70,6 +74,9 @@ def order_lanes(lanes: pd.DataFrame, sort: str = "thal_months", group: bool | st
     out = lanes.copy()
     if "first_treatment_date" in out:
         out["_since_first"] = months_between(out["first_treatment_date"], out["last_visit_date"])
+    if sort == "attention":
+        latest = out["eln_latest"] if "eln_latest" in out else pd.Series(None, index=out.index, dtype=object)
+        out["_attention"] = latest.map(lambda c: milestones.severity(c) if isinstance(c, str) else -1)
     out["group"], order = _bands(out, group)
     rank = {label: i for i, label in enumerate(order)}
     out["_g"] = out["group"].map(rank)
@@ -77,7 +84,7 @@ def order_lanes(lanes: pd.DataFrame, sort: str = "thal_months", group: bool | st
     out["group_n"] = out.groupby("group")["patient_id"].transform("size")  # whole group, before any paging
     header_rows = out["_g"].ne(out["_g"].shift()).cumsum()  # one blank row above each group for its title
     out["y"] = np.arange(len(out)) + header_rows.to_numpy()
-    return out.drop(columns=["_g", "_since_first"], errors="ignore").reset_index(drop=True)
+    return out.drop(columns=["_g", "_since_first", "_attention"], errors="ignore").reset_index(drop=True)
 
 
 def _hover_date(values: pd.Series) -> pd.Series:

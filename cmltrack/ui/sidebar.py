@@ -73,7 +73,7 @@ def render_filters(con: Connection) -> CohortFilter:
                         help="As randomised (CDISC ARM / TRT01P). The Cohort page can also band its lanes by arm.")
     cohort_filter = filter_from_state(st.session_state, bounds)
     shown, total = q.count_patients(con, cohort_filter)
-    bar.markdown(f"**Showing {shown} of {total} patients**")
+    bar.markdown(f"**Showing {shown:,} of {total:,} patients**")
     bar.button("Reset filters", on_click=_reset, disabled=not cohort_filter.active)
     bar.markdown("### Response rules")
     bar.segmented_control("ELN recommendations", GUIDELINES, default="ELN2020", required=True, key="rules",
@@ -131,4 +131,4 @@ def show_empty(f: CohortFilter, total: int) -> None:
                 "CMLTRACK_DB at a cmltrack database with patients.")
     else:
         st.warning(f"No patient matches the current filters ({describe(f)}). "
-                   f"Widen them or press **Reset filters** in the sidebar to see all {total} patients.")
+                   f"Widen them or press **Reset filters** in the sidebar to see all {total:,} patients.")

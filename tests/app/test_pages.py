@@ -77,7 +77,7 @@ def test_pages_on_one_patient(monkeypatch, one_db, page):
 @pytest.mark.parametrize("page", PAGES)
 def test_pages_on_a_large_cohort_paginate(monkeypatch, large_db, page):
     at = _app(monkeypatch, large_db, page)
-    assert _count(at) == "**Showing 1008 of 1008 patients**"
+    assert _count(at) == "**Showing 1,008 of 1,008 patients**"  # thousands separated, as everywhere
     if page == "pages/cohort.py":
         fig = _figure(at)
         assert len(fig["layout"]["yaxis"]["tickvals"]) == 50
@@ -90,7 +90,7 @@ def test_pages_on_a_large_cohort_paginate(monkeypatch, large_db, page):
         # the last page starts at the top of its chart and is sized for its own 8 lanes
         assert min(fig["layout"]["yaxis"]["tickvals"]) == 1 and fig["layout"]["yaxis"]["range"][0] < 10
         assert fig["layout"]["height"] < 600
-        assert any("Lanes 1001-1008 of 1008" in c.value for c in at.caption)
+        assert any("Lanes 1,001-1,008 of 1,008" in c.value for c in at.caption)
 
 
 @pytest.mark.parametrize("key, value, expected", [
@@ -221,3 +221,14 @@ def test_patients_table_marks_later_line_eln_and_puts_a_shared_date_in_the_heade
     assert "Failure †" in set(table["eln_latest"])
     spec = at.dataframe[0].proto.columns
     assert "(all on 20" in spec and "marked †" in " ".join(c.value for c in at.caption)
+
+
+def test_jump_to_a_patient_shows_their_page_with_the_lane_marked(monkeypatch, large_db):
+    at = _app(monkeypatch, large_db)
+    at.selectbox(key="sort").set_value("attention").run()
+    target = at.selectbox(key="lane_jump").options[-1]  # the last lane in this order
+    at.selectbox(key="lane_jump").set_value(target).run()
+    assert at.number_input(key="lane_page").value == 21  # 1,008 lanes, 50 a page
+    ticks = _figure(at)["layout"]["yaxis"]["ticktext"]
+    marked = [t for t in ticks if t.endswith("◀")]
+    assert len(marked) == 1 and marked[0].startswith(target)

@@ -239,3 +239,34 @@ def test_events_close_in_time_in_one_lane_are_spread_apart(con):
         for x2, y2 in points[i + 1:]:
             if abs(x - x2) < 0.5 and round(y) == round(y2):
                 assert abs(y - y2) >= 0.4
+
+
+def test_attention_first_puts_failures_then_warnings_first(con):
+    from cmltrack.clinical.milestones import severity
+
+    lanes = q.cohort_lanes(con, CohortFilter())
+    ordered = order_lanes(lanes, "attention", False)
+    ranks = ordered["eln_latest"].map(lambda c: severity(c) if isinstance(c, str) else -1).tolist()
+    assert ranks == sorted(ranks, reverse=True) and ranks[0] == 3  # failure (3) first, unassessed (-1) last
+    within = ordered[ordered["eln_latest"] == "failure"]["thal_months"].tolist()
+    assert within == sorted(within, reverse=True)  # then the longest on thalidomide
+    assert severity("warning") < severity("suboptimal") < severity("failure")
+    with pytest.raises(ValueError, match="category"):
+        severity("bad")
+
+
+def test_overview_draws_no_share_from_a_handful_of_late_patients():
+    from cmltrack.figures.overview import build_overview
+
+    months = np.arange(-3, 30)
+    followed = np.where(months < 24, 1000, 3)  # 1,000 followed, then 3 late patients
+    overview = pd.DataFrame({"month": months, "followed": followed, "on_imatinib": followed,
+                             "on_thalidomide": followed, "reached_chr": followed // 2, "reached_ccyr": followed // 4,
+                             "reached_mmr": np.where(months < 24, 100, 3)}, index=months)
+    fig = as_dict(build_overview(overview, "Months", 1000))
+    mmr = next(t for t in fig["data"] if t["name"] == "MMR or deeper")
+    late = [y for x, y in zip(mmr["x"], mmr["y"]) if x >= 24]
+    assert late and all(y is None or y != y for y in late)  # not drawn (was a jump to 100%)
+    assert [y for x, y in zip(mmr["x"], mmr["y"]) if x == 0] == [10.0]
+    assert "of %{customdata:,} followed" in mmr["hovertemplate"]  # n on hover
+    assert "fewer than 50 followed not drawn" in fig["layout"]["annotations"][1]["text"]
