@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-from cmltrack.ui import auth, page_style, session, shell, sidebar
+from cmltrack.ui import auth, page_style, session, shell, sidebar, widget_guard
 
 shell.disable_pages_folder_mode()
-st.set_page_config(page_title="cmltrack", page_icon=str(page_style.FAVICON), layout="wide")
+widget_guard.install()
+st.set_page_config(page_title="cmltrack", page_icon=str(shell.ICON), layout="wide")
 page_style.apply()
 auth.require_login()
 

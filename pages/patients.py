@@ -6,7 +6,7 @@ import streamlit as st
 from cmltrack.analysis.concordance import disagreements
 from cmltrack.filters import best_response_label
 from cmltrack.privacy.pseudonyms import deidentify
-from cmltrack.ui import agenda, board, cohort_page, patient_nav, sidebar, tables
+from cmltrack.ui import agenda, auth, board, cohort_page, patient_nav, sidebar, tables
 from cmltrack.ui import data as q
 
 TABLE = "patients_table"
@@ -23,6 +23,7 @@ con, lanes = cohort_page.start("Patients")
 opened = st.session_state.pop("_row_opened", None)
 if opened is not None and 0 <= opened < len(lanes):  # the row's patient, by id in the session (never a pseudonym)
     patient_nav.open_patient(lanes["patient_id"].iloc[opened])
+auth.audit_view("patients", lanes["patient_id"].tolist(), mode="board" if board.active() else "normal")
 guideline = sidebar.current_guideline()
 rules = sidebar.guideline_label(guideline)
 

@@ -21,6 +21,7 @@ from cmltrack.clinical.timeline import visit_phase
 from cmltrack.derive.lab_grades import SUFFIX, grade_text, lab_grades
 from cmltrack.figures import projector
 from cmltrack.figures.palette import AE_GRADE_COLOURS, GLYPHS, OKABE_ITO, SEVERITY_WORDS, dose_shade, drug_label
+from cmltrack.figures.plain import plain_text
 from cmltrack.privacy.pseudonyms import ae_label, coded_reason
 from cmltrack.timeaxis import ANCHORS, MONTH_DAYS, months_between
 
@@ -475,4 +476,4 @@ def build_patient_timeline(patient: pd.Series, segments: pd.DataFrame, labs: pd.
     fig.update_xaxes(showgrid=True, gridcolor="#EEEEEE", dtick=6)
     for annotation in fig.layout.annotations[:len(rows)]:  # the subplot titles, clear of the tick labels
         annotation.update(x=0, xanchor="left", xshift=2, yshift=2, font=dict(size=12 * scale, color="#333333"))
-    return projector.enforce(fig) if board else fig
+    return plain_text(projector.enforce(fig) if board else fig)

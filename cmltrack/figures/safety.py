@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 
 from cmltrack.figures import projector
 from cmltrack.figures.palette import AE_GRADE_COLOURS, drug_label
+from cmltrack.figures.plain import plain_text
 
 #: Vertical spacing (in rows) of onset markers that share a term and fall within ONSET_NEAR months of each other.
 ONSET_DODGE, ONSET_NEAR = 0.2, 0.15
@@ -40,7 +41,7 @@ def grade_bars(table: pd.DataFrame, title: str, axis_title: str, scale: float = 
                       margin=dict(l=10, r=10, t=70, b=40),
                       xaxis=dict(title=axis_title, dtick=1 if largest <= 20 else None, tickformat=",d"),
                       legend_traceorder="normal")  # a tick per patient only while they are few
-    return projector.enforce(fig) if scale > 1 else fig
+    return plain_text(projector.enforce(fig) if scale > 1 else fig)
 
 
 def _spread(onsets: pd.DataFrame, rows: dict[str, int]) -> pd.Series:
@@ -77,4 +78,4 @@ def onset_strip(onsets: pd.DataFrame, scale: float = 1.0) -> go.Figure:
                       margin=dict(l=10, r=10, t=70, b=40), xaxis=dict(title="Months since thalidomide start"),
                       yaxis=dict(tickmode="array", tickvals=list(range(len(terms))), ticktext=terms,
                                  range=[len(terms) - 0.5, -1.25], showgrid=True, zeroline=False))
-    return projector.enforce(fig) if scale > 1 else fig
+    return plain_text(projector.enforce(fig) if scale > 1 else fig)
