@@ -251,8 +251,6 @@ def test_attention_first_puts_failures_then_warnings_first(con):
     within = ordered[ordered["eln_latest"] == "failure"]["thal_months"].tolist()
     assert within == sorted(within, reverse=True)  # then the longest on thalidomide
     assert severity("warning") < severity("suboptimal") < severity("failure")
-    with pytest.raises(ValueError, match="category"):
-        severity("bad")
 
 
 def test_overview_draws_no_share_from_a_handful_of_late_patients():
