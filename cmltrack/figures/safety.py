@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -10,8 +9,8 @@ from cmltrack.figures import projector
 from cmltrack.figures.palette import AE_GRADE_COLOURS, drug_label
 from cmltrack.figures.plain import plain_text
 
-#: Vertical spacing (in rows) of onset markers that share a term and fall within ONSET_NEAR months of each other.
-ONSET_DODGE, ONSET_NEAR = 0.2, 0.15
+#: Onset markers of one term within this many months of each other are spread apart vertically.
+ONSET_NEAR = 0.15
 
 
 def _title_and_legend(title: str) -> dict:
@@ -44,16 +43,17 @@ def grade_bars(table: pd.DataFrame, title: str, axis_title: str, scale: float = 
     return plain_text(projector.enforce(fig) if scale > 1 else fig)
 
 
-def _spread(onsets: pd.DataFrame, rows: dict[str, int]) -> pd.Series:
-    """Each event's y: its term's row, spread vertically where events of that term fall within ONSET_NEAR months
-    (two patients' neuropathy in the same week would otherwise be one marker)."""
+def _clusters(onsets: pd.DataFrame, rows: dict[str, int]) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    """Events by row and onset, each one's place in its cluster (events of one term within ONSET_NEAR months) and
+    its cluster's size."""
     order = onsets.assign(_row=onsets["term_label"].map(rows)).sort_values(["_row", "onset_month"], kind="stable")
     new = order["_row"].ne(order["_row"].shift()) | order["onset_month"].diff().gt(ONSET_NEAR)
     cluster = new.cumsum()
-    rank = order.groupby(cluster).cumcount()
-    size = order.groupby(cluster)["_row"].transform("size")
-    step = np.minimum(ONSET_DODGE, 0.8 / size.clip(lower=1))  # a crowded cluster stays inside its row
-    return (order["_row"] + (rank - (size - 1) / 2) * step).reindex(onsets.index)
+    return order, order.groupby(cluster).cumcount(), order.groupby(cluster)["_row"].transform("size")
+
+
+#: Markers spread within a row ONSET_PX apart (they are 11 px wide); a row is at least ROW_PX high.
+ONSET_PX, ROW_PX = 12, 34
 
 
 def onset_strip(onsets: pd.DataFrame, scale: float = 1.0) -> go.Figure:
@@ -62,7 +62,10 @@ def onset_strip(onsets: pd.DataFrame, scale: float = 1.0) -> go.Figure:
     fig = go.Figure()
     terms = list(dict.fromkeys(onsets.sort_values("term_label")["term_label"]))
     rows = {t: i for i, t in enumerate(terms)}
-    y = _spread(onsets, rows) if len(onsets) else pd.Series(dtype=float)
+    order, rank, size = _clusters(onsets, rows)
+    crowd = int(size.max()) if len(size) else 1
+    row_px = max(ROW_PX, ONSET_PX * crowd + 10)  # rows grow so that the largest cluster fits its row
+    y = (order["_row"] + (rank - (size - 1) / 2) * ONSET_PX / row_px).reindex(onsets.index)
     for grade, rows_ in onsets.groupby("ctcae_grade"):
         fig.add_trace(go.Scatter(x=rows_["onset_month"], y=y[rows_.index], mode="markers", name=f"Grade {grade}",
                                  marker=dict(color=AE_GRADE_COLOURS.get(int(grade), "#999999"), size=11 * scale,
@@ -74,7 +77,7 @@ def onset_strip(onsets: pd.DataFrame, scale: float = 1.0) -> go.Figure:
                        showarrow=False)  # in a row of its own above the first term: clear of every marker
     fig.update_layout(template="plotly_white", **_title_and_legend(
                           f"Onset relative to thalidomide start ({len(onsets)} events)"),
-                      height=int((190 + 34 * max(len(terms), 1)) * scale), font=dict(size=13 * scale),
+                      height=int((190 + row_px * (max(len(terms), 1) + 0.75)) * scale), font=dict(size=13 * scale),
                       margin=dict(l=10, r=10, t=70, b=40), xaxis=dict(title="Months since thalidomide start"),
                       yaxis=dict(tickmode="array", tickvals=list(range(len(terms))), ticktext=terms,
                                  range=[len(terms) - 0.5, -1.25], showgrid=True, zeroline=False))

@@ -275,7 +275,7 @@ def _group_decor(lanes: pd.DataFrame, fig: go.Figure) -> None:
     for i, (label, rows) in enumerate(lanes.groupby("group", sort=False)):
         top, bottom = rows["y"].min(), rows["y"].max()
         total = int(rows["group_n"].iloc[0]) if "group_n" in rows else len(rows)
-        count = f"n = {total}" if total == len(rows) else f"{len(rows)} of n = {total} on this page"
+        count = f"n = {total:,}" if total == len(rows) else f"{len(rows)} of n = {total:,} on this page"
         fig.add_shape(type="rect", xref="paper", x0=0, x1=1, y0=top - 1.45, y1=bottom + 0.5, layer="below",
                       line_width=0, fillcolor="#F2F2F2" if i % 2 == 0 else "#FFFFFF")
         fig.add_annotation(xref="paper", x=0.005, y=top - 1, xanchor="left", yanchor="middle", showarrow=False,
@@ -283,10 +283,11 @@ def _group_decor(lanes: pd.DataFrame, fig: go.Figure) -> None:
 
 
 def _legend_px(fig: go.Figure, font_px: float) -> float:
-    """Height the vertical legend needs: a line per entry and per group title, and the gaps between groups."""
+    """Height the vertical legend needs: a line per entry and per group title, the gaps between groups and the
+    legend's own padding (measured in Chromium: below this Plotly gives the legend a scroll bar)."""
     entries = [t for t in fig.data if t.showlegend is not False and t.name]
     groups = {t.legendgroup for t in entries}
-    return (len(entries) + len(groups)) * font_px * 1.45 + len(groups) * _LEGEND_GAP
+    return (len(entries) + len(groups)) * font_px * 1.5 + len(groups) * _LEGEND_GAP + 24
 
 
 def build_swimmer(lanes: pd.DataFrame, segments: pd.DataFrame, events: pd.DataFrame,
@@ -343,9 +344,6 @@ def build_swimmer(lanes: pd.DataFrame, segments: pd.DataFrame, events: pd.DataFr
                    "treatment": "First treatment"}
     fig.add_vline(x=0, line=dict(color="#444444", width=1.5, dash="dash"))
     top = float(lanes["y"].min())
-    # in the first band's title row, right of the line: clear of the top axis's tick labels and of every lane
-    fig.add_annotation(x=0, y=top - 1, xanchor="left", yanchor="middle", xshift=4, text=start_label[anchor],
-                       showarrow=False, font=dict(size=12, color="#444444"))
 
     bottom = float(lanes["y"].max())
     font_px = max(13 * scale, projector.MIN_PX) if board else 13
@@ -353,6 +351,9 @@ def build_swimmer(lanes: pd.DataFrame, segments: pd.DataFrame, events: pd.DataFr
     lanes_px = (bottom + 1.1) * BOARD_LANE_PX + margin["t"] + margin["b"] if board else \
         max(320, int((bottom + 2) * LANE_PX * scale) + 150)
     ticks = dict(dtick=6 if x_max - x_min <= 48 else 12, showgrid=True, gridcolor="#E5E5E5", zeroline=False)
+    # the top axis names its 0 (the dashed line): clear of the band titles and of every lane
+    top_ticks = np.arange(np.ceil(left / ticks["dtick"]), np.floor(right / ticks["dtick"]) + 1) * ticks["dtick"]
+    top_text = [f"<b>0: {start_label[anchor].lower()}</b>" if v == 0 else f"{v:g}" for v in top_ticks]
     # the same time axis on top too: a long page of lanes is read from its first screen
     fig.add_trace(go.Scatter(x=[left, right], y=[top, top], xaxis="x2", mode="markers", showlegend=False,
                              hoverinfo="skip", marker=dict(opacity=0, size=1), name="top axis"))
@@ -365,7 +366,8 @@ def build_swimmer(lanes: pd.DataFrame, segments: pd.DataFrame, events: pd.DataFr
         xaxis=dict(title=axis_title, range=[left, right], minor=dict(dtick=3, showgrid=True, gridcolor="#F3F3F3"),
                    **ticks),
         xaxis2=dict(overlaying="x", side="top", matches="x", range=[left, right], showgrid=False,
-                    zeroline=False, dtick=ticks["dtick"], ticks="outside", ticklen=4),
+                    zeroline=False, tickmode="array", tickvals=top_ticks.tolist(), ticktext=top_text,
+                    ticks="outside", ticklen=4),
         yaxis=dict(tickmode="array", tickvals=lanes["y"].tolist(),
                    ticktext=_lane_labels(lanes), showgrid=False, zeroline=False, tickfont=dict(size=12 * scale),
                    range=[bottom + 0.6, -0.5]),  # reversed: first lane on top

@@ -46,9 +46,10 @@ def _scrolled(page) -> int:
     return page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollTop + window.scrollY")
 
 
-def test_cohort_shows_time_axis_and_whole_legend_on_the_first_screen(browser, server):
+@pytest.mark.parametrize("path", ["/", "/?status=Resistant"])  # 13 lanes: the legend used to outgrow the lanes
+def test_cohort_shows_time_axis_and_whole_legend_on_the_first_screen(browser, server, path):
     requests: list[str] = []
-    page = _open(browser, server + "/", requests)
+    page = _open(browser, server + path, requests)
     chart = ".st-key-swimmer .js-plotly-plot"
     ticks = _boxes(page, f"{chart} .xaxislayer-above .xtick text, {chart} .xaxislayer-above .x2tick text")
     shown = [b for b in ticks if b["y"] + b["height"] <= SCREEN["height"]]
