@@ -38,7 +38,9 @@ if thal_here:
         tables.show(outcomes.response_table(lanes))
     rates = outcomes.response_rates(lanes)
     with right:
-        tables.show(rates, {"Rate (%)": st.column_config.NumberColumn(format="%.1f"),
+        tables.show(rates, {"Responders": st.column_config.NumberColumn(format="localized"),  # 3,628 as elsewhere
+                            "Evaluable": st.column_config.NumberColumn(format="localized"),
+                            "Rate (%)": st.column_config.NumberColumn(format="%.1f"),
                             "95% CI low (%)": st.column_config.NumberColumn(format="%.1f"),
                             "95% CI high (%)": st.column_config.NumberColumn(format="%.1f")})
     right.caption("Among patients evaluable for response (12 weeks on thalidomide). Exact (Clopper-Pearson) 95% "

@@ -112,7 +112,7 @@ def response_table(lanes: pd.DataFrame) -> pd.DataFrame:
         group = lanes if status is None else lanes[lanes["im_status"] == status]
         counts = group["best_response"].map(best_response_label).value_counts()
         n = len(group)
-        out[f"{name} (n = {n})"] = [f"{counts.get(i, 0)} ({100 * counts.get(i, 0) / n:.0f}%)" if n else "0"
+        out[f"{name} (n = {n:,})"] = [f"{counts.get(i, 0):,} ({100 * counts.get(i, 0) / n:.0f}%)" if n else "0"
                                     for i in out.index]
     return out.rename_axis("Best response on thalidomide").reset_index()
 
