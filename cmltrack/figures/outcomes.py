@@ -19,7 +19,7 @@ DASHES = ("solid", "dash", "dot", "dashdot")
 HATCHES = ("/", "\\", "|", "-")
 #: Above this many distinct censoring times a curve's tick marks would smear into a band: they are not drawn, and
 #: the numbers at risk carry the censoring (the legend says so).
-MAX_CENSOR_TICKS = 60
+MAX_CENSOR_TICKS = 150
 
 
 def km_figure(groups: dict[str, pd.DataFrame], title: str, competing: bool = False, scale: float = 1.0,

@@ -31,8 +31,16 @@ LANE_PX = 26
 #: whole legend fits one 1080p screen (27 rows x 30 px + margins = 963 px).
 BOARD_LANE_PX = 30
 _LEGEND_GAP = 14
-BAR_WIDTH = 0.3
-DRUG_OFFSET = {"imatinib": -0.19, "thalidomide": 0.19}  # y axis runs top-down: imatinib above
+BAR_WIDTH = 0.27
+DRUG_OFFSET = {"imatinib": -0.205, "thalidomide": 0.205}  # y axis runs top-down: imatinib above
+#: Response duration: a line along the lane's centre, between the two bars, from the response to its loss (or the
+#: last visit): CCyR or deeper, and over it MMR or deeper (the published swimmer plots' response-duration lines).
+RESPONSE_SPANS: tuple[tuple[str, str, str, frozenset[str], frozenset[str]], ...] = (
+    ("In CCyR or deeper", "#009E73", "CCYR", frozenset({"CCYR", "MMR", "MR4", "MR4.5", "MR5"}),
+     frozenset({"LOSS_CCYR", "LOSS_CHR", "PROG_AP", "PROG_BP"})),
+    ("In MMR or deeper", "#9A8C00", "MMR", frozenset({"MMR", "MR4", "MR4.5", "MR5"}),
+     frozenset({"LOSS_MMR", "LOSS_CCYR", "LOSS_CHR", "PROG_AP", "PROG_BP"})),
+)
 STATUS_LABEL = {"resistant": "Imatinib-resistant", "intolerant": "Imatinib-intolerant"}
 
 
@@ -265,6 +273,39 @@ def _earlier_trace(segments: pd.DataFrame, events: pd.DataFrame, left: float, ed
                           "<b>%{customdata[0]}</b><br>history before this view: choose History shown: All", scale)]
 
 
+def response_spans(events: pd.DataFrame, starts: frozenset[str], ends: frozenset[str]) -> pd.DataFrame:
+    """Periods a patient held a response: from an event of ``starts`` to the next event of ``ends`` (or None: still
+    held at the last visit); one row per period with patient_id, start and end (the events' ``x``)."""
+    ev = events[events["kind"].isin(starts | ends)].sort_values(["patient_id", "x"], kind="stable")
+    rows, held = [], {}
+    for pid, x, kind in zip(ev["patient_id"], ev["x"], ev["kind"]):
+        if kind in starts and pid not in held:
+            held[pid] = x
+        elif kind in ends and pid in held:
+            rows.append((pid, held.pop(pid), x))
+    rows += [(pid, x, None) for pid, x in held.items()]
+    return pd.DataFrame(rows, columns=["patient_id", "start", "end"])
+
+
+def _span_traces(events: pd.DataFrame, lanes: pd.DataFrame, segments: pd.DataFrame) -> list[go.Scatter]:
+    """The response-duration lines of RESPONSE_SPANS, each one trace (a gap between periods)."""
+    last = segments.groupby("patient_id")["x1"].max()  # the last visit, on the axis
+    y = lanes.set_index("patient_id")["y"]
+    traces = []
+    for name, colour, _, starts, ends in RESPONSE_SPANS:
+        spans = response_spans(events, starts, ends)
+        if spans.empty:
+            continue
+        end = spans["end"].astype(float).fillna(spans["patient_id"].map(last)).to_numpy()
+        ys = spans["patient_id"].map(y).to_numpy(dtype=float)
+        nan = np.full(len(spans), np.nan)
+        traces.append(go.Scatter(x=np.column_stack([spans["start"].to_numpy(dtype=float), end, nan]).ravel(),
+                                 y=np.column_stack([ys, ys, nan]).ravel(), mode="lines", name=name,
+                                 legendgroup="Response duration", legendgrouptitle_text="Response duration",
+                                 line=dict(color=colour, width=3), hoverinfo="skip", connectgaps=False))
+    return traces
+
+
 def _place(frame: pd.DataFrame, lanes: pd.DataFrame, anchor_col: str) -> pd.DataFrame:
     """Attach each row's lane ``y``, label and anchor date; drop rows of patients not shown."""
     cols = ["patient_id", "y", "label", anchor_col, "last_visit_date"]
@@ -336,7 +377,8 @@ def build_swimmer(lanes: pd.DataFrame, segments: pd.DataFrame, events: pd.DataFr
     stops = seg[seg["x1"] >= x_min - 0.5] if clipped else seg
     near = (right - left) / 90 * (1.4 if board else 1.0)  # about one marker's width on screen
     earlier = _earlier_trace(seg, ev, x_min, left + 0.012 * (right - left), scale) if clipped else []
-    for trace in [*_segment_traces(seg, calendar), *_gap_trace(seg), *_stop_traces(stops, calendar, scale),
+    spans = _span_traces(ev, lanes, seg) if "kind" in ev else []
+    for trace in [*_segment_traces(seg, calendar), *spans, *_gap_trace(seg), *_stop_traces(stops, calendar, scale),
                   *_ongoing_trace(seg, scale), *earlier, *_event_traces(shown_ev, calendar, scale, near)]:
         fig.add_trace(trace)
     _group_decor(lanes, fig)
@@ -353,7 +395,7 @@ def build_swimmer(lanes: pd.DataFrame, segments: pd.DataFrame, events: pd.DataFr
     ticks = dict(dtick=6 if x_max - x_min <= 48 else 12, showgrid=True, gridcolor="#E5E5E5", zeroline=False)
     # the top axis names its 0 (the dashed line): clear of the band titles and of every lane
     top_ticks = np.arange(np.ceil(left / ticks["dtick"]), np.floor(right / ticks["dtick"]) + 1) * ticks["dtick"]
-    top_text = [f"<b>0: {start_label[anchor].lower()}</b>" if v == 0 else f"{v:g}" for v in top_ticks]
+    top_text = [f"0: {start_label[anchor].lower()}" if v == 0 else f"{v:g}" for v in top_ticks]
     # the same time axis on top too: a long page of lanes is read from its first screen
     fig.add_trace(go.Scatter(x=[left, right], y=[top, top], xaxis="x2", mode="markers", showlegend=False,
                              hoverinfo="skip", marker=dict(opacity=0, size=1), name="top axis"))

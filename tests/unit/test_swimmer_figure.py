@@ -65,7 +65,8 @@ def test_one_bar_per_segment_one_trace_per_drug_dose(swimmer):
 
 def test_markers_for_every_response_loss_progression_and_ae_grade(swimmer):
     _, _, ev, fig = swimmer
-    markers = {t["name"]: t for t in _traces(fig, "scatter") if t.get("showlegend", True)}
+    markers = {t["name"]: t for t in _traces(fig, "scatter") if t.get("showlegend", True)
+               and t.get("legendgroup") != "Response duration"}
     expected = {GLYPHS[k].label for k in ("CHR", "PCYR", "CCYR", "MMR", "LOSS_CHR", "LOSS_CCYR", "LOSS_MMR",
                                           "PROG_AP", "PROG_BP", "AE1", "AE2", "ONGOING", "STOP_AE", "STOP_PROG",
                                           "STOP_OTHER", "GAP")}
@@ -224,7 +225,7 @@ def test_history_cut_at_the_left_edge_is_marked_and_never_half_drawn(con):
     assert len(earlier["x"]) == starts.loc[early, "patient_id"].nunique() == 19  # 2 began imatinib within a year
     for t in fig["data"]:
         if t["type"] == "scatter" and t["name"] not in (GLYPHS["EARLIER"].label, GLYPHS["GAP"].label) \
-                and t.get("xaxis") != "x2":
+                and t.get("xaxis") != "x2" and t.get("mode") != "lines":  # a line may run on past the edge
             xs = [x for x in t["x"] if x is not None]
             assert all(x >= -12.5 for x in xs), t["name"]  # at least half a month inside the window
     whole = as_dict(build_swimmer(lanes, seg, ev))
@@ -269,3 +270,18 @@ def test_overview_draws_no_share_from_a_handful_of_late_patients():
     assert [y for x, y in zip(mmr["x"], mmr["y"]) if x == 0] == [10.0]
     assert "of %{customdata:,} followed" in mmr["hovertemplate"]  # n on hover
     assert "fewer than 50 followed not drawn" in fig["layout"]["annotations"][1]["text"]
+
+
+def test_response_duration_lines_run_from_the_response_to_its_loss_or_the_last_visit(swimmer):
+    from cmltrack.figures.swimmer import response_spans
+
+    events = pd.DataFrame({"patient_id": ["A"] * 4 + ["B"] * 2, "x": [1.0, 3.0, 5.0, 7.0, 2.0, 4.0],
+                           "kind": ["CCYR", "MMR", "LOSS_CCYR", "CCYR", "MMR", "LOSS_MMR"]})
+    ccyr = response_spans(events, frozenset({"CCYR", "MMR"}), frozenset({"LOSS_CCYR"}))
+    assert ccyr.fillna(-1).values.tolist() == [["A", 1.0, 5.0], ["A", 7.0, -1], ["B", 2.0, -1]]  # -1: still held
+    fig = swimmer[3]
+    lines = {t["name"]: t for t in fig["data"] if t.get("legendgroup") == "Response duration"}
+    assert set(lines) == {"In CCyR or deeper", "In MMR or deeper"}
+    assert all(t["line"]["width"] >= 3 and t["mode"] == "lines" for t in lines.values())
+    ccyr_x = [x for x in lines["In CCyR or deeper"]["x"] if x is not None]
+    assert len(ccyr_x) % 2 == 0 and len(ccyr_x) >= 8  # start and end of each period
