@@ -67,17 +67,18 @@ ordered = order_lanes(cohort_page.on_screen(con, lanes), sort, group)
 pages = math.ceil(len(ordered) / per_page)
 page = 1
 if pages > 1:
-    ids = ordered["patient_id"].tolist()
+    in_order = ordered["patient_id"].tolist()
 
-    def _jump() -> None:
-        """Show the page that holds the patient picked, their lane marked."""
+    def _jump(order: list[str], lanes_per_page: int) -> None:
+        """Show the page that holds the patient picked, their lane marked (the order of the run that drew it)."""
         pid = st.session_state.get("lane_jump")
-        if pid in ids:
-            st.session_state["lane_page"] = ids.index(pid) // per_page + 1
+        if pid in order:
+            st.session_state["lane_page"] = order.index(pid) // lanes_per_page + 1
 
-    labels = dict(zip(ids, ordered["label"]))
-    jumped = paging.selectbox("Jump to a patient", ids, index=None, format_func=labels.get, key="lane_jump",
-                              on_change=_jump, placeholder="Type an ID" if not board.active() else "Pseudonym",
+    labels = dict(zip(in_order, ordered["label"]))
+    jumped = paging.selectbox("Jump to a patient", in_order, index=None, format_func=labels.get, key="lane_jump",
+                              on_change=_jump, args=(in_order, per_page),
+                              placeholder="Type an ID" if not board.active() else "Pseudonym",
                               help="Shows the page that holds this patient's lane, marked ◀.")
     page = paging.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, value=1, step=1,
                                key="lane_page")

@@ -19,6 +19,13 @@ def _cell_clicked() -> None:
         st.session_state["_row_opened"] = cells[0][0]
 
 
+def _board_open(order: list[str]) -> None:
+    """A patient picked by pseudonym (presentation mode): their row is opened on this run."""
+    pid = st.session_state.get("board_open")
+    if pid in order:
+        st.session_state["_row_opened"] = order.index(pid)
+
+
 con, lanes = cohort_page.start("Patients")
 opened = st.session_state.pop("_row_opened", None)
 if opened is not None and 0 <= opened < len(lanes):  # the row's patient, by id in the session (never a pseudonym)
@@ -95,8 +102,7 @@ else:  # presentation mode: a static table; pick by pseudonym
                               key="agenda_pick", placeholder="Pick by pseudonym", label_visibility="collapsed")
     st.selectbox("Open a patient", list(labels), index=None, format_func=labels.get, key="board_open",
                  placeholder="Open a patient: pick by pseudonym", label_visibility="collapsed",
-                 on_change=lambda: st.session_state.update(
-                     _row_opened=lanes["patient_id"].tolist().index(st.session_state["board_open"])))
+                 on_change=_board_open, args=(list(labels),))
 
 
 def _add_to_agenda(patient_ids: list[str]) -> None:

@@ -337,7 +337,7 @@ def _counts(fig: go.Figure, labs: pd.DataFrame, clock: _Clock) -> None:
     """WBC (and neutrophils), platelets and haemoglobin; hover gives the CTCAE grade derived from each count."""
     lines = {"wbc": (R_WBC, (10,), "WBC (x10^9/L)"), "neutrophils": (R_WBC, (), "Neutrophils (x10^9/L)"),
              "platelets": (R_PLT, (100, 450), "Platelets (x10^9/L)"), "hb": (R_HB, (100,), "Hb (g/L)")}
-    legend = {"wbc": "Blood counts (WBC, platelets, Hb)", "neutrophils": "Neutrophils"}
+    legend = {"wbc": "Blood counts (WBC, platelets, Hb)", "neutrophils": "Neutrophils (x10^9/L)"}
     graded = lab_grades(labs)
     for column, (row, refs, label) in lines.items():
         if column not in graded:

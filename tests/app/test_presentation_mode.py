@@ -230,5 +230,6 @@ def test_a_patient_opened_from_the_patients_table_travels_as_its_pseudonym(monke
     real = next(f"CML-{i:02d}" for i in range(1, 22) if opener.format_func(f"CML-{i:02d}") == pseudonym)
     opener.set_value(real).run()  # the option's value stays on the server; the browser sees the pseudonym
     assert not at.exception, at.exception
-    assert any(m.value.startswith(f"#### {pseudonym}") for m in at.markdown)  # that patient's page
+    heading = f"#### {pseudonym.replace('-', chr(92) + '-')}"  # the card's heading, markdown-escaped
+    assert any(m.value.startswith(heading) for m in at.markdown)  # that patient's page
     assert _param(at, "patient") is None and _param(at, "mode") == "board"  # nothing but the mode in the URL
