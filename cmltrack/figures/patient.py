@@ -417,7 +417,7 @@ def build_patient_timeline(patient: pd.Series, segments: pd.DataFrame, labs: pd.
     rows = COMPACT_ROWS if compact else ROWS
     board = scale > 1
     if compact:  # fractions of COMPACT_PX; a lane per drug tall enough for an 18 px dose label on a projector
-        heights = [0.5 * drugs, 0.15 * marker_rows, 1.6, 0.25 * ae_terms]
+        heights = [0.5 * drugs, 0.3 * marker_rows, 2.0, 0.25 * ae_terms]
         margin = dict(l=10, r=60, t=120, b=70)
         height = COMPACT_PX
         plot_px = height - margin["t"] - margin["b"]
