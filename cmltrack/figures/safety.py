@@ -52,8 +52,9 @@ def _clusters(onsets: pd.DataFrame, rows: dict[str, int]) -> tuple[pd.DataFrame,
     return order, order.groupby(cluster).cumcount(), order.groupby(cluster)["_row"].transform("size")
 
 
-#: Markers spread within a row ONSET_PX apart (they are 11 px wide); a row is at least ROW_PX high.
-ONSET_PX, ROW_PX = 12, 34
+#: Markers spread within a row ONSET_PX apart (they are 11 px wide) on at most MAX_SLOTS heights; a row is at least
+#: ROW_PX high.
+ONSET_PX, ROW_PX, MAX_SLOTS = 12, 34, 8
 
 
 def onset_strip(onsets: pd.DataFrame, scale: float = 1.0) -> go.Figure:
@@ -63,9 +64,10 @@ def onset_strip(onsets: pd.DataFrame, scale: float = 1.0) -> go.Figure:
     terms = list(dict.fromkeys(onsets.sort_values("term_label")["term_label"]))
     rows = {t: i for i, t in enumerate(terms)}
     order, rank, size = _clusters(onsets, rows)
-    crowd = int(size.max()) if len(size) else 1
+    slots = size.clip(upper=MAX_SLOTS)  # a crowd (thousands of patients) cycles through MAX_SLOTS heights
+    crowd = int(slots.max()) if len(slots) else 1
     row_px = max(ROW_PX, ONSET_PX * crowd + 10)  # rows grow so that the largest cluster fits its row
-    y = (order["_row"] + (rank - (size - 1) / 2) * ONSET_PX / row_px).reindex(onsets.index)
+    y = (order["_row"] + ((rank % slots) - (slots - 1) / 2) * ONSET_PX / row_px).reindex(onsets.index)
     for grade, rows_ in onsets.groupby("ctcae_grade"):
         fig.add_trace(go.Scatter(x=rows_["onset_month"], y=y[rows_.index], mode="markers", name=f"Grade {grade}",
                                  marker=dict(color=AE_GRADE_COLOURS.get(int(grade), "#999999"), size=11 * scale,

@@ -273,3 +273,16 @@ def test_safety_titles_clear_of_legends_and_drugs_named_as_elsewhere(con, lanes)
     layout = fig["layout"]
     assert layout["title"]["xanchor"] == "left" and layout["legend"]["xanchor"] == "right"
     assert layout["title"]["yref"] == "container" and layout["legend"]["y"] >= 1
+
+
+def test_the_onset_chart_stays_a_chart_at_10000_patients():
+    from cmltrack.figures.safety import onset_strip
+
+    rng = np.random.default_rng(1)
+    n = 7_000
+    onsets = pd.DataFrame({"term_label": rng.choice(["Neuropathy", "Rash", "Somnolence"], n),
+                           "onset_month": rng.uniform(0, 12, n).round(2), "ctcae_grade": rng.integers(1, 4, n)})
+    fig = onset_strip(onsets)
+    assert fig.layout.height < 600  # was about 100,000 px: every crowded row grew with its crowd
+    ys = np.concatenate([np.asarray(t.y, dtype=float) for t in fig.data])
+    assert np.all(np.abs(ys - np.round(ys)) < 0.45)
