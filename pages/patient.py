@@ -50,7 +50,7 @@ top[2].button("Next", icon=":material/arrow_forward:", disabled=after is None, o
 if on_agenda:
     top[3].markdown(f"**{on_agenda[0]} of {on_agenda[1]}** on the board's agenda")
 else:
-    top[3].caption(f"{cohort.index(pid) + 1} of {len(cohort)} in the filtered cohort" if pid in cohort else
+    top[3].caption(f"{cohort.index(pid) + 1:,} of {len(cohort):,} in the filtered cohort" if pid in cohort else
                    "Not in the filtered cohort")
 top[4].button("Off the agenda" if on_agenda else "Add to the agenda", key="agenda_toggle", width="stretch",
               icon=":material/playlist_remove:" if on_agenda else ":material/playlist_add:", on_click=agenda.toggle,
