@@ -43,11 +43,13 @@ rates["drug"] = rates["drug"].map(drug_label)  # Thalidomide, as in every chart
 st.markdown("**Exposure-adjusted rates**")
 pct = {"format": "%.0f"}
 tables.show(rates, {
-    "drug": "Drug", "patients": "Patients exposed", "patients_with_event": "With an event",
+    "drug": "Drug", "patients": st.column_config.NumberColumn("Patients exposed", format="localized"),
+    "patients_with_event": st.column_config.NumberColumn("With an event", format="localized"),
     "pct_patients": st.column_config.NumberColumn("% of patients", **pct),
     "pct_low": st.column_config.NumberColumn("95% CI low", **pct),
     "pct_high": st.column_config.NumberColumn("95% CI high", **pct),
-    "events": "Events", "patient_months": "Patient-months",
+    "events": st.column_config.NumberColumn("Events", format="localized"),
+    "patient_months": st.column_config.NumberColumn("Patient-months", format="localized"),
     "per_100_pm": st.column_config.NumberColumn("Events per 100 patient-months", format="%.1f"),
     "ci_low": st.column_config.NumberColumn("Rate CI low", format="%.1f"),
     "ci_high": st.column_config.NumberColumn("Rate CI high", format="%.1f")})
@@ -57,7 +59,7 @@ st.caption("Events attributed to the drug over patient-months on it in the perio
 onsets = safety.onset_months(aes, by_patient["thal_start_date"])
 if len(onsets):
     st.plotly_chart(onset_strip(onsets, scale), config={"displaylogo": False}, key="onset")
-st.caption(f"{len(aes)} adverse events in {aes['patient_id'].nunique()} of {len(lanes)} patients "
+st.caption(f"{len(aes):,} adverse events in {aes['patient_id'].nunique():,} of {len(lanes):,} patients "
            f"({PERIODS[period].lower()}; treatment-emergent: onset from thalidomide start to "
            f"{safety.EMERGENT_DAYS} days after it stopped). CTCAE grades as recorded (version "
            f"{md(', '.join(sorted(aes['ctcae_version'].dropna().unique()))) or 'not recorded'}).")

@@ -78,7 +78,7 @@ def onset_strip(onsets: pd.DataFrame, scale: float = 1.0) -> go.Figure:
     fig.add_annotation(x=0, y=-0.85, yref="y", xanchor="left", yanchor="middle", xshift=4, text="Thalidomide start",
                        showarrow=False)  # in a row of its own above the first term: clear of every marker
     fig.update_layout(template="plotly_white", **_title_and_legend(
-                          f"Onset relative to thalidomide start ({len(onsets)} events)"),
+                          f"Onset relative to thalidomide start ({len(onsets):,} events)"),
                       height=int((190 + row_px * (max(len(terms), 1) + 0.75)) * scale), font=dict(size=13 * scale),
                       margin=dict(l=10, r=10, t=70, b=40), xaxis=dict(title="Months since thalidomide start"),
                       yaxis=dict(tickmode="array", tickvals=list(range(len(terms))), ticktext=terms,
