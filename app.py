@@ -2,11 +2,12 @@
 
 import streamlit as st
 
-from cmltrack.ui import auth, session, shell, sidebar, widget_guard
+from cmltrack.ui import auth, page_style, session, shell, sidebar, widget_guard
 
 shell.disable_pages_folder_mode()
 widget_guard.install()
 st.set_page_config(page_title="cmltrack", page_icon=str(shell.ICON), layout="wide")
+page_style.apply()
 auth.require_login()
 
 navigation = st.navigation([

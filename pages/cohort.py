@@ -38,7 +38,8 @@ anchor = axis.segmented_control("Time axis: months since", anchors, default=defa
 windows = list(cohort_page.WINDOWS)
 before = window.selectbox("History shown", windows, index=windows.index(cohort_page.default_window(anchor)),
                           format_func=lambda w: "All" if w == "all" else f"{w} months before", key="window",
-                          help="The view starts this many months before the anchor; zoom out on the chart to see more.")
+                          help="The view starts this many months before the anchor; a grey ◀ at the left edge "
+                               "marks a lane whose history starts earlier (choose All to draw it).")
 sorts = list(SORTS)
 sorts.insert(0, sorts.pop(sorts.index(cohort_page.default_sort(lanes))))
 sort = order.selectbox("Sort lanes by", sorts, format_func=SORTS.get, key="sort",
@@ -66,14 +67,30 @@ ordered = order_lanes(cohort_page.on_screen(con, lanes), sort, group)
 pages = math.ceil(len(ordered) / per_page)
 page = 1
 if pages > 1:
-    page = paging.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1, step=1, key="lane_page")
+    in_order = ordered["patient_id"].tolist()
+
+    def _jump(order: list[str], lanes_per_page: int) -> None:
+        """Show the page that holds the patient picked, their lane marked (the order of the run that drew it)."""
+        pid = st.session_state.get("lane_jump")
+        if pid in order:
+            st.session_state["lane_page"] = order.index(pid) // lanes_per_page + 1
+
+    labels = dict(zip(in_order, ordered["label"]))
+    jumped = paging.selectbox("Jump to a patient", in_order, index=None, format_func=labels.get, key="lane_jump",
+                              on_change=_jump, args=(in_order, per_page),
+                              placeholder="Type an ID" if not board.active() else "Pseudonym",
+                              help="Shows the page that holds this patient's lane, marked ◀.")
+    page = paging.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, value=1, step=1,
+                               key="lane_page")
+    if jumped in labels:
+        ordered.loc[ordered["patient_id"] == jumped, "note"] += "  ◀"
 shown = ordered.iloc[(page - 1) * per_page: page * per_page]
 ids = shown["patient_id"].tolist()
 auth.audit_view("cohort", ids, mode="board" if board.active() else "normal")
 
 no_anchor = int(shown[ANCHORS[anchor][1]].isna().sum())
-st.caption(f"Lanes {(page - 1) * per_page + 1}-{(page - 1) * per_page + len(shown)} of {len(ordered)} patients"
-           + (f"; {no_anchor} without a {anchor} start date are not drawn on this axis." if no_anchor else "."))
+st.caption(f"Lanes {(page - 1) * per_page + 1:,}-{(page - 1) * per_page + len(shown):,} of {len(ordered):,} patients"
+           + (f"; {no_anchor:,} without a {anchor} start date are not drawn on this axis." if no_anchor else "."))
 guideline = sidebar.current_guideline()
 if len(ordered) > OVERVIEW_FROM:  # too many lanes to read one by one: the whole filtered cohort at a glance
     overview = q.cohort_overview(con, sidebar.current_filter(), ANCHORS[anchor][1], guideline)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cmltrack.config import database_label, database_path
+from cmltrack.config import database_path
 from cmltrack.db import queries
 from cmltrack.db.errors import DatabaseBusy, ServerError
 from cmltrack.ingest.plan import import_sources
@@ -28,7 +28,8 @@ st.download_button("Template (CSV, one file per table)", template_zip, file_name
 files = st.file_uploader("Files to import", type=[s.lstrip(".") for s in SUFFIXES], accept_multiple_files=True,
                          key="import_files")
 if not files:
-    st.caption(f"The database now: {md(database_label())} ({len(queries.patient_ids(session.cursor()))} patients).")
+    shown = md(import_view.database_shown(database_path()))
+    st.caption(f"The database now: {shown} ({len(queries.patient_ids(session.cursor())):,} patients).")
     st.stop()
 
 existing = queries.patient_ids(session.cursor())

@@ -49,7 +49,7 @@ top[2].button("Next", icon=":material/arrow_forward:", disabled=after is None, o
 if on_agenda:
     top[3].markdown(f"**{on_agenda[0]} of {on_agenda[1]}** on the board's agenda")
 else:
-    top[3].caption(f"{cohort.index(pid) + 1} of {len(cohort)} in the filtered cohort" if pid in cohort else
+    top[3].caption(f"{cohort.index(pid) + 1:,} of {len(cohort):,} in the filtered cohort" if pid in cohort else
                    "Not in the filtered cohort")
 top[4].button("Off the agenda" if on_agenda else "Add to the agenda", key="agenda_toggle", width="stretch",
               icon=":material/playlist_remove:" if on_agenda else ":material/playlist_add:", on_click=agenda.toggle,
@@ -71,8 +71,8 @@ patient_card.show(p, segments, labs, rules, deid(pid) if deid else None,
 if on_agenda:  # shown in large type in its own box (board.PROJECTOR_CSS), kept by no one
     st.text_input("Open question for the board", key=agenda.question_key(), label_visibility="collapsed",
                   placeholder="Open question for the board: shown here, never stored (no names: the screen is shared)")
-# on a shared screen the course comes right under the facts; its settings below it
-course = st.container() if deid is not None else None
+# the course comes right under the facts (its BCR::ABL1 panel on the first screen); its settings below it
+course = st.container()
 
 anchor = st.segmented_control("Time axis: months since", list(ANCHORS), default="thalidomide", required=True,
                               format_func=lambda a: ANCHORS[a][0].removeprefix("Months since "), key="anchor",
@@ -93,7 +93,7 @@ compact = deid is not None and not st.toggle("All rows (marrow, blood counts)", 
 figure = build_patient_timeline(p, segments, labs, events, aes, anchor=anchor, guideline=guideline,
                                 tki_start=q.tki_line_start(con, pid), calendar=deid is None, scale=board.scale(),
                                 meds=meds, compact=compact)
-(course or st).plotly_chart(figure, config={"displaylogo": False}, key="patient_timeline")
+course.plotly_chart(figure, config={"displaylogo": False}, key="patient_timeline")
 name = deid(pid) if deid else pid
 png, svg, page_html, _ = st.columns([1, 1, 1, 2])
 images = images_available()  # PNG and SVG are drawn by Chromium on the server
@@ -106,10 +106,10 @@ svg.download_button("SVG", exports["svg"], file_name=f"{name}_course.svg", mime=
                     on_click="ignore", icon=":material/download:", disabled=not images)
 page_html.download_button("HTML", exports["html"], file_name=f"{name}_course.html",
                           mime="text/html", on_click="ignore", icon=":material/download:")
-st.caption(f"Responses derived from the labs by {rules} (shaded: {rules} warning and failure zones of BCR::ABL1 "
-           "from the start of the imatinib line; open triangles: undetectable BCR::ABL1 at the assay's sensitivity; "
-           "orange bands: accelerated or blast phase). Hover a marrow for Ph+ % and the metaphases counted, a blood "
-           "count for its CTCAE grade derived from the labs, a mutation or ACA marker for what was found.")
+st.caption(f"Responses derived from the labs by {rules}; the zones are {rules}'s warning and failure zones of "
+           "BCR::ABL1 from the start of the imatinib line (the legend names every mark). Hover a marrow for Ph+ % "
+           "and the metaphases counted, a blood count for its CTCAE grade derived from the labs, a mutation or ACA "
+           "marker for what was found.")
 
 visits_tab, ae_tab, treatment_tab, meds_tab = st.tabs(["Visits and labs", "Adverse events", "Treatment",
                                                        "Concomitant medications"])

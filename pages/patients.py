@@ -6,18 +6,42 @@ import streamlit as st
 from cmltrack.analysis.concordance import disagreements
 from cmltrack.db.filters import best_response_label
 from cmltrack.privacy.pseudonyms import deidentify
-from cmltrack.ui import agenda, auth, board, cohort_page, sidebar, tables
+from cmltrack.ui import agenda, auth, board, cohort_page, patient_nav, sidebar, tables
 from cmltrack.ui import data as q
 
+TABLE = "patients_table"
+
+
+def _cell_clicked() -> None:
+    """A click on a row's cell (a callback: once per click): that row's patient is opened on this run."""
+    cells = st.session_state[TABLE].selection.get("cells", [])
+    if cells:
+        st.session_state["_row_opened"] = cells[0][0]
+
+
+def _board_open(order: list[str]) -> None:
+    """A patient picked by pseudonym (presentation mode): their row is opened on this run."""
+    pid = st.session_state.get("board_open")
+    if pid in order:
+        st.session_state["_row_opened"] = order.index(pid)
+
+
 con, lanes = cohort_page.start("Patients")
+opened = st.session_state.pop("_row_opened", None)
+if opened is not None and 0 <= opened < len(lanes):  # the row's patient, by id in the session (never a pseudonym)
+    patient_nav.open_patient(lanes["patient_id"].iloc[opened])
 auth.audit_view("patients", lanes["patient_id"].tolist(), mode="board" if board.active() else "normal")
 guideline = sidebar.current_guideline()
 rules = sidebar.guideline_label(guideline)
 
+# ELN milestones are defined for chronic phase on first-line TKI: a patient on a later line (thalidomide added to
+# imatinib, or imatinib resistance or intolerance recorded) has the classification marked, explained in the caption
+later_line = lanes["thal_start_date"].notna() | lanes["im_status"].notna()
+eln = lanes["eln_latest"].fillna("not assessed").str.capitalize()
 table = lanes.assign(patient_id=board.labels(con, lanes["patient_id"]),
                      best_response=lanes["best_response"].map(best_response_label),
                      im_status=lanes["im_status"].str.capitalize(),
-                     eln_latest=lanes["eln_latest"].fillna("not assessed").str.capitalize())
+                     eln_latest=eln.where(~(later_line & lanes["eln_latest"].notna()), eln + " †"))
 for score in ("sokal", "hasford", "eutos", "elts"):
     table[f"{score}_group"] = table[f"{score}_group"].str.capitalize()
 columns = {
@@ -55,21 +79,30 @@ if board.active():  # no calendar dates on a shared screen: months since thalido
     del columns["phase_at_diagnosis"]  # on the patient's card
 else:
     del columns["eln_latest_month"]
+    dates = pd.to_datetime(table["eln_latest_date"]).dropna().unique()
+    if len(dates) == 1:  # one date repeated in every row says nothing per row: it goes into the header
+        del columns["eln_latest_date"]
+        columns["eln_latest"] = st.column_config.TextColumn(
+            f"Latest {rules} (all on {pd.Timestamp(dates[0]):%Y-%m-%d})", help=columns["eln_latest"]["help"])
 places = {pid: i + 1 for i, pid in enumerate(agenda.items())}
 if places:
     table.insert(1, "agenda", lanes["patient_id"].map(lambda pid: str(places[pid]) if pid in places else ""))
     columns = {"patient_id": columns["patient_id"], "agenda": st.column_config.TextColumn(
         "Agenda", help="Place on the board's agenda (Board page)"), **columns}
-picked = tables.show(table[list(columns)], columns, height=min(38 + 35 * len(table), 800), key="patients_table",
-                     on_select="rerun", selection_mode="multi-row")
+picked = tables.show(table[list(columns)], columns, height=min(38 + 35 * len(table), 800), key=TABLE,
+                     on_select=_cell_clicked, selection_mode=["multi-row", "single-cell"])
 add, note = st.columns([2, 5], vertical_alignment="center")
 if picked is not None:  # the grid: tick rows, then add them
     chosen = lanes["patient_id"].iloc[picked.selection.rows].tolist()
-    note.caption("Tick patients in the table's first column to put them on the board's agenda.")
+    note.caption("Click a row to open the patient; tick patients in the table's first column to put them on the "
+                 "board's agenda.")
 else:  # presentation mode: a static table; pick by pseudonym
     labels = dict(zip(lanes["patient_id"], table["patient_id"]))
     chosen = note.multiselect("Patients for the board's agenda", list(labels), format_func=labels.get,
                               key="agenda_pick", placeholder="Pick by pseudonym", label_visibility="collapsed")
+    st.selectbox("Open a patient", list(labels), index=None, format_func=labels.get, key="board_open",
+                 placeholder="Open a patient: pick by pseudonym", label_visibility="collapsed",
+                 on_change=_board_open, args=(list(labels),))
 
 
 def _add_to_agenda(patient_ids: list[str]) -> None:
@@ -85,7 +118,8 @@ st.caption(
     "(Blood 2011;118:686), ELTS (Leukemia 2016;30:48). Response milestones: ELN 2020 (Leukemia 2020;34:966), "
     "ELN 2013 (Blood 2013;122:872), ELN 2009 (J Clin Oncol 2009;27:6041); molecular depth: Cross, Leukemia "
     "2015;29:999. Scores are validated in chronic phase at diagnosis, ELN milestones for chronic phase on first-line "
-    "TKI: for patients in AP at diagnosis and for this second-line cohort they are a reference, not a verdict. "
+    "TKI: for patients in AP at diagnosis and for this second-line cohort they are a reference, not a verdict "
+    "(marked †). "
     "Evaluable for response after 12 weeks on "
     "thalidomide (the first ELN milestone, 3 months, less a week's visit window)."
 )

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from cmltrack.analysis import safety
+from cmltrack.figures.palette import drug_label
 from cmltrack.figures.safety import grade_bars, onset_strip
 from cmltrack.privacy.pseudonyms import ae_label
 from cmltrack.ui import board, cohort_page, tables
@@ -34,18 +35,21 @@ worst = safety.worst_grade_by_term(aes)
 scale = board.scale()
 st.plotly_chart(grade_bars(worst.drop(columns="patients"), "Patients by the worst grade of each adverse event",
                            "Patients", scale), config={"displaylogo": False}, key="worst")
-st.plotly_chart(grade_bars(safety.by_attribution(aes), "Events by attributed drug", "Events", scale),
+st.plotly_chart(grade_bars(safety.by_attribution(aes), "Events by attributed drug", "Events", scale, drugs=True),
                 config={"displaylogo": False}, key="attribution")
 # the rates table takes the full width: it has eleven columns
 rates = safety.exposure_adjusted(aes, exposure, by_patient["last_visit_date"])
+rates["drug"] = rates["drug"].map(drug_label)  # Thalidomide, as in every chart
 st.markdown("**Exposure-adjusted rates**")
 pct = {"format": "%.0f"}
 tables.show(rates, {
-    "drug": "Drug", "patients": "Patients exposed", "patients_with_event": "With an event",
+    "drug": "Drug", "patients": st.column_config.NumberColumn("Patients exposed", format="localized"),
+    "patients_with_event": st.column_config.NumberColumn("With an event", format="localized"),
     "pct_patients": st.column_config.NumberColumn("% of patients", **pct),
     "pct_low": st.column_config.NumberColumn("95% CI low", **pct),
     "pct_high": st.column_config.NumberColumn("95% CI high", **pct),
-    "events": "Events", "patient_months": "Patient-months",
+    "events": st.column_config.NumberColumn("Events", format="localized"),
+    "patient_months": st.column_config.NumberColumn("Patient-months", format="localized"),
     "per_100_pm": st.column_config.NumberColumn("Events per 100 patient-months", format="%.1f"),
     "ci_low": st.column_config.NumberColumn("Rate CI low", format="%.1f"),
     "ci_high": st.column_config.NumberColumn("Rate CI high", format="%.1f")})
@@ -55,7 +59,7 @@ st.caption("Events attributed to the drug over patient-months on it in the perio
 onsets = safety.onset_months(aes, by_patient["thal_start_date"])
 if len(onsets):
     st.plotly_chart(onset_strip(onsets, scale), config={"displaylogo": False}, key="onset")
-st.caption(f"{len(aes)} adverse events in {aes['patient_id'].nunique()} of {len(lanes)} patients "
+st.caption(f"{len(aes):,} adverse events in {aes['patient_id'].nunique():,} of {len(lanes):,} patients "
            f"({PERIODS[period].lower()}; treatment-emergent: onset from thalidomide start to "
            f"{safety.EMERGENT_DAYS} days after it stopped). CTCAE grades as recorded (version "
            f"{md(', '.join(sorted(aes['ctcae_version'].dropna().unique()))) or 'not recorded'}).")

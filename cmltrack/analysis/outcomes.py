@@ -23,10 +23,13 @@ PRINTED: dict[str, float] = {
     "followup_mean": 5, "followup_min": 1, "followup_max": 18, "evaluable": 13, "hematologic_responses": 6,
     "ccgr": 4, "global_response_pct": 76, "grade3plus_events": 0,
 }
-#: Printed figures that no data can reproduce, with the exact fraction.
-KNOWN_DISCREPANCIES: dict[str, str] = {
-    "eutos_high_pct": "16/21 = 76.2%, printed as 79%",
-    "global_response_pct": "(6 + 4)/13 = 76.9%, printed as 76%",
+#: The abstract's cohort size.
+ABSTRACT_PATIENTS = 21
+#: Printed figures that no data can reproduce: the exact value the abstract's own counts give, and the note said
+#: where the data give exactly that (the abstract's cohort), not on any other registry.
+KNOWN_DISCREPANCIES: dict[str, tuple[float, str]] = {
+    "eutos_high_pct": (100 * 16 / 21, "16/21 = 76.2%, printed as 79%"),
+    "global_response_pct": (100 * 10 / 13, "(6 + 4)/13 = 76.9%, printed as 76%"),
 }
 
 
@@ -93,7 +96,9 @@ def abstract_table(figures: list[Figure]) -> pd.DataFrame:
 
     rows = []
     for f in figures:
-        note = KNOWN_DISCREPANCIES.get(f.name, "" if f.matches else "differs from the printed value")
+        exact, known = KNOWN_DISCREPANCIES.get(f.name, (None, ""))
+        note = known if exact is not None and abs(f.value - exact) < 0.05 else \
+            "" if f.matches else "differs from the printed value"
         rows.append((FIGURE_LABELS.get(f.name, f.name), text(f.printed, 1), text(f.value, max(f.decimals, 1)),
                      "yes" if f.matches else "no", note))
     return pd.DataFrame(rows, columns=["Figure", "Printed", "From the data", "Matches", "Note"])
@@ -108,7 +113,7 @@ def response_table(lanes: pd.DataFrame) -> pd.DataFrame:
         group = lanes if status is None else lanes[lanes["im_status"] == status]
         counts = group["best_response"].map(best_response_label).value_counts()
         n = len(group)
-        out[f"{name} (n = {n})"] = [f"{counts.get(i, 0)} ({100 * counts.get(i, 0) / n:.0f}%)" if n else "0"
+        out[f"{name} (n = {n:,})"] = [f"{counts.get(i, 0):,} ({100 * counts.get(i, 0) / n:.0f}%)" if n else "0"
                                     for i in out.index]
     return out.rename_axis("Best response on thalidomide").reset_index()
 

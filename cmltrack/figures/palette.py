@@ -3,7 +3,16 @@
 Okabe M, Ito K. Color Universal Design (2008). Every kind of event has its own shape as well as its own colour, so
 a colour-blind reader and a greyscale print tell them apart: circles for hematologic, diamonds for cytogenetic and
 stars for molecular response (crossed or open in vermillion when lost), hexagons for progression, downward
-triangles for adverse events (grade by colour, size, and a cross for grade 4-5) and an arrow for ongoing treatment.
+triangles for adverse events and an arrow for ongoing treatment.
+
+Following the published swimmer plots (Phillips S, "Swimmer plot: tell a graphical story of your time to response
+data using PROC SGPLOT", PharmaSUG 2014; Almond S, "Fine-tuning your swimmer plot", PharmaSUG 2019 paper DV-323:
+a distinct symbol per response, response duration as a line, an arrow for continuing treatment), response depth is
+carried by the shape as well as the shade: MMR a five-pointed star, MR4 a four-pointed one, MR4.5 a six-pointed one
+and MR5 an asterisk, from yellow to black as the response deepens (luminance, so greyscale keeps the order).
+Adverse-event grade is carried by shape and size, not by colour alone: grade 1 a small open triangle, grade 2 a
+small filled one, grade 3 a large triangle with a heavy black outline, grade 4 a large crossed square and grade 5 a
+black cross, so grade >= 3 stands out at a glance.
 """
 
 from __future__ import annotations
@@ -42,20 +51,22 @@ class Glyph:
     size: int
     group: str
     line_color: str = "#000000"
+    line_width: float = 1.2
 
 
 _G_RESP, _G_LOSS, _G_AE = "Response", "Loss / progression", "Adverse event (CTCAE grade)"
 _G_SEV = "Adverse event (severity only, no CTCAE grade)"
 _G_MUTATION, _G_ACA = "Mutation", "Karyotype (ACA)"
+_G_TREAT = "Treatment"
 
 GLYPHS: dict[str, Glyph] = {
     "CHR": Glyph("CHR", "circle", OKABE_ITO["sky_blue"], 10, _G_RESP),
     "PCYR": Glyph("PCyR", "diamond-open", OKABE_ITO["bluish_green"], 11, _G_RESP, OKABE_ITO["bluish_green"]),
     "CCYR": Glyph("CCyR", "diamond", OKABE_ITO["bluish_green"], 12, _G_RESP),
-    "MMR": Glyph("MMR (BCR::ABL1 ≤ 0.1%)", "star", OKABE_ITO["yellow"], 14, _G_RESP),
-    "MR4": Glyph("MR4", "star-square", OKABE_ITO["yellow"], 13, _G_RESP),
-    "MR4.5": Glyph("MR4.5", "star-diamond", OKABE_ITO["yellow"], 13, _G_RESP),
-    "MR5": Glyph("MR5", "hexagram", OKABE_ITO["yellow"], 13, _G_RESP),
+    "MMR": Glyph("MMR (BCR::ABL1 ≤ 0.1%)", "star", OKABE_ITO["yellow"], 15, _G_RESP),
+    "MR4": Glyph("MR4 (≤ 0.01%)", "star-square", "#B8A800", 14, _G_RESP),
+    "MR4.5": Glyph("MR4.5 (≤ 0.0032%)", "hexagram", "#6B6100", 14, _G_RESP),
+    "MR5": Glyph("MR5 (≤ 0.001%)", "asterisk-open", "#000000", 14, _G_RESP, "#000000", 2.5),
     "LOSS_CHR": Glyph("Loss of CHR", "circle-x", OKABE_ITO["vermillion"], 11, _G_LOSS),
     "LOSS_CCYR": Glyph("Loss of CCyR", "diamond-x", OKABE_ITO["vermillion"], 12, _G_LOSS),
     "LOSS_MMR": Glyph("Loss of MMR", "star-open", OKABE_ITO["vermillion"], 13, _G_LOSS, OKABE_ITO["vermillion"]),
@@ -64,17 +75,24 @@ GLYPHS: dict[str, Glyph] = {
     "CR": Glyph("CR (RECIST)", "square", OKABE_ITO["blue"], 11, _G_RESP),
     "PR": Glyph("PR (RECIST)", "square-open", OKABE_ITO["blue"], 11, _G_RESP, OKABE_ITO["blue"]),
     "PD": Glyph("PD (RECIST)", "pentagon", "#000000", 12, _G_LOSS),
-    "AE1": Glyph("Grade 1", "triangle-down", OKABE_ITO["yellow"], 8, _G_AE),
-    "AE2": Glyph("Grade 2", "triangle-down", OKABE_ITO["orange"], 10, _G_AE),
-    "AE3": Glyph("Grade 3", "triangle-down", OKABE_ITO["vermillion"], 12, _G_AE),
-    "AE4": Glyph("Grade 4", "x", OKABE_ITO["vermillion"], 13, _G_AE),
-    "AE5": Glyph("Grade 5 (death)", "x", "#000000", 14, _G_AE),
+    "AE1": Glyph("Grade 1", "triangle-down-open", "#9A8C00", 8, _G_AE, "#9A8C00", 1.5),
+    "AE2": Glyph("Grade 2", "triangle-down", OKABE_ITO["orange"], 9, _G_AE, "#000000", 0.8),
+    "AE3": Glyph("Grade 3", "triangle-down", OKABE_ITO["vermillion"], 15, _G_AE, "#000000", 2.2),
+    "AE4": Glyph("Grade 4", "square-x", "#7A1F00", 15, _G_AE, "#000000", 2.2),
+    "AE5": Glyph("Grade 5 (death)", "x", "#000000", 17, _G_AE, "#FFFFFF", 1.2),
     # severity mapped to a grade (CDISC AESEV, no toxicity grade recorded): open triangles, their own legend group
     "SEV1": Glyph("Mild (as grade 1)", "triangle-down-open", OKABE_ITO["orange"], 9, _G_SEV, OKABE_ITO["orange"]),
     "SEV2": Glyph("Moderate (as grade 2)", "triangle-down-open", OKABE_ITO["vermillion"], 10, _G_SEV,
                   OKABE_ITO["vermillion"]),
     "SEV3": Glyph("Severe (as grade 3)", "triangle-down-open", "#000000", 12, _G_SEV, "#000000"),
-    "ONGOING": Glyph("Ongoing at last visit", "arrow-right", "#000000", 11, "Treatment"),
+    "ONGOING": Glyph("Ongoing at last visit", "arrow-right", "#000000", 11, _G_TREAT),
+    # where a drug stopped, by the category of its stop reason (a dose change is a change of shade, not a stop)
+    "STOP_AE": Glyph("Stopped: adverse event", "line-ns", OKABE_ITO["vermillion"], 14, _G_TREAT,
+                     OKABE_ITO["vermillion"], 3.5),
+    "STOP_PROG": Glyph("Stopped: progression", "line-ns", "#000000", 14, _G_TREAT, "#000000", 3.5),
+    "STOP_OTHER": Glyph("Stopped: other reason (hover)", "line-ns", GREY, 14, _G_TREAT, GREY, 3.5),
+    "GAP": Glyph("Interrupted (no drug taken)", "line-ew", GREY, 14, _G_TREAT, GREY, 1.5),
+    "EARLIER": Glyph("Earlier history (History shown: All)", "triangle-left", GREY, 10, _G_TREAT, GREY, 0.8),
     # mutation tests and karyotypes (queries.events_for: kinds MUTATION, ACA_HR, ACA)
     "MUTATION": Glyph("BCR::ABL1 mutation", "bowtie", OKABE_ITO["vermillion"], 13, _G_MUTATION),
     "ACA_HR": Glyph("High-risk ACA (Ph+)", "star-triangle-up", OKABE_ITO["reddish_purple"], 14, _G_ACA),

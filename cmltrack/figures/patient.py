@@ -1,14 +1,14 @@
 """One patient's course on one shared time axis (data in, figure out).
 
 Rows, top to bottom: drug exposure (a lane per drug, a bar per constant dose, labelled); responses, losses and
-progression; adverse events as intervals coloured by CTCAE grade; BCR::ABL1 IS on a log axis with the MMR, MR4 and
-MR4.5 lines and the ELN milestone bands of the TKI line; Ph+ metaphases; WBC, platelets and haemoglobin.
-Accelerated and blast phase periods are shaded across every row.
+progression; BCR::ABL1 IS on a log axis with the MMR, MR4 and MR4.5 lines and the ELN milestone bands of the TKI
+line (the panel a hematologist reads first: right under the responses, the tallest, with its own time axis labels);
+adverse events as intervals coloured by CTCAE grade; Ph+ metaphases; WBC, platelets and haemoglobin. Accelerated and
+blast phase periods are shaded grey across every row, edged by dotted lines (the ELN zones are yellow and red).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,9 +25,14 @@ from cmltrack.figures.plain import plain_text
 from cmltrack.privacy.pseudonyms import ae_label, coded_reason
 from cmltrack.timeaxis import ANCHORS, MONTH_DAYS, months_between
 
-ROWS = ("Treatment", "Response", "Adverse events", "BCR::ABL1 IS (%)", "Ph+ metaphases (%)",
-        "WBC, neutrophils (x10^9/L)",
-        "Platelets (x10^9/L)", "Hb (g/L)")
+ROWS = ("Treatment", "Response", "BCR::ABL1 IS (%)", "Adverse events", "Ph+ metaphases (%)",
+        "WBC, neutrophils (x10^9/L)", "Platelets (x10^9/L)", "Hb (g/L)")
+#: Row numbers (1-based, as plotly's subplots count them).
+R_TREAT, R_RESP, R_BCR, R_AE, R_PH, R_WBC, R_PLT, R_HB = range(1, len(ROWS) + 1)
+#: Height of each row on a screen (px): a treatment lane, a marker row, an adverse-event term; the BCR::ABL1 panel,
+#: the marrow and each blood count; and the gap between rows (room for the row's title and, under the BCR::ABL1
+#: panel, its time axis labels).
+LANE_PX, MARKER_ROW_PX, AE_TERM_PX, BCR_PX, PH_PX, COUNT_PX, GAP_PX = 34, 26, 22, 280, 120, 100, 46
 #: The board's view of a course (``compact``): these rows only, COMPACT_PX high in all, so that the course, the facts
 #: and the open question fit one 1080p screen.
 COMPACT_ROWS, COMPACT_PX = ROWS[:4], 600
@@ -38,9 +43,11 @@ BOARD_LABEL_SHARE = 70 / 1200
 #: BCR::ABL1 axis: 0.001% to 100% (values above 100% are drawn at the top edge, their value on hover).
 BCR_RANGE = (-3.3, 2.3)
 DEPTH_LINES = (0.1, 0.01, 0.0032)  # MMR, MR4, MR4.5 (named on the axis ticks)
-PHASE_SHADE = {"AP": "rgba(230,159,0,0.14)", "BP": "rgba(213,94,0,0.20)"}
+PHASE_SHADE = {"AP": "rgba(0,0,0,0.07)", "BP": "rgba(0,0,0,0.16)"}
 #: The legend group of what is drawn behind the data: ELN zones, AP/BP shading, the molecular response levels.
 REFERENCE = "Zones and levels"
+#: The legend group of the lab results.
+LABS = "Labs"
 ELN_SHADE = {"warning": "rgba(240,228,66,0.22)", "failure": "rgba(213,94,0,0.13)"}
 
 
@@ -118,7 +125,8 @@ def _responses(fig: go.Figure, events: pd.DataFrame, clock: _Clock, scale: float
             customdata=np.column_stack([clock.fmt(rows["date"]), _detail(rows)]),
             marker=dict(symbol=g.symbol, color=g.color, size=(g.size + 2) * scale,
                         line=dict(color=g.line_color, width=1.2)),
-            hovertemplate=f"<b>{g.label}</b>%{{customdata[1]}}<br>%{{customdata[0]}}<extra></extra>"), row=2, col=1)
+            hovertemplate=f"<b>{g.label}</b>%{{customdata[1]}}<br>%{{customdata[0]}}<extra></extra>"), row=R_RESP,
+            col=1)
 
 
 def _detail(rows: pd.DataFrame) -> pd.Series:
@@ -196,7 +204,7 @@ def _adverse_events(fig: go.Figure, aes: pd.DataFrame, clock: _Clock, last: pd.T
                           "<br>%{customdata[1]} to %{customdata[2]}<br>attributed to %{customdata[3]}"
                           " (relatedness: %{customdata[5]})<br>concomitant medications at onset: %{customdata[6]}"
                           "<extra></extra>"),
-            row=3, col=1)
+            row=R_AE, col=1)
 
 
 #: Colour of concomitant medications (neutral: they are not study drugs).
@@ -244,7 +252,7 @@ def _eln_bands(fig: go.Figure, guideline: str, tki_start: pd.Timestamp | None, a
     timed = sorted(m for m in rules if m != milestones.ANY_TIME)
     top = 10 ** BCR_RANGE[1]
     zones: set[str] = set()
-    for m, until in zip(timed, [*timed[1:], None]):
+    for i, (m, until) in enumerate(zip(timed, [*timed[1:], None])):
         row = rules[m] if until is not None else rules[milestones.ANY_TIME]
         if not row.bcr:
             continue
@@ -253,19 +261,26 @@ def _eln_bands(fig: go.Figure, guideline: str, tki_start: pd.Timestamp | None, a
         optimal = max(u for u, _, c in row.bcr if c == milestones.OPTIMAL)
         failure_from = row.bcr[-1][0] if row.bcr_above == milestones.FAILURE else None
         # shapes take data values on a log axis, annotations take log10 values
-        fig.add_shape(type="rect", x0=x0, x1=x1, y0=optimal, y1=failure_from or top, xref="x4", yref="y4",
+        fig.add_shape(type="rect", x0=x0, x1=x1, y0=optimal, y1=failure_from or top, xref=_BX, yref=_BY,
                       fillcolor=ELN_SHADE["warning"], line_width=0, layer="below")
         zones |= {"warning", *(("failure",) if failure_from else ())}
         if failure_from:
-            fig.add_shape(type="rect", x0=x0, x1=x1, y0=failure_from, y1=top, xref="x4", yref="y4",
+            fig.add_shape(type="rect", x0=x0, x1=x1, y0=failure_from, y1=top, xref=_BX, yref=_BY,
                           fillcolor=ELN_SHADE["failure"], line_width=0, layer="below")
         when = f"{m:g} mo" if until is not None else f"after {m:g} mo"
-        fig.add_annotation(x=x0, y=math.log10(optimal), xref="x4", yref="y4", xanchor="left", yanchor="top",
-                           text=f"{when}: {'<' if _strict(row, optimal) else '≤'}{optimal:g}%",
-                           showarrow=False, font=dict(size=10, color="#555555"))
+        # at the foot of the panel, on a white ground: clear of the curve, which seldom goes below 0.001%
+        # alternately at two heights: zones three months apart on a laptop are narrower than their labels
+        fig.add_annotation(x=x0, y=0.01 + 0.08 * (i % 2), xref=_BX, yref=f"{_BY} domain", xanchor="left",
+                           yanchor="bottom",
+                           text=f"{when}: {'<' if _strict(row, optimal) else '≤'}{optimal:g}%", xshift=2,
+                           showarrow=False, font=dict(size=10, color="#444444"), bgcolor="rgba(255,255,255,0.85)")
     for zone in ("warning", "failure"):
         if zone in zones:
             _legend_only(fig, f"ELN {zone} zone", REFERENCE, ELN_SHADE[zone])
+
+
+#: The BCR::ABL1 panel's axes (shapes and annotations address them by name).
+_BX, _BY = f"x{R_BCR}", f"y{R_BCR}"
 
 
 def _strict(row: milestones.Row, bound: float) -> bool:
@@ -280,24 +295,26 @@ def _bcr(fig: go.Figure, labs: pd.DataFrame, clock: _Clock) -> None:
         fig.add_trace(go.Scatter(
             x=detected["x"], y=detected["bcr_abl1_is_pct"].clip(upper=10 ** BCR_RANGE[1]), mode="lines+markers",
             name="BCR::ABL1 IS", line=dict(color=OKABE_ITO["blue"], width=2), marker=dict(size=7),
+            legendgroup=LABS, legendgrouptitle_text=LABS,
             customdata=np.column_stack([clock.fmt(detected["date"]), detected["bcr_abl1_is_pct"],
                                         detected["abl1_copies"].fillna(-1)]),
             hovertemplate="%{customdata[0]}<br>BCR::ABL1 %{customdata[1]:.4g}% IS<br>ABL1 %{customdata[2]:,.0f} "
-                          "copies<extra></extra>", showlegend=False), row=4, col=1)
+                          "copies<extra></extra>"), row=R_BCR, col=1)
     if len(undetected):
         sensitivity = (100.0 / undetected["abl1_copies"]).where(undetected["abl1_copies"] > 0, 10 ** BCR_RANGE[0])
         fig.add_trace(go.Scatter(
             x=undetected["x"], y=sensitivity, mode="markers", name="Undetectable (at assay sensitivity)",
+            legendgroup=LABS, legendgrouptitle_text=LABS,
             marker=dict(symbol="triangle-down-open", size=11, color=OKABE_ITO["blue"], line=dict(width=2)),
             customdata=np.column_stack([clock.fmt(undetected["date"]), undetected["abl1_copies"].fillna(-1),
                                         sensitivity]),
             hovertemplate="%{customdata[0]}<br>BCR::ABL1 undetectable<br>sensitivity < %{customdata[2]:.4f}% "
-                          "(ABL1 %{customdata[1]:,.0f} copies)<extra></extra>", showlegend=True), row=4, col=1)
+                          "(ABL1 %{customdata[1]:,.0f} copies)<extra></extra>"), row=R_BCR, col=1)
     for level in DEPTH_LINES:
-        fig.add_hline(y=level, line=dict(color="#555555", width=1, dash="dot"), row=4, col=1)
+        fig.add_hline(y=level, line=dict(color="#555555", width=1, dash="dot"), row=R_BCR, col=1)
     fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name="MMR, MR4, MR4.5 levels", legendgroup=REFERENCE,
                              legendgrouptitle_text=REFERENCE, line=dict(color="#555555", width=1.5, dash="dot"),
-                             hoverinfo="skip"), row=4, col=1)
+                             hoverinfo="skip"), row=R_BCR, col=1)
 
 
 def _cytogenetics(fig: go.Figure, labs: pd.DataFrame, clock: _Clock) -> None:
@@ -305,19 +322,22 @@ def _cytogenetics(fig: go.Figure, labs: pd.DataFrame, clock: _Clock) -> None:
     if m.empty:
         return
     fig.add_trace(go.Scatter(
-        x=m["x"], y=m["ph_pos_pct"], mode="markers", name="Ph+ metaphases", showlegend=False,
+        x=m["x"], y=m["ph_pos_pct"], mode="markers", name="Ph+ metaphases (marrow)", legendgroup=LABS,
+        legendgrouptitle_text=LABS,
         marker=dict(symbol="square", size=9, color=OKABE_ITO["bluish_green"], line=dict(color="#000", width=1)),
         customdata=np.column_stack([clock.fmt(m["date"]), m["metaphases"].fillna(-1)]),
         hovertemplate="%{customdata[0]}<br>Ph+ %{y:g}% of %{customdata[1]:.0f} metaphases<extra></extra>"),
-        row=5, col=1)
-    fig.add_hline(y=35, line=dict(color="#999999", width=1, dash="dot"), row=5, col=1, annotation_text="PCyR 35%",
-                  annotation_position="top right", annotation_font_size=10)  # inside the plot: never cut off
+        row=R_PH, col=1)
+    fig.add_hline(y=35, line=dict(color="#999999", width=1, dash="dot"), row=R_PH, col=1)
+    fig.add_annotation(x=0.995, y=35, xref=f"x{R_PH} domain", yref=f"y{R_PH}", xanchor="right", yanchor="bottom",
+                       text="≤ 35%: PCyR", showarrow=False, font=dict(size=10, color="#444444"))  # inside the plot
 
 
 def _counts(fig: go.Figure, labs: pd.DataFrame, clock: _Clock) -> None:
     """WBC (and neutrophils), platelets and haemoglobin; hover gives the CTCAE grade derived from each count."""
-    lines = {"wbc": (6, (10,), "WBC (x10^9/L)"), "neutrophils": (6, (), "Neutrophils (x10^9/L)"),
-             "platelets": (7, (100, 450), "Platelets (x10^9/L)"), "hb": (8, (100,), "Hb (g/L)")}
+    lines = {"wbc": (R_WBC, (10,), "WBC (x10^9/L)"), "neutrophils": (R_WBC, (), "Neutrophils (x10^9/L)"),
+             "platelets": (R_PLT, (100, 450), "Platelets (x10^9/L)"), "hb": (R_HB, (100,), "Hb (g/L)")}
+    legend = {"wbc": "Blood counts (WBC, platelets, Hb)", "neutrophils": "Neutrophils (x10^9/L)"}
     graded = lab_grades(labs)
     for column, (row, refs, label) in lines.items():
         if column not in graded:
@@ -326,7 +346,8 @@ def _counts(fig: go.Figure, labs: pd.DataFrame, clock: _Clock) -> None:
         if c.empty:
             continue
         custom = np.column_stack([clock.fmt(c["date"]), grade_text(column, c[column + SUFFIX])])
-        fig.add_trace(go.Scatter(x=c["x"], y=c[column], mode="lines+markers", showlegend=False, name=label,
+        fig.add_trace(go.Scatter(x=c["x"], y=c[column], mode="lines+markers", showlegend=column in legend,
+                                 name=legend.get(column, label), legendgroup=LABS, legendgrouptitle_text=LABS,
                                  line=dict(color="#444444" if column != "neutrophils" else OKABE_ITO["blue"],
                                            width=1.5, dash="solid" if column != "neutrophils" else "dot"),
                                  marker=dict(size=5), customdata=custom,
@@ -350,11 +371,14 @@ def _phases(fig: go.Figure, labs: pd.DataFrame, anchor: pd.Timestamp, aca_since:
         if ph != current or v is None:
             if current in PHASE_SHADE and since is not None:
                 end = _x(anchor, pd.Series([v["date"] if v else visits[-1]["date"]])).iloc[0]
-                fig.add_vrect(x0=since, x1=end, fillcolor=PHASE_SHADE[current], line_width=0, layer="below",
-                              row="all", col=1)
+                fig.add_vrect(x0=since, x1=end, fillcolor=PHASE_SHADE[current], layer="below", row="all", col=1,
+                              line=dict(color="#555555", width=1, dash="dot"))
                 shaded.add(current)
-                fig.add_annotation(x=since, y=1, xref="x", yref="y domain", xanchor="left", yanchor="top",
-                                   text=f"<b>{current}</b>", showarrow=False, font=dict(size=11, color="#8A4B00"))
+                # at the top of the BCR::ABL1 panel on a white ground, not under a drug's bar
+                fig.add_annotation(x=since, y=0.99, xref=_BX, yref=f"{_BY} domain", xanchor="left", yanchor="top",
+                                   text=f"<b>{current}</b>", showarrow=False, xshift=2, font=dict(size=11,
+                                                                                                color="#000000"),
+                                   bgcolor="rgba(255,255,255,0.85)")
             if v is not None:
                 current, since = ph, _x(anchor, pd.Series([v["date"]])).iloc[0]
     for phase, name in (("AP", "Accelerated phase"), ("BP", "Blast phase")):
@@ -392,14 +416,22 @@ def build_patient_timeline(patient: pd.Series, segments: pd.DataFrame, labs: pd.
         lambda k: GLYPHS[k].group if k in GLYPHS else None).nunique() if len(events) else 0, 2)
     rows = COMPACT_ROWS if compact else ROWS
     board = scale > 1
-    # a lane per drug tall enough for an 18 px dose label inside its bar on a projector
-    heights = [(0.5 if compact else 0.35) * drugs, 0.15 * marker_rows, 0.25 * ae_terms, 1.6, 0.7, 0.5, 0.5,
-               0.5][:len(rows)]
-    margin = dict(l=10, r=60, t=120, b=70) if compact else dict(l=10, r=60, t=110, b=50)
-    height = COMPACT_PX if compact else int(sum(heights) * 150 * scale * (1.2 if board else 1)) + 120
-    plot_px = height - margin["t"] - margin["b"]
-    fig = make_subplots(rows=len(rows), cols=1, shared_xaxes=True,  # room for 18 px row titles on a projector
-                        vertical_spacing=28 / plot_px if board else 0.012, row_heights=heights, subplot_titles=rows)
+    if compact:  # fractions of COMPACT_PX; a lane per drug tall enough for an 18 px dose label on a projector
+        heights = [0.5 * drugs, 0.3 * marker_rows, 2.0, 0.25 * ae_terms]
+        margin = dict(l=10, r=60, t=120, b=70)
+        height = COMPACT_PX
+        plot_px = height - margin["t"] - margin["b"]
+        spacing = 28 / plot_px
+    else:  # pixels: the BCR::ABL1 panel BCR_PX high whatever the number of drugs and adverse events
+        k = scale * (1.2 if board else 1)
+        heights = [k * h for h in (LANE_PX * drugs, MARKER_ROW_PX * marker_rows, BCR_PX, AE_TERM_PX * ae_terms,
+                                   PH_PX, COUNT_PX, COUNT_PX, COUNT_PX)]
+        margin = dict(l=10, r=10, t=36, b=50)
+        plot_px = sum(heights) + GAP_PX * k * (len(rows) - 1)
+        height = int(plot_px + margin["t"] + margin["b"])
+        spacing = GAP_PX * k / plot_px
+    fig = make_subplots(rows=len(rows), cols=1, shared_xaxes=True, vertical_spacing=spacing, row_heights=heights,
+                        subplot_titles=rows)
     clock = _Clock(anchor_date, calendar)
     times = [clock.x(pd.to_datetime(d)) for d in (segments.get("start_date"), labs.get("date"), events.get("date"))
              if d is not None and len(d)] + [pd.Series([0.0, months_between(pd.Series([anchor_date]),
@@ -422,22 +454,26 @@ def build_patient_timeline(patient: pd.Series, segments: pd.DataFrame, labs: pd.
     fig.update_layout(
         template="plotly_white", barmode="overlay", height=height,
         margin=margin, font=dict(size=12 * scale), hoverlabel=dict(font_size=13 * scale),
-        # above the first row's title, however many rows of groups the legend wraps to
+        # the board's short course: a legend above the first row's title, however many rows it wraps to; else a
+        # legend beside the rows, so that the BCR::ABL1 panel comes right under the treatment on the first screen
         legend=dict(orientation="h", y=1 + 34 / plot_px, yanchor="bottom", x=0, groupclick="toggleitem",
-                    entrywidth=None if board else 150, font=dict(size=11 * scale)),
+                    entrywidth=None if board else 150, font=dict(size=11 * scale)) if compact else
+        dict(orientation="v", x=1.01, xanchor="left", y=1, yanchor="top", groupclick="toggleitem",
+             tracegroupgap=8, font=dict(size=11 * scale)),
     )
-    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(lanes)), row=1, col=1)
-    fig.update_yaxes(showticklabels=False, row=2, col=1)
+    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(lanes)), row=R_TREAT, col=1)
+    fig.update_yaxes(showticklabels=False, row=R_RESP, col=1)
     if compact:  # a short row: ticks 18 px apart at least, the levels named in the legend
         fig.update_yaxes(type="log", range=list(BCR_RANGE), tickvals=[0.001, 0.01, 0.1, 1, 10, 100],
-                         ticktext=["0.001", "MR4", "MMR", "1", "10", "100"], row=4, col=1)
+                         ticktext=["0.001", "MR4", "MMR", "1", "10", "100"], row=R_BCR, col=1)
     else:
         fig.update_yaxes(type="log", range=list(BCR_RANGE), tickvals=[0.001, 0.0032, 0.01, 0.1, 1, 10, 100],
-                         ticktext=["0.001", "MR4.5", "MR4 0.01", "MMR 0.1", "1", "10", "100"], row=4, col=1)
-    if not compact:
-        fig.update_yaxes(range=[-5, 112], tickvals=[0, 35, 65, 95], row=5, col=1)
+                         ticktext=["0.001", "MR4.5 0.0032", "MR4 0.01", "MMR 0.1", "1", "10", "100"],
+                         row=R_BCR, col=1)
+        fig.update_yaxes(range=[-5, 112], tickvals=[0, 35, 65, 95], row=R_PH, col=1)
+        fig.update_xaxes(showticklabels=True, row=R_BCR, col=1)  # its own time axis labels, read with it
     fig.update_xaxes(title_text=axis_title, dtick=6, row=len(rows), col=1)
-    fig.update_xaxes(showgrid=True, gridcolor="#EEEEEE")
-    for annotation in fig.layout.annotations[:len(rows)]:  # the subplot titles
-        annotation.update(x=0, xanchor="left", font=dict(size=12 * scale, color="#333333"))
+    fig.update_xaxes(showgrid=True, gridcolor="#EEEEEE", dtick=6)
+    for annotation in fig.layout.annotations[:len(rows)]:  # the subplot titles, clear of the tick labels
+        annotation.update(x=0, xanchor="left", xshift=2, yshift=2, font=dict(size=12 * scale, color="#333333"))
     return plain_text(projector.enforce(fig) if board else fig)

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from cmltrack.clinical import milestones
 from cmltrack.figures import projector
 from cmltrack.figures.palette import GLYPHS, SEVERITY_WORDS, dose_shade, drug_label
 from cmltrack.figures.plain import plain_text
@@ -19,6 +20,7 @@ from cmltrack.timeaxis import ANCHORS, months_between
 
 SORTS: dict[str, str] = {
     "thal_months": "Time on thalidomide",
+    "attention": "Needing attention first (latest ELN)",
     "response": "Best response",
     "treatment_months": "Time since first treatment",
     "age": "Age",
@@ -29,8 +31,16 @@ LANE_PX = 26
 #: whole legend fits one 1080p screen (27 rows x 30 px + margins = 963 px).
 BOARD_LANE_PX = 30
 _LEGEND_GAP = 14
-BAR_WIDTH = 0.3
-DRUG_OFFSET = {"imatinib": -0.19, "thalidomide": 0.19}  # y axis runs top-down: imatinib above
+BAR_WIDTH = 0.27
+DRUG_OFFSET = {"imatinib": -0.205, "thalidomide": 0.205}  # y axis runs top-down: imatinib above
+#: Response duration: a line along the lane's centre, between the two bars, from the response to its loss (or the
+#: last visit): CCyR or deeper, and over it MMR or deeper (the published swimmer plots' response-duration lines).
+RESPONSE_SPANS: tuple[tuple[str, str, str, frozenset[str], frozenset[str]], ...] = (
+    ("In CCyR or deeper", "#009E73", "CCYR", frozenset({"CCYR", "MMR", "MR4", "MR4.5", "MR5"}),
+     frozenset({"LOSS_CCYR", "LOSS_CHR", "PROG_AP", "PROG_BP"})),
+    ("In MMR or deeper", "#9A8C00", "MMR", frozenset({"MMR", "MR4", "MR4.5", "MR5"}),
+     frozenset({"LOSS_MMR", "LOSS_CCYR", "LOSS_CHR", "PROG_AP", "PROG_BP"})),
+)
 STATUS_LABEL = {"resistant": "Imatinib-resistant", "intolerant": "Imatinib-intolerant"}
 
 
@@ -58,6 +68,8 @@ def order_lanes(lanes: pd.DataFrame, sort: str = "thal_months", group: bool | st
     each group. ``group``: a key of BANDS (True: 'status', False: 'none')."""
     keys = {
         "thal_months": (["thal_months", "patient_id"], [False, True]),
+        # failure, then suboptimal, warning, optimal, not assessed; within each the longest on thalidomide first
+        "attention": (["_attention", "thal_months", "patient_id"], [False, False, True]),
         "response": (["best_response_rank", "thal_months", "patient_id"], [False, False, True]),
         "treatment_months": (["_since_first", "patient_id"], [False, True]),
         "age": (["age_years", "patient_id"], [True, True]),
@@ -71,6 +83,9 @@ def order_lanes(lanes: pd.DataFrame, sort: str = "thal_months", group: bool | st
     out = lanes.copy()
     if "first_treatment_date" in out:
         out["_since_first"] = months_between(out["first_treatment_date"], out["last_visit_date"])
+    if sort == "attention":
+        latest = out["eln_latest"] if "eln_latest" in out else pd.Series(None, index=out.index, dtype=object)
+        out["_attention"] = latest.map(lambda c: milestones.severity(c) if isinstance(c, str) else -1)
     out["group"], order = _bands(out, group)
     rank = {label: i for i, label in enumerate(order)}
     out["_g"] = out["group"].map(rank)
@@ -78,7 +93,7 @@ def order_lanes(lanes: pd.DataFrame, sort: str = "thal_months", group: bool | st
     out["group_n"] = out.groupby("group")["patient_id"].transform("size")  # whole group, before any paging
     header_rows = out["_g"].ne(out["_g"].shift()).cumsum()  # one blank row above each group for its title
     out["y"] = np.arange(len(out)) + header_rows.to_numpy()
-    return out.drop(columns=["_g", "_since_first"], errors="ignore").reset_index(drop=True)
+    return out.drop(columns=["_g", "_since_first", "_attention"], errors="ignore").reset_index(drop=True)
 
 
 def _hover_date(values: pd.Series) -> pd.Series:
@@ -133,27 +148,33 @@ def _marker_trace(key: str, x: pd.Series, y: pd.Series, custom: np.ndarray, hove
     g = GLYPHS[key]
     return go.Scatter(
         x=x, y=y, mode="markers", name=g.label, legendgroup=g.group, legendgrouptitle_text=g.group,
-        marker=dict(symbol=g.symbol, color=g.color, size=g.size * scale, line=dict(color=g.line_color, width=1.2)),
+        marker=dict(symbol=g.symbol, color=g.color, size=g.size * scale,
+                    line=dict(color=g.line_color, width=g.line_width)),
         customdata=custom, hovertemplate=hover + "<extra></extra>",
     )
 
 
-#: Vertical spacing of events that share a lane and a date (e.g. loss of CHR and progression to AP).
-DODGE = 0.24
+#: Vertical spacing of events that share a lane and a time (e.g. loss of CHR and progression to AP).
+DODGE = 0.42
 
 
-def _dodge(events: pd.DataFrame) -> pd.Series:
-    """y of each response event, spread around the lane's centre where several share a date."""
-    key = [events["patient_id"], pd.to_datetime(events["date"])]
-    rank = events.groupby(key).cumcount()
-    size = events.groupby(key)["kind"].transform("size")
-    return events["y"] + (rank - (size - 1) / 2) * DODGE
+def _dodge(events: pd.DataFrame, near: float = 0.0) -> pd.Series:
+    """y of each response event, spread around the lane's centre where several fall within ``near`` months of each
+    other in one lane (markers that would overlap on screen), else on the centre line."""
+    if events.empty:
+        return events["y"]
+    order = events.sort_values(["patient_id", "x"], kind="stable")
+    new_cluster = order["patient_id"].ne(order["patient_id"].shift()) | order["x"].diff().gt(near)
+    cluster = new_cluster.cumsum()
+    rank = order.groupby(cluster).cumcount()
+    size = order.groupby(cluster)["kind"].transform("size")
+    return (order["y"] + (rank - (size - 1) / 2) * DODGE).reindex(events.index)
 
 
-def _event_traces(events: pd.DataFrame, calendar: bool, scale: float) -> list[go.Scatter]:
+def _event_traces(events: pd.DataFrame, calendar: bool, scale: float, near: float = 0.0) -> list[go.Scatter]:
     traces = []
     responses = events[events["kind"] != "AE"]
-    responses = responses.assign(y=_dodge(responses))
+    responses = responses.assign(y=_dodge(responses, near))
     for kind in [k for k in GLYPHS if k in set(responses["kind"])]:
         ev = responses[responses["kind"] == kind]
         named = GLYPHS[kind].label + (": " + ev["term"].astype("string")).fillna("") if "term" in ev else \
@@ -194,6 +215,97 @@ def _ongoing_trace(segments: pd.DataFrame, scale: float) -> list[go.Scatter]:
                           "<b>%{customdata[0]}</b><br>%{customdata[1]} ongoing at last visit", scale)]
 
 
+#: The glyph of a stop, by the category of its reason (`coded_reason`); a dose change is no stop (the shade changes).
+STOP_GLYPH = {"adverse event": "STOP_AE", "progression": "STOP_PROG"}
+
+
+def _stop_traces(segments: pd.DataFrame, calendar: bool, scale: float) -> list[go.Scatter]:
+    """A bar across the lane where a drug was stopped for a reason (other than a dose change), coloured by its
+    category: adverse event, progression, other; the reason itself on hover (only its category in presentation
+    mode)."""
+    category = segments["reason_stopped"].map(coded_reason)
+    stopped = segments[segments["end_date"].notna() & ~category.isin(["", "dose change"])]
+    traces = []
+    for key in ("STOP_AE", "STOP_PROG", "STOP_OTHER"):
+        rows = stopped[category[stopped.index].map(lambda c: STOP_GLYPH.get(c, "STOP_OTHER")) == key]
+        if rows.empty:
+            continue
+        y = rows["y"] + rows["drug"].map(DRUG_OFFSET).fillna(0.0)
+        custom = np.column_stack([rows["label"], [drug_label(d) for d in rows["drug"]],
+                                  _when(rows["end_date"], rows["x1"], calendar), _reason(rows["reason_stopped"],
+                                                                                         calendar)])
+        traces.append(_marker_trace(key, rows["x1"], y, custom, "<b>%{customdata[0]}</b><br>%{customdata[1]} "
+                                    "stopped %{customdata[2]}<br>%{customdata[3]}", scale))
+    return traces
+
+
+#: A gap shorter than this (months) between two segments of one drug is a dose change, not an interruption.
+GAP_MONTHS = 0.1
+
+
+def _gap_trace(segments: pd.DataFrame) -> list[go.Scatter]:
+    """A thin dotted line across each interruption (no drug taken between two segments of the same drug)."""
+    seg = segments.sort_values(["patient_id", "drug", "x0"], kind="stable")
+    same = seg["patient_id"].eq(seg["patient_id"].shift()) & seg["drug"].eq(seg["drug"].shift())
+    prev_end = seg["x1"].shift()
+    gaps = seg[same & (seg["x0"] - prev_end > GAP_MONTHS)]
+    if gaps.empty:
+        return []
+    x0, x1 = prev_end[gaps.index].to_numpy(), gaps["x0"].to_numpy()
+    y = (gaps["y"] + gaps["drug"].map(DRUG_OFFSET).fillna(0.0)).to_numpy()
+    nan = np.full(len(gaps), np.nan)
+    g = GLYPHS["GAP"]
+    return [go.Scatter(x=np.column_stack([x0, x1, nan]).ravel(), y=np.column_stack([y, y, nan]).ravel(),
+                       mode="lines", name=g.label, legendgroup=g.group, legendgrouptitle_text=g.group,
+                       line=dict(color=g.color, width=g.line_width, dash="dot"), hoverinfo="skip",
+                       connectgaps=False)]
+
+
+def _earlier_trace(segments: pd.DataFrame, events: pd.DataFrame, left: float, edge: float,
+                   scale: float) -> list[go.Scatter]:
+    """A left-pointing mark at the left edge of each lane whose history starts before the view (``left``, months)."""
+    before = pd.concat([segments.loc[segments["x0"] < left, ["patient_id", "label", "y"]],
+                        events.loc[events["x"] < left, ["patient_id", "label", "y"]]]).drop_duplicates("patient_id")
+    if before.empty:
+        return []
+    custom = np.column_stack([before["label"]])
+    return [_marker_trace("EARLIER", pd.Series(edge, index=before.index), before["y"], custom,
+                          "<b>%{customdata[0]}</b><br>history before this view: choose History shown: All", scale)]
+
+
+def response_spans(events: pd.DataFrame, starts: frozenset[str], ends: frozenset[str]) -> pd.DataFrame:
+    """Periods a patient held a response: from an event of ``starts`` to the next event of ``ends`` (or None: still
+    held at the last visit); one row per period with patient_id, start and end (the events' ``x``)."""
+    ev = events[events["kind"].isin(starts | ends)].sort_values(["patient_id", "x"], kind="stable")
+    rows, held = [], {}
+    for pid, x, kind in zip(ev["patient_id"], ev["x"], ev["kind"]):
+        if kind in starts and pid not in held:
+            held[pid] = x
+        elif kind in ends and pid in held:
+            rows.append((pid, held.pop(pid), x))
+    rows += [(pid, x, None) for pid, x in held.items()]
+    return pd.DataFrame(rows, columns=["patient_id", "start", "end"])
+
+
+def _span_traces(events: pd.DataFrame, lanes: pd.DataFrame, segments: pd.DataFrame) -> list[go.Scatter]:
+    """The response-duration lines of RESPONSE_SPANS, each one trace (a gap between periods)."""
+    last = segments.groupby("patient_id")["x1"].max()  # the last visit, on the axis
+    y = lanes.set_index("patient_id")["y"]
+    traces = []
+    for name, colour, _, starts, ends in RESPONSE_SPANS:
+        spans = response_spans(events, starts, ends)
+        if spans.empty:
+            continue
+        end = spans["end"].astype(float).fillna(spans["patient_id"].map(last)).to_numpy()
+        ys = spans["patient_id"].map(y).to_numpy(dtype=float)
+        nan = np.full(len(spans), np.nan)
+        traces.append(go.Scatter(x=np.column_stack([spans["start"].to_numpy(dtype=float), end, nan]).ravel(),
+                                 y=np.column_stack([ys, ys, nan]).ravel(), mode="lines", name=name,
+                                 legendgroup="Response duration", legendgrouptitle_text="Response duration",
+                                 line=dict(color=colour, width=3), hoverinfo="skip", connectgaps=False))
+    return traces
+
+
 def _place(frame: pd.DataFrame, lanes: pd.DataFrame, anchor_col: str) -> pd.DataFrame:
     """Attach each row's lane ``y``, label and anchor date; drop rows of patients not shown."""
     cols = ["patient_id", "y", "label", anchor_col, "last_visit_date"]
@@ -204,7 +316,7 @@ def _group_decor(lanes: pd.DataFrame, fig: go.Figure) -> None:
     for i, (label, rows) in enumerate(lanes.groupby("group", sort=False)):
         top, bottom = rows["y"].min(), rows["y"].max()
         total = int(rows["group_n"].iloc[0]) if "group_n" in rows else len(rows)
-        count = f"n = {total}" if total == len(rows) else f"{len(rows)} of n = {total} on this page"
+        count = f"n = {total:,}" if total == len(rows) else f"{len(rows)} of n = {total:,} on this page"
         fig.add_shape(type="rect", xref="paper", x0=0, x1=1, y0=top - 1.45, y1=bottom + 0.5, layer="below",
                       line_width=0, fillcolor="#F2F2F2" if i % 2 == 0 else "#FFFFFF")
         fig.add_annotation(xref="paper", x=0.005, y=top - 1, xanchor="left", yanchor="middle", showarrow=False,
@@ -212,10 +324,11 @@ def _group_decor(lanes: pd.DataFrame, fig: go.Figure) -> None:
 
 
 def _legend_px(fig: go.Figure, font_px: float) -> float:
-    """Height the vertical legend needs: a line per entry and per group title, and the gaps between groups."""
+    """Height the vertical legend needs: a line per entry and per group title, the gaps between groups and the
+    legend's own padding (measured in Chromium: below this Plotly gives the legend a scroll bar)."""
     entries = [t for t in fig.data if t.showlegend is not False and t.name]
     groups = {t.legendgroup for t in entries}
-    return (len(entries) + len(groups)) * font_px * 1.45 + len(groups) * _LEGEND_GAP
+    return (len(entries) + len(groups)) * font_px * 1.5 + len(groups) * _LEGEND_GAP + 24
 
 
 def build_swimmer(lanes: pd.DataFrame, segments: pd.DataFrame, events: pd.DataFrame,
@@ -251,34 +364,52 @@ def build_swimmer(lanes: pd.DataFrame, segments: pd.DataFrame, events: pd.DataFr
     ev = _place(events, lanes, anchor_col)
     ev["x"] = months_between(ev["_anchor"], ev["date"])
 
-    for trace in [*_segment_traces(seg, calendar), *_ongoing_trace(seg, scale), *_event_traces(ev, calendar, scale)]:
+    x_min = float(np.nanmin([seg["x0"].min(), ev["x"].min(), 0.0]))
+    x_max = float(np.nanmax([seg["x1"].max(), ev["x"].max(), 0.0]))
+    clipped = months_before is not None and x_min < -float(months_before)
+    if clipped:
+        x_min = -float(months_before)
+    left, right = x_min - 1, x_max + 1.5
+    board = scale > 1
+    # markers whose centre lies in the margin left of the window would be cut in half at the edge: the lane's
+    # "earlier history" mark stands for them (History shown: All draws them)
+    shown_ev = ev[ev["x"] >= x_min - 0.5] if clipped else ev
+    stops = seg[seg["x1"] >= x_min - 0.5] if clipped else seg
+    near = (right - left) / 90 * (1.4 if board else 1.0)  # about one marker's width on screen
+    earlier = _earlier_trace(seg, ev, x_min, left + 0.012 * (right - left), scale) if clipped else []
+    spans = _span_traces(ev, lanes, seg) if "kind" in ev else []
+    for trace in [*_segment_traces(seg, calendar), *spans, *_gap_trace(seg), *_stop_traces(stops, calendar, scale),
+                  *_ongoing_trace(seg, scale), *earlier, *_event_traces(shown_ev, calendar, scale, near)]:
         fig.add_trace(trace)
     _group_decor(lanes, fig)
     start_label = {"thalidomide": "Thalidomide start", "imatinib": "Imatinib start", "diagnosis": "Diagnosis",
                    "treatment": "First treatment"}
     fig.add_vline(x=0, line=dict(color="#444444", width=1.5, dash="dash"))
-    fig.add_annotation(x=0, y=1, yref="paper", yanchor="bottom", text=start_label[anchor], showarrow=False,
-                       font=dict(size=12, color="#444444"))
+    top = float(lanes["y"].min())
 
     bottom = float(lanes["y"].max())
-    x_min = float(np.nanmin([seg["x0"].min(), ev["x"].min(), 0.0]))
-    x_max = float(np.nanmax([seg["x1"].max(), ev["x"].max(), 0.0]))
-    if months_before is not None:
-        x_min = max(x_min, -float(months_before))
-    board = scale > 1
     font_px = max(13 * scale, projector.MIN_PX) if board else 13
-    margin = dict(l=10, r=10, t=40, b=80 if board else 60)
+    margin = dict(l=10, r=10, t=70 if board else 50, b=80 if board else 60)
     lanes_px = (bottom + 1.1) * BOARD_LANE_PX + margin["t"] + margin["b"] if board else \
         max(320, int((bottom + 2) * LANE_PX * scale) + 150)
+    ticks = dict(dtick=6 if x_max - x_min <= 48 else 12, showgrid=True, gridcolor="#E5E5E5", zeroline=False)
+    # the top axis names its 0 (the dashed line): clear of the band titles and of every lane
+    top_ticks = np.arange(np.ceil(left / ticks["dtick"]), np.floor(right / ticks["dtick"]) + 1) * ticks["dtick"]
+    top_text = [f"0: {start_label[anchor].lower()}" if v == 0 else f"{v:g}" for v in top_ticks]
+    # the same time axis on top too: a long page of lanes is read from its first screen
+    fig.add_trace(go.Scatter(x=[left, right], y=[top, top], xaxis="x2", mode="markers", showlegend=False,
+                             hoverinfo="skip", marker=dict(opacity=0, size=1), name="top axis"))
     fig.update_layout(
         template="plotly_white", barmode="overlay", bargap=0,
         height=int(np.ceil(max(lanes_px, _legend_px(fig, font_px) + margin["t"] + margin["b"]))),
         margin=margin, hoverlabel=dict(font_size=13 * scale), font=dict(size=13 * scale),
         legend=dict(orientation="v", x=1.01, xanchor="left", y=1, yanchor="top", tracegroupgap=_LEGEND_GAP,
                     groupclick="toggleitem", itemsizing="constant"),
-        xaxis=dict(title=axis_title, zeroline=False, showgrid=True, gridcolor="#E5E5E5",
-                   dtick=6 if x_max - x_min <= 48 else 12, range=[x_min - 1, x_max + 1.5],
-                   minor=dict(dtick=3, showgrid=True, gridcolor="#F3F3F3")),
+        xaxis=dict(title=axis_title, range=[left, right], minor=dict(dtick=3, showgrid=True, gridcolor="#F3F3F3"),
+                   **ticks),
+        xaxis2=dict(overlaying="x", side="top", matches="x", range=[left, right], showgrid=False,
+                    zeroline=False, tickmode="array", tickvals=top_ticks.tolist(), ticktext=top_text,
+                    ticks="outside", ticklen=4),
         yaxis=dict(tickmode="array", tickvals=lanes["y"].tolist(),
                    ticktext=_lane_labels(lanes), showgrid=False, zeroline=False, tickfont=dict(size=12 * scale),
                    range=[bottom + 0.6, -0.5]),  # reversed: first lane on top

@@ -11,11 +11,19 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from cmltrack.config import database_label
 from cmltrack.figures.spreadsheet import spreadsheet_csv
 from cmltrack.ingest.plan import ImportPlan, Source, check_sources
 from cmltrack.ingest.problems import Problem
 from cmltrack.ui import downloads
 from cmltrack.ui.escape import md
+
+
+def database_shown(target: Path | str) -> str:
+    """The database as the Import page names it: a file by its name only (the server's folders are nobody's
+    business on a shared screen), a server by its address without the password."""
+    label = database_label(target)
+    return label if "://" in label else Path(label).name
 
 _PLAN = "_import_plan"
 

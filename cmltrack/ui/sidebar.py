@@ -144,7 +144,7 @@ def render_filters(con: Connection) -> CohortFilter:
                        icon=":material/restart_alt:")
     cohort_filter = filter_from_state(values, bounds)
     shown, total = q.count_patients(con, cohort_filter)
-    bar.markdown(f"**Showing {shown} of {total} patients**")
+    bar.markdown(f"**Showing {shown:,} of {total:,} patients**")
     bar.button("Reset filters", on_click=_reset, disabled=not cohort_filter.active)
     bar.markdown("### Response rules")
     bar.segmented_control("ELN recommendations", GUIDELINES, default="ELN2020", required=True, key="rules",
@@ -202,4 +202,4 @@ def show_empty(f: CohortFilter, total: int) -> None:
                 "CMLTRACK_DB at a cmltrack database with patients.")
     else:
         st.warning(f"No patient matches the current filters ({describe(f)}). "
-                   f"Widen them or press **Reset filters** in the sidebar to see all {total} patients.")
+                   f"Widen them or press **Reset filters** in the sidebar to see all {total:,} patients.")

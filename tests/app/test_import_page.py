@@ -24,7 +24,11 @@ def _app(monkeypatch, db: Path, page: str, secrets: dict | None = None, user: di
 def test_import_page_before_any_upload(monkeypatch, request, db, n):
     at = _app(monkeypatch, request.getfixturevalue(db), "pages/import.py")
     assert at.subheader[0].value == "Import data"
-    assert any(f"({n} patients)" in c.value for c in at.caption)
+    assert any(f"({n:,} patients)" in c.value for c in at.caption)
+    target = request.getfixturevalue(db)
+    if not str(target).startswith("postgresql"):  # a file: named, its server folder not shown
+        shown = " ".join(c.value for c in at.caption).replace("\\", "")  # markdown escapes: as the page reads
+        assert f"The database now: {Path(target).name} (" in shown and str(Path(target).parent) not in shown
     assert [b.label for b in at.main.button] == []  # nothing to confirm before files are checked
 
 

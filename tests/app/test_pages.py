@@ -79,7 +79,7 @@ def test_pages_on_one_patient(monkeypatch, one_db, page):
 @pytest.mark.parametrize("page", PAGES)
 def test_pages_on_a_large_cohort_paginate(monkeypatch, large_db, page):
     at = _app(monkeypatch, large_db, page)
-    assert _count(at) == "**Showing 1008 of 1008 patients**"
+    assert _count(at) == "**Showing 1,008 of 1,008 patients**"  # thousands separated, as everywhere
     if page == "pages/cohort.py":
         fig = _figure(at)
         assert len(fig["layout"]["yaxis"]["tickvals"]) == 50
@@ -92,7 +92,7 @@ def test_pages_on_a_large_cohort_paginate(monkeypatch, large_db, page):
         # the last page starts at the top of its chart and is sized for its own 8 lanes
         assert min(fig["layout"]["yaxis"]["tickvals"]) == 1 and fig["layout"]["yaxis"]["range"][0] < 10
         assert fig["layout"]["height"] < 600
-        assert any("Lanes 1001-1008 of 1008" in c.value for c in at.caption)
+        assert any("Lanes 1,001-1,008 of 1,008" in c.value for c in at.caption)
 
 
 @pytest.mark.parametrize("key, value, expected", [
@@ -150,7 +150,7 @@ def test_cohort_widgets_drive_the_figure(monkeypatch, demo_db):
     titles = [a["text"] for a in _figure(at)["layout"]["annotations"] if "n =" in a["text"]]
     assert titles == ["<b>All patients</b> (n = 21)"]
     at.button_group(key="anchor").set_value("thalidomide").run()
-    assert _figure(at)["layout"]["xaxis"]["range"][0] == pytest.approx(-25)  # 24 months before, by default
+    assert _figure(at)["layout"]["xaxis"]["range"][0] == pytest.approx(-13)  # 12 months before, by default
     at.selectbox(key="window").set_value("all").run()
     assert _figure(at)["layout"]["xaxis"]["range"][0] < -100
 
@@ -161,8 +161,8 @@ def test_patients_page_shows_scores_latest_eln_and_cites_sources(monkeypatch, de
     for column in ("sokal_score", "sokal_group", "hasford_group", "eutos_score", "elts_group", "eln_latest"):
         assert column in table.columns
     row = table.set_index("patient_id").loc["CML-02"]
-    assert row["eln_latest"] == "Warning"  # CCyR, BCR::ABL1 between 0.1 and 1% (ELN 2020)
-    assert set(table["eln_latest"]) <= {"Optimal", "Warning", "Failure"}
+    assert row["eln_latest"] == "Warning †"  # CCyR, BCR::ABL1 between 0.1 and 1% (ELN 2020); a later line: marked
+    assert set(table["eln_latest"]) <= {"Optimal †", "Warning †", "Failure †"}
     caption = " ".join(c.value for c in at.caption)
     assert "Blood 1984;63:789" in caption and "Leukemia 2020;34:966" in caption
     assert "1 disagreement" in at.expander[0].label
@@ -173,7 +173,7 @@ def test_switching_guideline_rederives_classifications(monkeypatch, demo_db):
     at = _app(monkeypatch, demo_db, "pages/patients.py")
     at.button_group(key="rules").set_value("ELN2009").run()
     table = at.dataframe[0].value
-    assert "Suboptimal" in set(table["eln_latest"])  # a category only ELN 2009 has
+    assert "Suboptimal †" in set(table["eln_latest"])  # a category only ELN 2009 has
     assert "ELN 2009" in at.expander[0].label
     at.switch_page("pages/cohort.py").run()
     assert any("ELN 2009 rules" in c.value for c in at.caption)
@@ -214,3 +214,23 @@ def test_large_cohort_gets_an_overview_above_its_pages(monkeypatch, large_db, de
     assert len(charts) == 2 and "all 1,008 patients" in charts[0]["layout"]["title"]["text"]
     assert len(_figure(at)["layout"]["yaxis"]["tickvals"]) == 50  # one page of lanes below it
     assert len(_app(monkeypatch, demo_db, "pages/cohort.py").get("plotly_chart")) == 1
+
+
+def test_patients_table_marks_later_line_eln_and_puts_a_shared_date_in_the_header(monkeypatch, demo_db):
+    at = _app(monkeypatch, demo_db, "pages/patients.py")
+    table = at.dataframe[0].value
+    assert "eln_latest_date" not in table.columns  # every demo patient was last classified on one date
+    assert "Failure †" in set(table["eln_latest"])
+    spec = at.dataframe[0].proto.columns
+    assert "(all on 20" in spec and "marked †" in " ".join(c.value for c in at.caption)
+
+
+def test_jump_to_a_patient_shows_their_page_with_the_lane_marked(monkeypatch, large_db):
+    at = _app(monkeypatch, large_db)
+    at.selectbox(key="sort").set_value("attention").run()
+    target = at.selectbox(key="lane_jump").options[-1]  # the last lane in this order
+    at.selectbox(key="lane_jump").set_value(target).run()
+    assert at.number_input(key="lane_page").value == 21  # 1,008 lanes, 50 a page
+    ticks = _figure(at)["layout"]["yaxis"]["ticktext"]
+    marked = [t for t in ticks if t.endswith("◀")]
+    assert len(marked) == 1 and marked[0].startswith(target)

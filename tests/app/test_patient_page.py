@@ -39,7 +39,7 @@ def test_known_patient_shows_card_timeline_and_tables(monkeypatch, demo_db):
     assert "**Imatinib 600 mg/d + Thalidomide 100 mg/d**" in card
     assert "1.32 (high risk)" in card and "**Warning**" in card  # Sokal; latest ELN 2020
     fig = _figure(at)
-    assert fig["layout"]["yaxis4"]["type"] == "log"
+    assert fig["layout"]["yaxis3"]["type"] == "log"
     assert [t.label for t in at.tabs] == ["Visits and labs", "Adverse events", "Treatment",
                                              "Concomitant medications"]
     labels = [b.label for b in at.get("download_button")]

@@ -220,3 +220,16 @@ def test_toggle_sets_the_url_and_the_cookie(monkeypatch, demo_db):
     at.toggle(key="board").set_value(True).run()
     assert at.query_params["mode"] in ("board", ["board"])
     assert re.fullmatch(r"1\.[0-9a-f]{16}\.[0-9a-f]{16}", _cookie(at)["value"])
+
+
+def test_a_patient_opened_from_the_patients_table_travels_as_its_pseudonym(monkeypatch, demo_db):
+    at = _board(monkeypatch, demo_db, "pages/patients.py")
+    opener = at.selectbox(key="board_open")
+    pseudonym = opener.options[2]
+    assert pseudonym.startswith("P-") and pseudonym in _shown_patients(at)
+    real = next(f"CML-{i:02d}" for i in range(1, 22) if opener.format_func(f"CML-{i:02d}") == pseudonym)
+    opener.set_value(real).run()  # the option's value stays on the server; the browser sees the pseudonym
+    assert not at.exception, at.exception
+    heading = f"#### {pseudonym.replace('-', chr(92) + '-')}"  # the card's heading, markdown-escaped
+    assert any(m.value.startswith(heading) for m in at.markdown)  # that patient's page
+    assert _param(at, "patient") is None and _param(at, "mode") == "board"  # nothing but the mode in the URL

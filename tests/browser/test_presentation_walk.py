@@ -327,7 +327,7 @@ def test_presentation_mode_reads_on_a_projector(browser, server, demo_db, large_
         wait_for_plot(page)
         walk.check("cohort, 1,008 patients")
         assert page.locator("[data-testid='stSidebar']").get_attribute("data-collapsed") == "true"
-        assert "Lanes 1-25 of 1008 patients" in page.locator("[data-testid='stMain']").inner_text()
+        assert "Lanes 1-25 of 1,008 patients" in page.locator("[data-testid='stMain']").inner_text()
         swimmer = page.locator(".js-plotly-plot").last
         assert len(swimmer.locator(".yaxislayer-above text").all_text_contents()) == 25
         assert swimmer.bounding_box()["height"] <= 1080

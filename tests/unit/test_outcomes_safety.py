@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -10,6 +11,7 @@ from cmltrack.db import queries as q
 from cmltrack.db.filters import CohortFilter
 from cmltrack.figures.outcomes import km_figure
 from cmltrack.privacy.pseudonyms import Pseudonyms, deidentify
+from tests.unit.test_swimmer_figure import decoded
 
 
 @pytest.fixture()
@@ -146,7 +148,7 @@ def test_free_text_is_coded_in_presentation_mode(con, lanes):
     pfig = decoded(build_patient_timeline(p, q.treatments_for(con, ["CML-02"]), q.labs_for(con, ["CML-02"]),
                                           q.events_for(con, ["CML-02"]), q.adverse_events_for(con, ["CML-02"]),
                                           calendar=False).to_dict())
-    ae_text = " ".join(str(row[0]) for t in pfig["data"] if t["type"] == "bar" and t["yaxis"] == "y3"
+    ae_text = " ".join(str(row[0]) for t in pfig["data"] if t["type"] == "bar" and t["yaxis"] == "y4"
                        for row in t["customdata"])
     assert "Numbness and tingling" not in ae_text and "Peripheral sensory neuropathy" in ae_text
 
@@ -196,3 +198,91 @@ def test_an_uncoded_adverse_event_never_shows_its_verbatim_text_in_presentation_
     aes = q.adverse_events_for(con, ids)
     aes.loc[aes.index[0], ["meddra_pt", "term"]] = [None, "Seen by Dr Hartmann on 12 May"]
     assert "Hartmann" not in " ".join(safety.worst_grade_by_term(aes).index)
+
+
+# --- readability (issue 20) ---------------------------------------------------------------------------------------
+
+
+def test_the_abstracts_notes_only_where_the_data_are_the_abstracts_patients(con, lanes):
+    ids = lanes["patient_id"].tolist()
+    figures = outcomes.abstract_figures(lanes, q.treatments_for(con, ids), q.adverse_events_for(con, ids))
+    notes = outcomes.abstract_table(figures).set_index("Figure")["Note"]
+    assert notes["EUTOS high risk (%)"] == "16/21 = 76.2%, printed as 79%"
+    few = lanes.iloc[:15]  # another cohort: its EUTOS share is not 16/21, and no note may say it is
+    ids = few["patient_id"].tolist()
+    other = outcomes.abstract_table(outcomes.abstract_figures(few, q.treatments_for(con, ids),
+                                                               q.adverse_events_for(con, ids))).set_index("Figure")
+    assert "16/21" not in " ".join(other["Note"])  # (these 15 still hold the 13 evaluable: 10/13 stays noted)
+
+
+def _big(n: int = 10_000, seed: int = 0) -> dict[str, pd.DataFrame]:
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({"duration": rng.exponential(12, n).round(3), "event": rng.integers(0, 2, n)})
+    return {"Resistant": frame.iloc[: n // 2], "Intolerant": frame.iloc[n // 2:]}
+
+
+def test_two_confidence_bands_stay_two_and_formal_axis_titles(con, lanes):
+    frame = _curves(con, lanes)["Time on thalidomide"]
+    groups = {s.capitalize(): frame[frame["status"] == s] for s in ("resistant", "intolerant")}
+    fig = decoded(km_figure(groups, "Time on thalidomide").to_dict())
+    bands = [t for t in fig["data"] if t.get("fill") == "tonexty"]
+    assert len(bands) == 2 and len({t["fillpattern"]["shape"] for t in bands}) == 2  # hatched two ways
+    assert {t["line"]["color"] for t in bands} != {"rgba(0,0,0,0)"} and all(t["line"]["width"] > 0 for t in bands)
+    assert fig["layout"]["yaxis"]["title"]["text"] == "Still on thalidomide (%)"
+    assert fig["layout"]["yaxis2"]["title"]["text"] == "Number at risk"
+    cif = decoded(km_figure(groups, "Time to CCyR", competing=True).to_dict())
+    assert cif["layout"]["yaxis"]["title"]["text"] == "Cumulative incidence (%)"
+
+
+def test_at_10000_patients_censor_ticks_do_not_smear_and_counts_have_separators():
+    fig = decoded(km_figure(_big(), "Time on thalidomide").to_dict())
+    ticks = [t for t in fig["data"] if t.get("name", "").endswith(": censored")]
+    assert sum(len(t["x"]) for t in ticks) <= 2 * 150
+    curves = [t for t in fig["data"] if t.get("mode") == "lines" and t.get("showlegend", True) is not False
+              and "n = " in t.get("name", "")]
+    assert all("n = 5,000" in t["name"] and "censored (see at risk)" in t["name"] for t in curves)
+    at_risk = [t for t in fig["data"] if t.get("mode") == "text"]
+    assert at_risk[0]["text"][0] == "5,000"
+    small = decoded(km_figure({"All": _big(40)["Resistant"]}, "t").to_dict())  # few patients: every tick drawn
+    ticks = next(t for t in small["data"] if t.get("name", "").endswith(": censored"))
+    assert len(ticks["x"]) == int((_big(40)["Resistant"]["event"] == 0).sum())
+
+
+def test_the_onset_chart_shows_every_event_and_its_start_label_has_a_row_of_its_own(con, lanes):
+    from cmltrack.figures.safety import onset_strip
+
+    ids = lanes["patient_id"].tolist()
+    windows = safety.thalidomide_windows(lanes, q.treatments_for(con, ids))
+    aes = safety.in_windows(q.adverse_events_for(con, ids), windows)
+    onsets = safety.onset_months(aes, lanes.set_index("patient_id")["thal_start_date"])  # the page's default
+    fig = decoded(onset_strip(onsets).to_dict())
+    points = [(round(x, 3), round(y, 3)) for t in fig["data"] for x, y in zip(t["x"], t["y"])]
+    assert len(points) == len(set(points)) == len(onsets) == 23  # no two events on one spot (was about 12 seen)
+    assert all(abs(y - round(y)) < 0.45 for _, y in points)  # each stays in its term's row
+    note = next(a for a in fig["layout"]["annotations"] if a["text"] == "Thalidomide start")
+    low, high = sorted(fig["layout"]["yaxis"]["range"])
+    assert note["yref"] == "y" and low < note["y"] < min(y for _, y in points) - 0.4  # 14 px clear at least
+
+
+def test_safety_titles_clear_of_legends_and_drugs_named_as_elsewhere(con, lanes):
+    from cmltrack.figures.safety import grade_bars
+
+    aes = q.adverse_events_for(con, lanes["patient_id"].tolist())
+    fig = decoded(grade_bars(safety.by_attribution(aes), "Events by attributed drug", "Events", drugs=True).to_dict())
+    assert sorted(fig["data"][0]["y"]) == ["Imatinib", "Thalidomide"]
+    layout = fig["layout"]
+    assert layout["title"]["xanchor"] == "left" and layout["legend"]["xanchor"] == "right"
+    assert layout["title"]["yref"] == "container" and layout["legend"]["y"] >= 1
+
+
+def test_the_onset_chart_stays_a_chart_at_10000_patients():
+    from cmltrack.figures.safety import onset_strip
+
+    rng = np.random.default_rng(1)
+    n = 7_000
+    onsets = pd.DataFrame({"term_label": rng.choice(["Neuropathy", "Rash", "Somnolence"], n),
+                           "onset_month": rng.uniform(0, 12, n).round(2), "ctcae_grade": rng.integers(1, 4, n)})
+    fig = onset_strip(onsets)
+    assert fig.layout.height < 600  # was about 100,000 px: every crowded row grew with its crowd
+    ys = np.concatenate([np.asarray(t.y, dtype=float) for t in fig.data])
+    assert np.all(np.abs(ys - np.round(ys)) < 0.45)

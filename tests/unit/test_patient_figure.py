@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from cmltrack.db import queries as q
-from cmltrack.figures.patient import ROWS, build_patient_timeline
+from cmltrack.figures.patient import PHASE_SHADE, ROWS, build_patient_timeline
 from tests.unit.test_swimmer_figure import decoded
 
 
@@ -45,12 +45,12 @@ def test_exposure_bars_per_dose_with_labels_and_gaps(con):
 
 def test_bcr_abl1_on_a_log_axis_with_depth_lines_and_eln_bands(con):
     fig = _fig(con, "CML-02")
-    y4 = fig["layout"]["yaxis4"]
+    y4 = fig["layout"]["yaxis3"]  # the BCR::ABL1 panel, right under the responses
     assert y4["type"] == "log" and y4["range"] == [-3.3, 2.3]
-    assert "MMR 0.1" in y4["ticktext"] and "MR4.5" in y4["ticktext"]
-    hlines = {s["y0"] for s in fig["layout"]["shapes"] if s["type"] == "line" and s.get("yref") == "y4"}
+    assert "MMR 0.1" in y4["ticktext"] and "MR4.5 0.0032" in y4["ticktext"]  # every level with its value
+    hlines = {s["y0"] for s in fig["layout"]["shapes"] if s["type"] == "line" and s.get("yref") == "y3"}
     assert {0.1, 0.01, 0.0032} <= hlines
-    bands = [s for s in fig["layout"]["shapes"] if s["type"] == "rect" and s.get("yref") == "y4"]
+    bands = [s for s in fig["layout"]["shapes"] if s["type"] == "rect" and s.get("yref") == "y3"]
     # ELN 2020: warning zones from 3, 6 and 12 months, failure zones from 6 and 12 months
     assert len(bands) == 5
     assert sorted({s["y0"] for s in bands}) == [0.1, 1.0, 10.0]
@@ -71,17 +71,17 @@ def test_response_markers_and_adverse_event_intervals(con):
     fig = _fig(con, "CML-02")
     names = {t["name"] for t in fig["data"]}
     assert {"CCyR", "MMR (BCR::ABL1 ≤ 0.1%)", "Loss of CCyR", "Loss of MMR"} <= names
-    ae = [t for t in fig["data"] if t["type"] == "bar" and t["yaxis"] == "y3"]
+    ae = [t for t in fig["data"] if t["type"] == "bar" and t["yaxis"] == "y4"]  # adverse events: row 4
     assert {t["name"] for t in ae} == {"Grade 1"} and set(ae[0]["y"]) >= {"Peripheral sensory neuropathy"}
     assert "CTCAE" in ae[0]["hovertemplate"]
 
 
 def test_accelerated_phase_is_shaded(con):
     fig = _fig(con, "CML-03")
-    shaded = [s for s in fig["layout"]["shapes"] if s["type"] == "rect" and "rgba(230,159,0" in s["fillcolor"]]
+    shaded = [s for s in fig["layout"]["shapes"] if s["type"] == "rect" and s["fillcolor"] == PHASE_SHADE["AP"]]
     assert len(shaded) == len(ROWS)  # one band across every row
     assert any(a["text"] == "<b>AP</b>" for a in fig["layout"]["annotations"])
-    assert not [s for s in _fig(con, "CML-05")["layout"]["shapes"] if "rgba(230,159,0" in str(s.get("fillcolor"))]
+    assert not [s for s in _fig(con, "CML-05")["layout"]["shapes"] if PHASE_SHADE["AP"] in str(s.get("fillcolor"))]
 
 
 def test_anchor_moves_the_axis_and_must_exist(con):
@@ -116,7 +116,7 @@ def test_the_legend_names_every_kind_of_mark(con):
 def test_the_boards_compact_course_fits_its_screen(con):
     fig = _fig(con, "CML-03", compact=True, calendar=False, scale=1.35)
     titles = [a["text"] for a in fig["layout"]["annotations"] if a["text"] in ROWS]
-    assert titles == ["Treatment", "Response", "Adverse events", "BCR::ABL1 IS (%)"]
+    assert titles == ["Treatment", "Response", "BCR::ABL1 IS (%)", "Adverse events"]
     assert fig["layout"]["height"] == 600
     assert not [t for t in fig["data"] if t.get("yaxis") in ("y5", "y6", "y7", "y8")]  # no marrow, no counts
     bars = [t for t in fig["data"] if t["type"] == "bar" and t["yaxis"] == "y"]
@@ -141,10 +141,57 @@ def test_a_high_risk_aca_shades_accelerated_phase_from_its_date_and_is_marked(co
     aca = pd.DataFrame([{"patient_id": "CML-05", "date": when, "kind": "ACA_HR", "term": "+8 in Ph+ cells"},
                         {"patient_id": "CML-05", "date": when, "kind": "MUTATION", "term": "T315I (NGS)"}])
     fig = decoded(build_patient_timeline(p, seg, labs, pd.concat([ev, aca], ignore_index=True), aes).to_dict())
-    shaded = [s for s in fig["layout"]["shapes"] if "rgba(230,159,0" in str(s.get("fillcolor"))]
+    shaded = [s for s in fig["layout"]["shapes"] if PHASE_SHADE["AP"] in str(s.get("fillcolor"))]
     assert len(shaded) == len(ROWS)
     x0 = float(pd.Series([when]).pipe(lambda d: (d - pd.Timestamp(p["thal_start_date"])).dt.days / 30.4375).iloc[0])
     assert shaded[0]["x0"] == pytest.approx(x0, abs=0.01)
     markers = {t["name"]: t for t in fig["data"] if t.get("name") in ("High-risk ACA (Ph+)", "BCR::ABL1 mutation")}
     assert set(markers) == {"High-risk ACA (Ph+)", "BCR::ABL1 mutation"}
     assert "T315I (NGS)" in str(markers["BCR::ABL1 mutation"]["customdata"])
+
+
+# --- readability (issue 20) ---------------------------------------------------------------------------------------
+
+
+def _px(fig: dict, axis: str) -> float:
+    layout = fig["layout"]
+    axis = "yaxis" if axis == "yaxis1" else axis
+    d0, d1 = layout[axis]["domain"]
+    return (d1 - d0) * (layout["height"] - layout["margin"]["t"] - layout["margin"]["b"])
+
+
+@pytest.mark.parametrize("pid", ["CML-03", "CML-02", "CML-19"])
+def test_the_bcr_abl1_panel_is_tall_right_under_the_responses_with_its_own_time_labels(con, pid):
+    fig = _fig(con, pid)
+    assert fig["layout"]["yaxis3"]["type"] == "log" and _px(fig, "yaxis3") >= 250  # was about 60 px
+    assert _px(fig, "yaxis3") > max(_px(fig, f"yaxis{i}") for i in (1, 2, 4, 5, 6, 7, 8))
+    assert all(_px(fig, f"yaxis{i}") >= 90 for i in (5, 6, 7, 8))  # marrow and blood counts readable too
+    assert fig["layout"]["xaxis3"]["showticklabels"] is True
+    assert fig["layout"]["legend"]["orientation"] == "v"  # beside the rows: the panel stays on the first screen
+
+
+def test_phase_labels_sit_on_the_bcr_panel_and_phase_shading_is_not_an_eln_colour(con):
+    fig = _fig(con, "CML-03")
+    ap = next(a for a in fig["layout"]["annotations"] if a["text"] == "<b>AP</b>")
+    assert ap["yref"] == "y3 domain" and ap.get("bgcolor")  # not under the imatinib bar, on a white ground
+    r, g, b, _ = (float(v) for v in PHASE_SHADE["AP"][5:-1].split(","))
+    assert r == g == b  # grey; the ELN zones are yellow and red
+    edged = [s for s in fig["layout"]["shapes"] if s.get("fillcolor") == PHASE_SHADE["AP"]]
+    assert edged and all(s["line"]["dash"] == "dot" for s in edged)
+
+
+def test_every_level_and_threshold_is_labelled_inside_the_plot(con):
+    fig = _fig(con, "CML-03")
+    assert "MR4.5 0.0032" in fig["layout"]["yaxis3"]["ticktext"]
+    pcyr = next(a for a in fig["layout"]["annotations"] if "PCyR" in a["text"])
+    assert pcyr["xref"] == "x5 domain" and pcyr["x"] <= 1 and pcyr["xanchor"] == "right"
+    eln = [a for a in fig["layout"]["annotations"] if " mo" in a["text"]]
+    assert len(eln) == 3 and all(a["yref"] == "y3 domain" and a["y"] < 0.2 for a in eln)  # at the panel's foot
+    assert len({a["y"] for a in eln[:2]}) == 2  # neighbouring zones' labels at two heights: never on each other
+
+
+def test_the_legend_explains_lab_marks_too(con):
+    fig = _fig(con, "CML-03")
+    shown = {t["name"] for t in fig["data"] if t.get("showlegend", True) is not False}
+    assert {"BCR::ABL1 IS", "Ph+ metaphases (marrow)", "Blood counts (WBC, platelets, Hb)",
+            "Ongoing at last visit", "Accelerated phase", "ELN warning zone"} <= shown

@@ -63,7 +63,7 @@ def test_every_chart_text_is_projector_sized_and_black(con):
         assert not grey, (name, grey[:8])
         assert all(p.color is not None or ".textfont" in p.path for p in props)  # auto contrast: bar text only
     for drawn in ("swimmer: layout.yaxis.tickfont",  # lane labels
-                  "swimmer: layout.annotations[2].font",  # the start line's label
+                  "swimmer: layout.xaxis2.tickfont",  # the top axis, which names the start line
                   "patient CML-06: data[0] (400 mg/d).textfont",  # dose labels inside the bars
                   "patient CML-03: layout.annotations[0].font",  # row titles
                   "worst grade: layout.yaxis.tickfont",  # adverse-event terms
