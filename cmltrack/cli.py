@@ -72,6 +72,10 @@ def _report(plan: ImportPlan) -> None:
         print(f"  {d.label}: {d.records} records {what}")
     for note in plan.notes:
         print(f"  note: {note}")
+    for warning in plan.warnings[:200]:
+        print(f"  warning: {warning}")
+    if len(plan.warnings) > 200:
+        print(f"  ... and {len(plan.warnings) - 200} more warnings")
 
 
 def _problems(problems: list, limit: int = 200) -> None:

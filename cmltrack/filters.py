@@ -28,6 +28,7 @@ class CohortFilter:
     phase: tuple[str, ...] = ()  # phase at thalidomide start
     eutos: tuple[str, ...] = ()
     best: tuple[str, ...] = ()  # best response on thalidomide
+    arm: tuple[str, ...] = ()  # treatment arm as randomised (imported trials); any name the database holds
 
     def __post_init__(self) -> None:
         for name, allowed in (("status", STATUSES), ("sex", SEXES), ("phase", PHASES), ("eutos", EUTOS_GROUPS),
@@ -41,8 +42,10 @@ class CohortFilter:
                 raise ValueError(f"age: two whole numbers of years between 0 and 150, got {self.age!r}")
             if self.age[0] > self.age[1]:
                 raise ValueError(f"age: lower bound {self.age[0]} is above upper bound {self.age[1]}")
+        if not all(isinstance(a, str) and a for a in self.arm):
+            raise ValueError(f"arm: names of arms, got {self.arm!r}")
 
     @property
     def active(self) -> bool:
         """True when any field restricts the cohort."""
-        return any((self.status, self.sex, self.age is not None, self.phase, self.eutos, self.best))
+        return any((self.status, self.sex, self.age is not None, self.phase, self.eutos, self.best, self.arm))

@@ -8,7 +8,7 @@ from cmltrack.config import database_path
 from cmltrack.db.connection import open_readonly
 from cmltrack.figures.export import html, image, images_available
 from cmltrack.figures.overview import build_overview
-from cmltrack.figures.swimmer import SORTS, build_swimmer, order_lanes
+from cmltrack.figures.swimmer import BANDS, SORTS, build_swimmer, order_lanes
 from cmltrack.timeaxis import ANCHORS
 from cmltrack.ui import board, cohort_page, patient_nav, sidebar
 from cmltrack.ui import data as q
@@ -37,7 +37,11 @@ before = window.selectbox("History shown", list(WINDOWS), index=1 if anchor in (
 sorts = list(SORTS) if on_thal else ["treatment_months", *[k for k in SORTS if k != "treatment_months"]]
 sort = order.selectbox("Sort lanes by", sorts, format_func=SORTS.get, key="sort",
                        bind="query-params") or sorts[0]
-group = bool(grouping.toggle("Band by resistant / intolerant", value=True, key="group", bind="query-params"))
+if q.arms(con):  # an imported trial: its arms are a band too
+    group = grouping.segmented_control("Band lanes by", list(BANDS), default="status", required=True, key="band",
+                                       format_func=BANDS.get, bind="query-params") or "status"
+else:
+    group = bool(grouping.toggle("Band by resistant / intolerant", value=True, key="group", bind="query-params"))
 per_page = size.selectbox("Lanes per page", PAGE_SIZES, index=1, key="per_page")
 
 lanes = lanes.assign(label=board.labels(con, lanes["patient_id"]))

@@ -59,7 +59,10 @@ if st.button(f"Import {plan.counts['patients']} patients", type="primary", disab
         st.error(f"**Import refused:** {len(exc.problems)} error(s). Nothing was written.")
         st.code(str(exc))
     except (ValueError, RuntimeError) as exc:  # e.g. a server encoding that cannot store the data
-        st.error(f"**The import could not be written:** {exc}.", icon=":material/database:")
+        st.error(f"**The import could not be written:** {exc}. Nothing was written.", icon=":material/database:")
+    except Exception as exc:  # noqa: BLE001 (an unforeseen failure is said in words; the write is atomic)
+        st.error(f"**The import failed:** {type(exc).__name__}: {exc}. Nothing was written; please report this "
+                 "with the files you imported.", icon=":material/error:")
     else:
         import_view.forget_uploads()
         st.success(f"Imported {counts}. Every page now shows the new database.", icon=":material/done_all:")

@@ -43,11 +43,13 @@ if not endpoints.empty:
     chosen = st.selectbox("Endpoint", list(labels), format_func=lambda p: f"{labels[p]} ({p})", key="endpoint")
     rows = endpoints[endpoints["parameter"] == chosen]
     curve = rows.assign(duration=rows["days"] / MONTH_DAYS, event=(~rows["censored"].astype(bool)).astype(int))
-    figure = km_figure({"All": curve}, labels[chosen], scale=board.scale(), x_title="Months from the endpoint's origin",
+    groups = outcomes.by_arm(curve, lanes)  # a trial's arms as randomised, one curve each
+    figure = km_figure(groups, labels[chosen], scale=board.scale(), x_title="Months from the endpoint's origin",
                        y_title="Event-free (%)")
     st.plotly_chart(figure, config={"displaylogo": False}, key="km_endpoint")
     st.caption(f"Kaplan-Meier of {labels[chosen]} as analysed by the trial (AVAL, CNSR: 0 event, else censored), "
-               f"{len(rows)} patients, {int(curve['event'].sum())} events; months of {MONTH_DAYS} days.")
+               f"{len(rows)} patients, {int(curve['event'].sum())} events; months of {MONTH_DAYS} days"
+               + ("; one curve per arm as randomised." if len(groups) > 1 else "."))
 if not thal_here:
     st.info("No patient shown took thalidomide: response on thalidomide, time to response and time on thalidomide "
             "need it.")

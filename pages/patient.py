@@ -3,10 +3,12 @@
 import pandas as pd
 import streamlit as st
 
+from cmltrack.derive.lab_grades import lab_grades
 from cmltrack.figures.export import html, image, images_available
 from cmltrack.figures.patient import build_patient_timeline
 from cmltrack.figures.swimmer import SORTS, order_lanes
 from cmltrack.privacy.pseudonyms import coded_reason, deidentify
+from cmltrack.spreadsheet import spreadsheet_csv
 from cmltrack.timeaxis import ANCHORS
 from cmltrack.ui import auth, board, patient_card, patient_nav, session, shell, sidebar
 from cmltrack.ui import data as q
@@ -52,6 +54,7 @@ p = record.iloc[0]
 auth.audit_view(pid)
 segments, labs = q.treatments_for(con, [pid]), q.labs_for(con, [pid])
 events, aes = q.events_for(con, [pid], guideline), q.adverse_events_for(con, [pid])
+meds = q.medications_for(con, [pid])
 patient_card.show(p, segments, rules, deid(pid) if deid else None)
 
 anchor = st.segmented_control("Time axis: months since", list(ANCHORS), default="thalidomide", required=True,
@@ -69,7 +72,8 @@ elif not has:
 if labs.empty:
     st.info("No visits (blood counts, BCR::ABL1, marrow) are recorded for this patient.")
 figure = build_patient_timeline(p, segments, labs, events, aes, anchor=anchor, guideline=guideline,
-                                tki_start=q.tki_line_start(con, pid), calendar=deid is None, scale=board.scale())
+                                tki_start=q.tki_line_start(con, pid), calendar=deid is None, scale=board.scale(),
+                                meds=meds)
 st.plotly_chart(figure, config={"displaylogo": False}, key="patient_timeline")
 name = deid(pid) if deid else pid
 png, svg, page_html, _ = st.columns([1, 1, 1, 2])
@@ -82,11 +86,16 @@ page_html.download_button("HTML", lambda: html(figure, f"{name}: course"), file_
                           mime="text/html", on_click="ignore", icon=":material/download:")
 st.caption(f"Responses derived from the labs by {rules} (shaded: {rules} warning and failure zones of BCR::ABL1 "
            "from the start of the imatinib line; open triangles: undetectable BCR::ABL1 at the assay's sensitivity; "
-           "orange bands: accelerated or blast phase). Hover a marrow for Ph+ % and the metaphases counted.")
+           "orange bands: accelerated or blast phase). Hover a marrow for Ph+ % and the metaphases counted, a blood "
+           "count for its CTCAE grade derived from the labs, a mutation or ACA marker for what was found.")
 
-visits_tab, ae_tab, treatment_tab = st.tabs(["Visits and labs", "Adverse events", "Treatment"])
-for tab, frame, name in ((visits_tab, labs, "visits"), (ae_tab, aes, "adverse_events"),
-                         (treatment_tab, segments, "treatment")):
+visits_tab, ae_tab, treatment_tab, meds_tab = st.tabs(["Visits and labs", "Adverse events", "Treatment",
+                                                       "Concomitant medications"])
+with visits_tab:
+    st.caption("Columns ending *grade_from_labs*: the CTCAE v5.0 grade of that count, derived from the labs (default "
+               "lower limits of normal), not a recorded adverse event.")
+for tab, frame, name in ((visits_tab, lab_grades(labs), "visits"), (ae_tab, aes, "adverse_events"),
+                         (treatment_tab, segments, "treatment"), (meds_tab, meds, "concomitant_medications")):
     with tab:
         if frame.empty:
             st.write(f"No {name.replace('_', ' ')} recorded.")
@@ -94,7 +103,7 @@ for tab, frame, name in ((visits_tab, labs, "visits"), (ae_tab, aes, "adverse_ev
         if deid is not None:  # months since thalidomide (or imatinib) start instead of dates; no free text
             anchor = p["thal_start_date"] if pd.notna(p["thal_start_date"]) else p["im_start_date"]
             shown = deidentify(frame, deid, {pid: pd.Timestamp(anchor)}).drop(columns="patient_id")
-            shown = shown.drop(columns=[c for c in ("term",) if c in shown])
+            shown = shown.drop(columns=[c for c in ("term", "indication") if c in shown])
             if "reason_stopped" in shown:
                 shown["reason_stopped"] = shown["reason_stopped"].map(coded_reason)
         else:
@@ -102,5 +111,5 @@ for tab, frame, name in ((visits_tab, labs, "visits"), (ae_tab, aes, "adverse_ev
             for column in shown.select_dtypes("datetime").columns:  # calendar dates, not midnight timestamps
                 shown[column] = shown[column].dt.date
         st.dataframe(shown, hide_index=True, height=min(38 + 35 * len(shown), 420))
-        st.download_button(f"Download {name.replace('_', ' ')} (CSV)", shown.to_csv(index=False).encode(),
+        st.download_button(f"Download {name.replace('_', ' ')} (CSV)", spreadsheet_csv(shown),
                            file_name=f"{deid(pid) if deid else pid}_{name}.csv", mime="text/csv", key=f"csv_{name}")

@@ -1,9 +1,11 @@
 """Safety: adverse events by term and worst grade, by attributed drug, onset, exposure-adjusted rates."""
 
+import pandas as pd
 import streamlit as st
 
 from cmltrack.analysis import safety
 from cmltrack.figures.safety import grade_bars, onset_strip
+from cmltrack.privacy.pseudonyms import ae_label
 from cmltrack.ui import board, cohort_page
 from cmltrack.ui import data as q
 
@@ -56,6 +58,26 @@ st.caption(f"{len(aes)} adverse events in {aes['patient_id'].nunique()} of {len(
            f"({PERIODS[period].lower()}; treatment-emergent: onset from thalidomide start to "
            f"{safety.EMERGENT_DAYS} days after it stopped). CTCAE grades as recorded (version "
            f"{', '.join(sorted(aes['ctcae_version'].dropna().unique())) or 'not recorded'}).")
+unknown = safety.onset_unknown(aes)
+if len(unknown):
+    st.markdown(f"**{len(unknown)} adverse events of unknown onset**")
+    st.dataframe(pd.DataFrame({
+        "Patient": board.labels(con, unknown["patient_id"]),
+        "Event": ae_label(unknown["meddra_pt"], unknown["term"], deidentified=board.active()),
+        "Grade": unknown["ctcae_grade"],
+        "Serious": unknown["serious"].map({True: "yes", False: "no"}).fillna("not recorded"),
+        "Attributed to": unknown["attributed_drug"].fillna("not attributed")}), hide_index=True)
+    st.caption("The source gives no onset date for these events: they are counted in the tables above (as "
+               "treatment-emergent, the conservative reading, when the period is the treatment-emergent one) but "
+               "have no place in the onset chart.")
+if lanes["arm"].notna().any():
+    st.markdown("**Patients with adverse events by treatment arm** (as randomised)")
+    pct = {"format": "%.0f%%"}
+    st.dataframe(safety.by_arm(aes, lanes), hide_index=True, column_config={
+        "arm": "Arm", "patients": "Patients", "with_event": "With an event",
+        "pct_event": st.column_config.NumberColumn("%", **pct), "grade3plus": "Grade 3 or worse",
+        "pct_grade3plus": st.column_config.NumberColumn("% ", **pct), "serious": "Serious",
+        "pct_serious": st.column_config.NumberColumn("%  ", **pct)})
 by_severity = int((aes["grade_source"] == "severity").sum())
 if by_severity:
     st.warning(f"{by_severity} of these {len(aes)} events have no CTCAE grade: their recorded severity is counted "

@@ -39,6 +39,8 @@ def main(argv: list[str]) -> int:
             page.goto(url + target)
             page.wait_for_selector("[data-testid='stSidebar']", timeout=30_000)
             page.wait_for_function("document.body.innerText.includes('Showing ')", timeout=30_000)
+            page.wait_for_timeout(1_000)  # the run may start again (a page switch): wait until no script runs
+            page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
             page.wait_for_timeout(2_500)  # let the chart finish drawing
             # Streamlit scrolls inside its main container: grow the viewport to the content for a full-page shot
             full = page.evaluate("document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight || 0")

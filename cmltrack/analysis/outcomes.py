@@ -189,3 +189,15 @@ def time_to_event(lanes: pd.DataFrame, responses: pd.DataFrame, treatments: pd.D
     })
     return {"Time to CCyR": to_ccyr.drop(columns="date").dropna(subset=["duration"]),
             "Time on thalidomide": on_thal.dropna(subset=["duration"])}
+
+
+def by_arm(rows: pd.DataFrame, lanes: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Rows (one per patient) split by the patient's arm as randomised, arms in alphabetical order and those without
+    rows left out; {"All": rows} when no patient shown has an arm."""
+    arm = rows["patient_id"].map(lanes.set_index("patient_id")["arm"])
+    if arm.isna().all():
+        return {"All": rows}
+    groups = {name: rows[arm == name] for name in sorted(arm.dropna().unique())}
+    if arm.isna().any():
+        groups["Arm not recorded"] = rows[arm.isna()]
+    return groups

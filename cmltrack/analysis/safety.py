@@ -25,10 +25,34 @@ def thalidomide_windows(lanes: pd.DataFrame, treatments: pd.DataFrame) -> pd.Dat
 
 
 def in_windows(aes: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
-    """Adverse events whose onset falls inside their patient's window."""
+    """Adverse events whose onset falls inside their patient's window, and those of unknown onset of patients who
+    have a window: an unknown onset cannot be shown to precede the drug, so the event counts as treatment-emergent
+    (the conservative convention of statistical analysis plans)."""
     onset = pd.to_datetime(aes["onset_date"])
     start, end = aes["patient_id"].map(windows["start"]), aes["patient_id"].map(windows["end"])
-    return aes[(onset >= start) & (onset <= end)]
+    unknown = onset.isna() & start.notna()
+    return aes[((onset >= start) & (onset <= end)) | unknown]
+
+
+def onset_unknown(aes: pd.DataFrame) -> pd.DataFrame:
+    """The events whose onset date is unknown (counted in the tables, listed, never placed on a time axis)."""
+    return aes[aes["onset_date"].isna()]
+
+
+def by_arm(aes: pd.DataFrame, lanes: pd.DataFrame) -> pd.DataFrame:
+    """Per treatment arm (as randomised): patients, and patients with any event, with a grade 3 or worse event and
+    with a serious one (% of the arm's patients). Patients without an arm are one row, 'not recorded'."""
+    arm = lanes.set_index("patient_id")["arm"].fillna("not recorded")
+    a = aes.assign(arm=aes["patient_id"].map(arm))
+    rows = []
+    for name, patients in arm.groupby(arm):
+        mine = a[a["arm"] == name]
+        counts = (mine["patient_id"].nunique(), mine.loc[mine["ctcae_grade"] >= 3, "patient_id"].nunique(),
+                  mine.loc[mine["serious"].eq(True), "patient_id"].nunique())
+        n = len(patients)
+        rows.append((name, n, *[c for k in counts for c in (k, 100 * k / n)]))
+    return pd.DataFrame(rows, columns=["arm", "patients", "with_event", "pct_event", "grade3plus", "pct_grade3plus",
+                                       "serious", "pct_serious"])
 
 
 def clip_to_windows(treatments: pd.DataFrame, windows: pd.DataFrame, last_visit: pd.Series) -> pd.DataFrame:

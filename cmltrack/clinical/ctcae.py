@@ -4,6 +4,7 @@ Each grade is a half-open band: "<1.5 - 1.0 x10^9/L" means value < 1.5 and >= 1.
 limit of normal (LLN) is grade 0.
 - Neutrophil count decreased (x10^9/L): G1 < LLN - 1.5; G2 < 1.5 - 1.0; G3 < 1.0 - 0.5; G4 < 0.5.
 - Platelet count decreased (x10^9/L): G1 < LLN - 75; G2 < 75 - 50; G3 < 50 - 25; G4 < 25.
+- White blood cell decreased (x10^9/L): G1 < LLN - 3.0; G2 < 3.0 - 2.0; G3 < 2.0 - 1.0; G4 < 1.0.
 - Anemia (haemoglobin, g/L): G1 < LLN - 100; G2 < 100 - 80; G3 < 80; grade 4 (life-threatening, urgent
   intervention) is a clinical judgement that a value alone cannot show, so values grade 0-3.
 """
@@ -19,20 +20,26 @@ _BANDS: dict[str, tuple[float, tuple[float | None, ...]]] = {
     "neutrophils": (2.0, (1.5, 1.0, 0.5)),  # default LLN 2.0 x10^9/L (a common adult reference limit)
     "platelets": (150.0, (75.0, 50.0, 25.0)),  # default LLN 150 x10^9/L
     "hemoglobin": (120.0, (100.0, 80.0, None)),  # default LLN 120 g/L (adult female)
+    "wbc": (4.0, (3.0, 2.0, 1.0)),  # default LLN 4.0 x10^9/L
+}
+#: How each graded test is named in CTCAE v5.0.
+TERMS: dict[str, str] = {
+    "neutrophils": "Neutrophil count decreased", "platelets": "Platelet count decreased",
+    "hemoglobin": "Anemia", "wbc": "White blood cell decreased",
 }
 _ALIASES: dict[str, str] = {
     "neutrophils": "neutrophils", "anc": "neutrophils", "neutrophil count decreased": "neutrophils",
     "platelets": "platelets", "plt": "platelets", "platelet count decreased": "platelets",
     "hemoglobin": "hemoglobin", "haemoglobin": "hemoglobin", "hb": "hemoglobin", "anemia": "hemoglobin",
-    "anaemia": "hemoglobin",
+    "anaemia": "hemoglobin", "wbc": "wbc", "white blood cell decreased": "wbc", "leukocytes": "wbc",
 }
 
 
 def lab_grade(test: str, value: float, lln: float | None = None) -> int:
-    """CTCAE v5.0 grade (0-4) of a low neutrophil count, platelet count or haemoglobin."""
+    """CTCAE v5.0 grade (0-4) of a low neutrophil count, platelet count, white cell count or haemoglobin."""
     key = _ALIASES.get(test.strip().lower()) if isinstance(test, str) else None
     if key is None:
-        raise ValueError(f"test must be one of neutrophils, platelets, hemoglobin; got {test!r}")
+        raise ValueError(f"test must be one of neutrophils, platelets, hemoglobin, wbc; got {test!r}")
     value = number("value", value, upper=float("inf"))
     default_lln, bounds = _BANDS[key]
     limit = default_lln if lln is None else number("lln", lln, upper=float("inf"), positive=True)

@@ -79,25 +79,40 @@ def best_response(kinds: list[str], evaluable: bool) -> str:
 _pct = percent
 
 
-def cytogenetic(ph_pos_pct: float, metaphases: int | None = None) -> str:
-    """Cytogenetic response from the % of Ph+ marrow metaphases (ELN 2009 table 2).
+#: Interphase FISH (ELN 2013, Baccarani, Blood 2013;122:872, table 1 footnote; ELN 2009 table 2): complete
+#: cytogenetic response is < 1% BCR::ABL1-positive nuclei of at least 200 nuclei counted.
+FISH_MIN_NUCLEI = 200
+FISH_CCYR_BELOW = 1.0
 
-    complete 0%; partial 1-35% (> 0 and <= 35); minor 36-65% (> 35 and <= 65); minimal 66-95% (> 65 and <= 95);
-    none > 95%. Fewer than 20 metaphases examined: 'not evaluable'.
+
+def cytogenetic(ph_pos_pct: float | None, metaphases: int | None = None, fish_pct: float | None = None,
+                fish_nuclei: int | None = None) -> str:
+    """Cytogenetic response from the % of Ph+ marrow metaphases (ELN 2009 table 2), or CCyR by interphase FISH.
+
+    Metaphases: complete 0%; partial 1-35% (> 0 and <= 35); minor 36-65% (> 35 and <= 65); minimal 66-95%
+    (> 65 and <= 95); none > 95%; fewer than 20 metaphases examined: 'not evaluable'. An evaluable marrow decides.
+    Otherwise FISH shows CCyR when < 1% of >= 200 nuclei are BCR::ABL1-positive; FISH cannot grade a partial
+    response, so a FISH result >= 1% (or of fewer than 200 nuclei) is 'not evaluable'.
     """
-    pct = _pct("ph_pos_pct", ph_pos_pct)
+    pct = None if ph_pos_pct is None else _pct("ph_pos_pct", ph_pos_pct)
     metaphases = count("metaphases", metaphases)
-    if metaphases is not None and metaphases < 20:
-        return NOT_EVALUABLE
-    if pct == 0:
+    fish = None if fish_pct is None else _pct("fish_pct", fish_pct)
+    nuclei = count("fish_nuclei", fish_nuclei)
+    if pct is None and fish is None:
+        raise ValueError("ph_pos_pct or fish_pct is needed")
+    if pct is not None and (metaphases is None or metaphases >= 20):
+        if pct == 0:
+            return "CCyR"
+        if pct <= 35:
+            return "PCyR"
+        if pct <= 65:
+            return "minor"
+        if pct <= 95:
+            return "minimal"
+        return NO_RESPONSE
+    if fish is not None and nuclei is not None and nuclei >= FISH_MIN_NUCLEI and fish < FISH_CCYR_BELOW:
         return "CCyR"
-    if pct <= 35:
-        return "PCyR"
-    if pct <= 65:
-        return "minor"
-    if pct <= 95:
-        return "minimal"
-    return NO_RESPONSE
+    return NOT_EVALUABLE
 
 
 def hematologic(wbc: float, platelets: float, basophils_pct: float, immature_cells: bool, spleen_cm: float) -> bool:

@@ -10,12 +10,18 @@ basophils in %.
 - EUTOS: Hasford J et al., Blood 2011;118:686-692. 7 x basophils + 4 x spleen; high > 87 (87 itself is low).
 - ELTS: Pfirrmann M et al., Leukemia 2016;30:48-56. 0.0025 (age / 10)^3 + 0.0615 spleen + 0.1052 blasts
   + 0.4104 (platelets / 1000)^-0.5; low <= 1.5680, intermediate > 1.5680 and <= 2.2185, high > 2.2185.
+
+A score is compared with its cut-offs at the precision its paper publishes (rounded half up): Hasford and EUTOS as
+whole numbers (Hasford's groups are "<= 780" and "781-1480", EUTOS's cut-off is 87), ELTS to 4 decimals (1.5680,
+2.2185), Sokal to 2 decimals (cut-offs 0.8 and 1.2; the decimals are cmltrack's reading). So EUTOS 87 + 1e-14 is 87,
+low, and Hasford 1480.4 is 1480, intermediate.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from cmltrack.clinical.validate import number
 
@@ -32,14 +38,22 @@ class Cutoffs:
     intermediate: float | None
     intermediate_inclusive: bool
     source: str
+    decimals: int  # the precision the paper publishes the score at
 
 
 CUTOFFS: dict[str, Cutoffs] = {
-    "sokal": Cutoffs(0.8, False, 1.2, True, "Sokal 1984: low < 0.8, intermediate 0.8-1.2, high > 1.2"),
-    "hasford": Cutoffs(780.0, True, 1480.0, True, "Hasford 1998: low <= 780, intermediate > 780-1480, high > 1480"),
-    "eutos": Cutoffs(87.0, True, None, True, "Hasford 2011: low <= 87, high > 87"),
-    "elts": Cutoffs(1.5680, True, 2.2185, True, "Pfirrmann 2016: low <= 1.5680, intermediate <= 2.2185, high > 2.2185"),
+    "sokal": Cutoffs(0.8, False, 1.2, True, "Sokal 1984: low < 0.8, intermediate 0.8-1.2, high > 1.2", 2),
+    "hasford": Cutoffs(780.0, True, 1480.0, True, "Hasford 1998: low <= 780, intermediate 781-1480, high > 1480", 0),
+    "eutos": Cutoffs(87.0, True, None, True, "Hasford 2011: low <= 87, high > 87", 0),
+    "elts": Cutoffs(1.5680, True, 2.2185, True, "Pfirrmann 2016: low <= 1.5680, intermediate <= 2.2185, high > 2.2185",
+                    4),
 }
+
+
+def published(score: str, value: float) -> float:
+    """``value`` rounded half up to the decimals the score's paper publishes (see the module docstring)."""
+    places = CUTOFFS[score.lower()].decimals
+    return float(Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
 
 
 def _below(value: float, bound: float, inclusive: bool) -> bool:
@@ -93,7 +107,7 @@ def risk_group(score: str, value: float) -> str:
     if key not in CUTOFFS:
         raise ValueError(f"score must be one of {list(SCORES)}, got {score!r}")
     c = CUTOFFS[key]
-    value = _check("value", value, upper=float("inf"))
+    value = published(key, _check("value", value, upper=float("inf")))
     if _below(value, c.low, c.low_inclusive):
         return "low"
     if c.intermediate is not None and _below(value, c.intermediate, c.intermediate_inclusive):

@@ -33,9 +33,11 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 #: Tables in the order they are created (a child after its parent); deleted in the reverse order.
 ALL_TABLES: tuple[str, ...] = ("meta", "patients", "treatments", "labs", "responses", "adverse_events",
-                               "time_to_event", "eln_assessments", "patient_summary")
+                               "time_to_event", "mutations", "karyotypes", "concomitant_medications",
+                               "eln_assessments", "patient_summary")
 #: Indexes PostgreSQL needs for the per-patient reads that have no primary key to use.
-EXTRA_DDL: tuple[str, ...] = ("CREATE INDEX adverse_events_patient ON adverse_events (patient_id)",)
+EXTRA_DDL: tuple[str, ...] = ("CREATE INDEX adverse_events_patient ON adverse_events (patient_id)",
+                              "CREATE INDEX concomitant_medications_patient ON concomitant_medications (patient_id)")
 #: Any error a PostgreSQL server or its client library reports (the one psycopg name the layers above use).
 ServerError = psycopg.Error
 #: The server cannot be reached, refused the login, or went away.

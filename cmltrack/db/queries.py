@@ -11,13 +11,14 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from cmltrack.clinical.genetics import HIGH_RISK_ACA, NONE
 from cmltrack.clinical.responses import FAMILIES, FAMILY
 from cmltrack.db.connection import Connection
 from cmltrack.derive import TKIS
 from cmltrack.filters import CohortFilter
 
 _LANE_COLUMNS = """
-    p.patient_id, p.sex, p.im_status, p.phase_at_diagnosis, p.diagnosis_date,
+    p.patient_id, p.sex, p.im_status, p.phase_at_diagnosis, p.diagnosis_date, p.arm, p.died,
     s.age_years, s.age_at_diagnosis, s.first_treatment_date, s.im_start_date, s.thal_start_date, s.last_visit_date,
     s.months_im_before_thal,
     s.followup_months, s.thal_months, s.on_thalidomide, s.sokal_score, s.sokal_group, s.hasford_score,
@@ -36,7 +37,7 @@ def _where(f: CohortFilter) -> tuple[str, list]:
     clauses: list[str] = []
     params: list = []
     for values, column in ((f.status, "p.im_status"), (f.sex, "p.sex"), (f.phase, "s.phase_at_thal"),
-                           (f.eutos, "s.eutos_group"), (f.best, "s.best_response")):
+                           (f.eutos, "s.eutos_group"), (f.best, "s.best_response"), (f.arm, "p.arm")):
         if values:
             clauses.append(f"{column} = ANY(?::VARCHAR[])")
             params.append(list(values))
@@ -170,7 +171,8 @@ def events_for(con: Connection, patient_ids: Sequence[str], guideline: str = "EL
     """Responses and adverse events of the given patients, as one event table.
 
     Responses are those derived from the labs under ``guideline`` in the families the patient's labs measure,
-    recorded ones elsewhere. Columns: patient_id, date, end_date, kind (response code or 'AE'), source, grade,
+    recorded ones elsewhere; mutations found and karyotype abnormalities are events too (kind MUTATION, ACA_HR or
+    ACA, named in term). Columns: patient_id, date, end_date, kind (response code, 'AE', ...), source, grade,
     grade_source ('CTCAE', or 'severity' when mapped from mild/moderate/severe), term (AE: MedDRA term, else
     verbatim), meddra_pt, drug, imputed (a partial source date was completed).
     """
@@ -184,8 +186,26 @@ def events_for(con: Connection, patient_ids: Sequence[str], guideline: str = "EL
             SELECT patient_id, onset_date, end_date, 'AE', 'recorded', ctcae_grade, grade_source,
                    coalesce(meddra_pt, term), meddra_pt, attributed_drug, dates_imputed
             FROM adverse_events WHERE patient_id = ANY(?::VARCHAR[])
+              AND onset_date IS NOT NULL  -- an event of unknown onset has no place on a time axis
+            {_GENETIC_EVENTS}
             ORDER BY 1, 2, 4, 5, 8, 6, 3""",  # noqa: S608 (fixed SQL text; values are bound)
-        [ids, guideline, ids]).df()
+        [ids, guideline, ids, ids, ids]).df()
+
+
+# mutations found (kind MUTATION) and karyotype abnormalities (ACA_HR: high-risk in Ph+ cells, ELN 2020; else ACA),
+# named in term; tests that found none are not events
+_HIGH_RISK = ", ".join(f"'{code}'" for code in HIGH_RISK_ACA)
+_GENETIC_EVENTS = f"""
+    UNION ALL
+    SELECT patient_id, date, NULL::DATE, 'MUTATION', 'recorded', NULL::INTEGER, NULL::VARCHAR,
+           mutation || ' (' || coalesce(method, 'method not given') || ')', NULL::VARCHAR, NULL::VARCHAR, FALSE
+    FROM mutations WHERE patient_id = ANY(?::VARCHAR[]) AND mutation <> '{NONE}'
+    UNION ALL
+    SELECT patient_id, date, NULL::DATE, CASE WHEN ph_positive AND finding IN ({_HIGH_RISK}) THEN 'ACA_HR' ELSE 'ACA'
+           END, 'recorded', NULL::INTEGER, NULL::VARCHAR,
+           finding || CASE WHEN ph_positive THEN ' in Ph+ cells' ELSE ' in Ph- cells' END, NULL::VARCHAR,
+           NULL::VARCHAR, FALSE
+    FROM karyotypes WHERE patient_id = ANY(?::VARCHAR[]) AND finding <> 'none'"""  # noqa: S608 (fixed constants)
 
 
 def comparable_responses(con: Connection, patient_ids: Sequence[str], guideline: str) -> pd.DataFrame:
@@ -200,13 +220,29 @@ def comparable_responses(con: Connection, patient_ids: Sequence[str], guideline:
 
 
 def adverse_events_for(con: Connection, patient_ids: Sequence[str]) -> pd.DataFrame:
-    """Adverse events of the given patients."""
+    """Adverse events of the given patients (onset_date NULL: onset unknown, listed last; onset_precision 'year':
+    the source gave only the year of onset)."""
     return con.execute(
         """SELECT patient_id, term, meddra_pt, ctcae_grade, ctcae_version, grade_source, onset_date, end_date,
-                  serious, attributed_drug, dates_imputed
+                  serious, attributed_drug, dates_imputed, relatedness, onset_precision
            FROM adverse_events WHERE patient_id = ANY(?::VARCHAR[])
-           ORDER BY patient_id, onset_date, term, ctcae_grade, end_date""",
+           ORDER BY patient_id, onset_date NULLS LAST, term, ctcae_grade, end_date""",
         [list(patient_ids)]).df()
+
+
+def medications_for(con: Connection, patient_ids: Sequence[str]) -> pd.DataFrame:
+    """Concomitant medications of the given patients (start_date NULL: start unknown, listed first)."""
+    return con.execute(
+        """SELECT patient_id, term, decoded, indication, start_date, end_date, dates_imputed
+           FROM concomitant_medications WHERE patient_id = ANY(?::VARCHAR[])
+           ORDER BY patient_id, start_date NULLS FIRST, term, end_date""",
+        [list(patient_ids)]).df()
+
+
+def arms(con: Connection) -> list[str]:
+    """The treatment arms (as randomised) patients of the database belong to, in alphabetical order."""
+    return [r[0] for r in con.execute(
+        "SELECT DISTINCT arm FROM patients WHERE arm IS NOT NULL ORDER BY arm").fetchall()]
 
 
 def labs_for(con: Connection, patient_ids: Sequence[str]) -> pd.DataFrame:
@@ -219,7 +255,8 @@ def labs_for(con: Connection, patient_ids: Sequence[str]) -> pd.DataFrame:
 def patient(con: Connection, patient_id: str, guideline: str = "ELN2020") -> pd.DataFrame:
     """One patient's record, derived summary and latest ELN classification (empty when the id is unknown)."""
     return con.execute(
-        f"""SELECT {_LANE_COLUMNS}, p.mrn, p.display_name, p.birth_date, p.spleen_cm, p.platelets AS platelets_dx,
+        f"""SELECT {_LANE_COLUMNS}, p.mrn, p.display_name, p.birth_date, p.actual_arm, p.death_date,
+                   p.spleen_cm, p.platelets AS platelets_dx,
                    p.blasts_pct AS blasts_dx, p.basophils_pct AS basophils_dx, p.eosinophils_pct AS eosinophils_dx
             {_FROM} {_LATEST_ELN} WHERE p.patient_id = ?""",  # noqa: S608 (fixed SQL text; values are bound)
         [guideline, patient_id]).df()

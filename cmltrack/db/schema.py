@@ -7,7 +7,9 @@ import duckdb
 from cmltrack.clinical.milestones import GUIDELINES
 from cmltrack.clinical.responses import ALL_KINDS
 
-SCHEMA_VERSION = 4
+# 5: labs neutrophils and FISH, mutations, karyotypes (issue 16)
+# 6: trial imports (arm, death, AE relatedness and unknown onsets, concomitant medications; issue 15)
+SCHEMA_VERSION = 6
 
 #: CML therapies the app knows by name (hydroxyurea and interferon before or between TKIs). Other drug names are
 #: accepted (trial datasets: study drug, placebo), stored lower case, and drawn in neutral colours.
@@ -38,6 +40,15 @@ DDL: tuple[str, ...] = (
         eosinophils_pct DOUBLE PRECISION CHECK (eosinophils_pct BETWEEN 0 AND 100),
         age_at_entry INTEGER CHECK (age_at_entry BETWEEN 0 AND 130),  -- when no birth date is known (CDISC AGE)
         last_contact_date DATE,                                        -- last known alive (CDISC LSTALVDT)
+        -- schema 6, trial imports: the arm as randomised (ARM, TRT01P) and as treated (ACTARM, TRT01A); death
+        -- (DTHFL, NULL = not recorded; DTHDTC/DTHDT)
+        arm VARCHAR,
+        actual_arm VARCHAR,
+        died BOOLEAN,
+        death_date DATE,
+        CHECK (death_date IS NULL OR birth_date IS NULL OR death_date >= birth_date),
+        CHECK (death_date IS NULL OR died),
+        -- end of schema 6 additions
         CHECK (diagnosis_date IS NULL OR birth_date IS NULL OR diagnosis_date >= birth_date)
     )""",
     f"""CREATE TABLE treatments (
@@ -66,6 +77,11 @@ DDL: tuple[str, ...] = (
         abl1_copies BIGINT CHECK (abl1_copies >= 0),
         ph_pos_pct DOUBLE PRECISION CHECK (ph_pos_pct BETWEEN 0 AND 100),
         metaphases INTEGER CHECK (metaphases >= 0),
+        -- schema 5 (issue 16): absolute neutrophils (x10^9/L, CTCAE grade) and interphase FISH (CCyR: < 1% of
+        -- >= 200 nuclei)
+        neutrophils DOUBLE PRECISION CHECK (neutrophils >= 0),
+        fish_pct DOUBLE PRECISION CHECK (fish_pct BETWEEN 0 AND 100),
+        fish_nuclei INTEGER CHECK (fish_nuclei >= 0),
         PRIMARY KEY (patient_id, date)
     )""",
     # recorded responses have guideline 'none'; derived ones name the ELN rule set that derived them
@@ -87,10 +103,23 @@ DDL: tuple[str, ...] = (
         ctcae_version VARCHAR,
         -- 'CTCAE': a toxicity grade was recorded; 'severity': mapped from mild/moderate/severe (CDISC AESEV)
         grade_source VARCHAR NOT NULL DEFAULT 'CTCAE' CHECK (grade_source IN ('CTCAE', 'severity')),
-        onset_date DATE NOT NULL,
-        end_date DATE CHECK (end_date IS NULL OR end_date >= onset_date),
-        serious BOOLEAN NOT NULL DEFAULT FALSE,
+        onset_date DATE,                    -- schema 6: NULL = onset unknown (counted and listed, never placed in time)
+        end_date DATE CHECK (end_date IS NULL OR onset_date IS NULL OR end_date >= onset_date),
+        serious BOOLEAN,                    -- schema 6: NULL = seriousness not recorded
         attributed_drug VARCHAR CHECK (attributed_drug IS NULL OR attributed_drug = lower(trim(attributed_drug))),
+        dates_imputed BOOLEAN NOT NULL DEFAULT FALSE,
+        -- schema 6, trial imports: relatedness as recorded (CDISC AEREL); how much of the onset the source gave
+        relatedness VARCHAR,
+        onset_precision VARCHAR CHECK (onset_precision IN ('day', 'month', 'year'))
+    )""",
+    # schema 6: concomitant medications (CDISC CM), drawn as a lane of the patient course
+    """CREATE TABLE concomitant_medications (
+        patient_id VARCHAR NOT NULL REFERENCES patients (patient_id),
+        term VARCHAR NOT NULL,              -- as reported (CMTRT)
+        decoded VARCHAR,                    -- standardised name (CMDECOD)
+        indication VARCHAR,                 -- CMINDC
+        start_date DATE,                    -- NULL = start unknown
+        end_date DATE CHECK (end_date IS NULL OR start_date IS NULL OR end_date >= start_date),
         dates_imputed BOOLEAN NOT NULL DEFAULT FALSE
     )""",
     # time-to-event endpoints as analysed by a trial (CDISC ADTTE), kept as delivered
@@ -103,6 +132,22 @@ DDL: tuple[str, ...] = (
         event_date DATE,
         censored BOOLEAN NOT NULL,
         PRIMARY KEY (patient_id, parameter)
+    )""",
+    # schema 5 (issue 16): BCR::ABL1 kinase-domain mutation tests, one row per mutation found ('NONE': the test
+    # found none), and karyotype findings, one row per abnormality ('none': no ACA); cmltrack.clinical.genetics
+    """CREATE TABLE mutations (
+        patient_id VARCHAR NOT NULL REFERENCES patients (patient_id),
+        date DATE NOT NULL,
+        method VARCHAR,
+        mutation VARCHAR NOT NULL CHECK (mutation <> '' AND mutation = upper(mutation)),
+        PRIMARY KEY (patient_id, date, mutation)
+    )""",
+    """CREATE TABLE karyotypes (
+        patient_id VARCHAR NOT NULL REFERENCES patients (patient_id),
+        date DATE NOT NULL,
+        finding VARCHAR NOT NULL CHECK (finding <> ''),
+        ph_positive BOOLEAN NOT NULL DEFAULT TRUE,  -- the abnormality is in Ph+ cells (else in Ph- cells)
+        PRIMARY KEY (patient_id, date, finding, ph_positive)
     )""",
     # Derived per patient by cmltrack.derive (clinical rules in Python) each time the database is written,
     # so that filters run in SQL at registry scale. Never edited by hand.
@@ -151,7 +196,8 @@ DDL: tuple[str, ...] = (
     )""",
 )
 
-TABLES: tuple[str, ...] = ("patients", "treatments", "labs", "responses", "adverse_events", "time_to_event")
+TABLES: tuple[str, ...] = ("patients", "treatments", "labs", "responses", "adverse_events", "time_to_event",
+                           "mutations", "karyotypes", "concomitant_medications")
 
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:

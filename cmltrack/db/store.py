@@ -28,15 +28,20 @@ Progress = Callable[[float, str], None]
 COLUMNS: dict[str, tuple[str, ...]] = {
     "patients": ("patient_id", "mrn", "display_name", "sex", "birth_date", "diagnosis_date", "phase_at_diagnosis",
                  "im_status", "spleen_cm", "platelets", "blasts_pct", "basophils_pct", "eosinophils_pct",
-                 "age_at_entry", "last_contact_date"),
+                 "age_at_entry", "last_contact_date", "arm", "actual_arm", "died", "death_date"),
     "treatments": ("patient_id", "drug", "dose_mg", "start_date", "end_date", "reason_stopped", "dates_imputed"),
     "labs": ("patient_id", "date", "wbc", "hb", "platelets", "blasts_pct", "promyelocytes_pct",
              "immature_granulocytes_pct", "basophils_pct", "spleen_cm", "bcr_abl1_is_pct", "abl1_copies", "ph_pos_pct",
-             "metaphases"),
+             "metaphases", "neutrophils", "fish_pct", "fish_nuclei"),
     "responses": ("patient_id", "date", "kind", "source", "guideline", "date_imputed"),
     "adverse_events": ("patient_id", "term", "meddra_pt", "ctcae_grade", "ctcae_version", "grade_source",
-                       "onset_date", "end_date", "serious", "attributed_drug", "dates_imputed"),
+                       "onset_date", "end_date", "serious", "attributed_drug", "dates_imputed", "relatedness",
+                       "onset_precision"),
     "time_to_event": ("patient_id", "parameter", "label", "start_date", "days", "event_date", "censored"),
+    "mutations": ("patient_id", "date", "method", "mutation"),
+    "karyotypes": ("patient_id", "date", "finding", "ph_positive"),
+    "concomitant_medications": ("patient_id", "term", "decoded", "indication", "start_date", "end_date",
+                                "dates_imputed"),
     "eln_assessments": ASSESSMENT_COLUMNS,
     "patient_summary": SUMMARY_COLUMNS,
 }
@@ -47,12 +52,44 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 OPTIONAL: dict[str, object] = {
     "promyelocytes_pct": None, "immature_granulocytes_pct": None, "age_at_entry": None, "last_contact_date": None,
     "dates_imputed": False, "date_imputed": False, "grade_source": "CTCAE",
+    "neutrophils": None, "fish_pct": None, "fish_nuclei": None, "method": None, "ph_positive": True,  # schema 5
+    # schema 6
+    "arm": None, "actual_arm": None, "died": None, "death_date": None, "relatedness": None, "onset_precision": None,
+    "serious": None,
 }
+
+
+class RowsRefused(ValueError):
+    """The database's constraints refused rows of a table (``table``; ``column`` when the database names one)."""
+
+    def __init__(self, table: str, column: str | None, message: str) -> None:
+        super().__init__(f"{table}: {message}")
+        self.table, self.column, self.message = table, column, message
 
 
 def empty_frame(table: str) -> pd.DataFrame:
     """A table with its columns and no rows."""
     return pd.DataFrame(columns=list(COLUMNS[table]))
+
+
+def _is_date_column(name: str) -> bool:
+    return name == "date" or name.endswith("_date")
+
+
+def with_plain_dates(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every date column as ``datetime.date`` values (None when missing), the one type every
+    producer of fact tables uses (demo, synthetic cohorts, the importer). A database read back gives datetime64
+    columns and a concatenation may mix both; the clinical rules compare dates and need one type."""
+    out = frame
+    for c in [c for c in frame.columns if _is_date_column(str(c))]:
+        values = frame[c]
+        if values.dtype == object and set(values.dropna().map(type).unique()) <= {dt.date}:
+            continue  # already datetime.date throughout: nothing to convert
+        stamps = pd.to_datetime(values)
+        if out is frame:
+            out = frame.copy()
+        out[c] = stamps.dt.date.astype(object).where(stamps.notna(), None)
+    return out
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
@@ -68,6 +105,38 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> 
     col_sql = ", ".join(cols)
     con.execute(f"INSERT INTO {table} ({col_sql}) SELECT {col_sql} FROM incoming")  # noqa: S608 (names from COLUMNS)
     con.unregister("incoming")  # on failure the whole connection is discarded instead
+
+
+def _refused(table: str, exc: duckdb.Error) -> RowsRefused:
+    import re
+
+    message = str(exc).split("\n")[0]
+    named = re.search(rf"\b{table}\.\"?(\w+)", message)
+    return RowsRefused(table, named.group(1) if named else None, message)
+
+
+def _insert_checked(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    """_insert, with a refusal by the schema's constraints raised as RowsRefused."""
+    try:
+        _insert(con, table, frame)
+    except (duckdb.ConstraintException, duckdb.ConversionException) as exc:
+        raise _refused(table, exc) from None
+
+
+def rehearse(frames: dict[str, pd.DataFrame]) -> RowsRefused | None:
+    """Insert the fact tables into an empty in-memory database of the current schema (no derived tables): None when
+    every row is accepted, else what refused them."""
+    with duckdb.connect(":memory:") as con:
+        create_schema(con)
+        for table in TABLES:
+            frame = frames.get(table, empty_frame(table))
+            if table == "responses":  # an import records responses; derived ones are computed at the write
+                frame = frame.assign(source="recorded", guideline="none")
+            try:
+                _insert_checked(con, table, with_plain_dates(frame))
+            except RowsRefused as refused:
+                return refused
+    return None
 
 
 def with_derived(frames: dict[str, pd.DataFrame],
@@ -88,13 +157,13 @@ def load_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame],
                 progress: Progress | None = None) -> None:
     """Insert the fact tables and the tables derived from them in one transaction on an open, empty schema."""
     progress = progress or (lambda fraction, text: None)
-    frames = {t: frames.get(t, empty_frame(t)) for t in TABLES}
+    frames = {t: with_plain_dates(frames.get(t, empty_frame(t))) for t in TABLES}
     tables = with_derived(frames, lambda done: progress(0.05 + 0.85 * done, "applying the clinical rules"))
     progress(0.9, "writing the tables")
     con.execute("BEGIN TRANSACTION")
     try:
         for table in (*TABLES, "eln_assessments", "patient_summary"):
-            _insert(con, table, tables[table])
+            _insert_checked(con, table, tables[table])
         con.execute("INSERT INTO meta VALUES ('source', ?), ('written_at', ?)",
                     [source, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")])
         con.execute("COMMIT")
@@ -162,7 +231,8 @@ def read_frames(path: str | Path) -> tuple[dict[str, pd.DataFrame], str]:
                 frames[table] = empty_frame(table)  # a table added after the file was written
                 continue
             cols = [c for c in COLUMNS[table] if c in have]
-            frames[table] = con.execute(f"SELECT {', '.join(cols)} FROM {table}").df()  # noqa: S608 (fixed names)
+            # dates as the importer gives them, so that old and new rows concatenate
+            frames[table] = with_plain_dates(con.execute(f"SELECT {', '.join(cols)} FROM {table}").df())  # noqa: S608
         if "source" in frames["responses"]:
             frames["responses"] = frames["responses"][frames["responses"]["source"] == "recorded"]
         row = con.execute("SELECT value FROM meta WHERE key = 'source'").fetchone() if columns_of(con, "meta") else None

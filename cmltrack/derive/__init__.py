@@ -20,7 +20,8 @@ import pandas as pd
 
 from cmltrack.clinical import responses as resp
 from cmltrack.clinical.evaluability import is_evaluable
-from cmltrack.clinical.milestones import GUIDELINES
+from cmltrack.clinical.genetics import Finding
+from cmltrack.clinical.milestones import GUIDELINES, SAME_RULES_AS
 from cmltrack.clinical.scores import elts, eutos, hasford, risk_group, sokal
 from cmltrack.clinical.timeline import assess, derive_events, prepare, visit_phase
 from cmltrack.timeaxis import months_between
@@ -130,6 +131,7 @@ def _tki_line_start(treatments: pd.DataFrame) -> pd.Series:
     tki = treatments[treatments["drug"].isin(TKIS)]
     if tki.empty:
         return pd.Series(dtype="datetime64[us]")
+    tki = tki.assign(start_date=pd.to_datetime(tki["start_date"]))  # dates and timestamps mix after an import adds
     first = tki.groupby(["patient_id", "drug"])["start_date"].min().reset_index()
     return pd.to_datetime(first.sort_values("start_date").groupby("patient_id")["start_date"].last())
 
@@ -139,34 +141,59 @@ CHUNK_PATIENTS = 500
 PARALLEL_FROM = 4000
 
 
-def _derive_chunk(labs: pd.DataFrame, line_start: dict[str, dt.date]) -> tuple[list[tuple], list[tuple]]:
+def genetic_findings(frames: dict[str, pd.DataFrame]) -> dict[str, list[Finding]]:
+    """Each patient's mutation and karyotype findings (tables ``mutations`` and ``karyotypes``), in date order."""
+    out: dict[str, list[Finding]] = {}
+    parts = [(frames.get("mutations"), "mutation", "mutation"), (frames.get("karyotypes"), "karyotype", "finding")]
+    for frame, test, column in parts:
+        if frame is None or frame.empty:
+            continue
+        ph = frame["ph_positive"] if "ph_positive" in frame else pd.Series(True, index=frame.index)
+        for pid, date, value, positive in zip(frame["patient_id"], pd.to_datetime(frame["date"]).dt.date,
+                                              frame[column], ph.fillna(True)):
+            out.setdefault(pid, []).append(Finding(date, test, str(value), bool(positive)))
+    return {pid: sorted(found, key=lambda f: (f.date, f.test, f.value)) for pid, found in out.items()}
+
+
+def _derive_chunk(labs: pd.DataFrame, line_start: dict[str, dt.date],
+                  genetics: dict[str, list[Finding]] | None = None) -> tuple[list[tuple], list[tuple]]:
     """Derived events and ELN assessments of the patients in ``labs`` (sorted by patient and date)."""
     records = labs.to_dict("records")
     ids = labs["patient_id"].to_numpy()
     cuts = [0, *(np.flatnonzero(ids[1:] != ids[:-1]) + 1).tolist(), len(ids)]
     events, assessments = [], []
+    genetics = genetics or {}
     for a, b in zip(cuts[:-1], cuts[1:]):
         if a == b:
             continue
         pid, visits = ids[a], prepare(records[a:b])
-        start = line_start.get(pid)
+        start, found = line_start.get(pid), genetics.get(pid, [])
+        done: dict[str, tuple[list, list]] = {}
         for guideline in GUIDELINES:
-            derived = derive_events(visits, guideline)
+            same = SAME_RULES_AS.get(guideline)
+            if same in done:  # the same rules to the letter: the same results, labelled with this guideline
+                derived, assessed = done[same]
+            else:
+                derived = derive_events(visits, guideline, found, start)
+                assessed = [] if start is None else assess(visits, start, guideline, derived, found)
+                done[guideline] = derived, assessed
             events += [(pid, date, kind, "derived", guideline) for date, kind in derived]
-            if start is not None:
-                assessments += [(pid, guideline, x.milestone, x.date, x.months, x.category, x.bcr_abl1_is_pct,
-                                 x.ph_pos_pct, x.chr) for x in assess(visits, start, guideline, derived)]
+            assessments += [(pid, guideline, x.milestone, x.date, x.months, x.category, x.bcr_abl1_is_pct,
+                             x.ph_pos_pct, x.chr) for x in assessed]
     return events, assessments
 
 
-def _in_workers(chunks: list[pd.DataFrame], line_start: dict[str, dt.date],
+def _in_workers(chunks: list[pd.DataFrame], line_start: dict[str, dt.date], genetics: dict[str, list[Finding]],
                 progress: Callable[[float], None] | None) -> list[tuple[list, list]]:
     """The chunks derived in forked worker processes (the caller checks that this process runs no other thread)."""
     results = []
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=min(os.cpu_count() or 1, 8), mp_context=context) as pool:
-        futures = [pool.submit(_derive_chunk, c, {p: line_start.get(p) for p in c["patient_id"].unique()})
-                   for c in chunks]
+        futures = []
+        for c in chunks:
+            pids = c["patient_id"].unique()
+            futures.append(pool.submit(_derive_chunk, c, {p: line_start.get(p) for p in pids},
+                                       {p: genetics[p] for p in pids if p in genetics}))
         for i, future in enumerate(futures):
             results.append(future.result())
             if progress is not None:
@@ -183,6 +210,7 @@ def derived_responses_and_assessments(frames: dict[str, pd.DataFrame], progress:
     """
     labs = frames["labs"]
     line_start = {pid: d.date() for pid, d in _tki_line_start(frames["treatments"]).items() if not pd.isna(d)}
+    genetics = genetic_findings(frames)
     labs = labs.sort_values(["patient_id", "date"], kind="stable")
     labs = labs.assign(date=pd.to_datetime(labs["date"]).dt.date)
     ids = labs["patient_id"].to_numpy()
@@ -194,13 +222,13 @@ def derived_responses_and_assessments(frames: dict[str, pd.DataFrame], progress:
     # unsafe, and spawn/forkserver workers re-run the parent's __main__ (in a Streamlit server, Streamlit itself).
     if len(firsts) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 and threading.active_count() == 1:
         try:
-            results = _in_workers(chunks, line_start, progress)
+            results = _in_workers(chunks, line_start, genetics, progress)
         except BrokenProcessPool as exc:  # a worker died (memory, a signal): the same work, in this process
             log.warning("worker processes failed (%s); deriving in one process", exc)
             results = []
     if not results:
         for i, chunk in enumerate(chunks):
-            results.append(_derive_chunk(chunk, line_start))
+            results.append(_derive_chunk(chunk, line_start, genetics))
             if progress is not None:
                 progress((i + 1) / len(chunks))
     events = [e for r in results for e in r[0]]

@@ -46,6 +46,7 @@ class Glyph:
 
 _G_RESP, _G_LOSS, _G_AE = "Response", "Loss / progression", "Adverse event (CTCAE grade)"
 _G_SEV = "Adverse event (severity only, no CTCAE grade)"
+_G_MUTATION, _G_ACA = "Mutation", "Karyotype (ACA)"
 
 GLYPHS: dict[str, Glyph] = {
     "CHR": Glyph("CHR", "circle", OKABE_ITO["sky_blue"], 10, _G_RESP),
@@ -74,6 +75,11 @@ GLYPHS: dict[str, Glyph] = {
                   OKABE_ITO["vermillion"]),
     "SEV3": Glyph("Severe (as grade 3)", "triangle-down-open", "#000000", 12, _G_SEV, "#000000"),
     "ONGOING": Glyph("Ongoing at last visit", "arrow-right", "#000000", 11, "Treatment"),
+    # mutation tests and karyotypes (queries.events_for: kinds MUTATION, ACA_HR, ACA)
+    "MUTATION": Glyph("BCR::ABL1 mutation", "bowtie", OKABE_ITO["vermillion"], 13, _G_MUTATION),
+    "ACA_HR": Glyph("High-risk ACA (Ph+)", "star-triangle-up", OKABE_ITO["reddish_purple"], 14, _G_ACA),
+    "ACA": Glyph("Other ACA", "star-triangle-up-open", OKABE_ITO["reddish_purple"], 13, _G_ACA,
+                 OKABE_ITO["reddish_purple"]),
 }
 
 

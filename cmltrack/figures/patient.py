@@ -18,11 +18,13 @@ from plotly.subplots import make_subplots
 
 from cmltrack.clinical import milestones
 from cmltrack.clinical.timeline import visit_phase
+from cmltrack.derive.lab_grades import SUFFIX, grade_text, lab_grades
 from cmltrack.figures.palette import AE_GRADE_COLOURS, GLYPHS, OKABE_ITO, SEVERITY_WORDS, dose_shade, drug_label
 from cmltrack.privacy.pseudonyms import ae_label, coded_reason
 from cmltrack.timeaxis import ANCHORS, MONTH_DAYS, months_between
 
-ROWS = ("Treatment", "Response", "Adverse events", "BCR::ABL1 IS (%)", "Ph+ metaphases (%)", "WBC (x10^9/L)",
+ROWS = ("Treatment", "Response", "Adverse events", "BCR::ABL1 IS (%)", "Ph+ metaphases (%)",
+        "WBC, neutrophils (x10^9/L)",
         "Platelets (x10^9/L)", "Hb (g/L)")
 #: BCR::ABL1 axis: 0.001% to 100% (values above 100% are drawn at the top edge, their value on hover).
 BCR_RANGE = (-3.3, 2.3)
@@ -84,29 +86,78 @@ def _responses(fig: go.Figure, events: pd.DataFrame, clock: _Clock, scale: float
         rows, g = ev[ev["kind"] == kind], GLYPHS[kind]
         fig.add_trace(go.Scatter(
             x=rows["x"], y=[g.group] * len(rows), mode="markers", name=g.label, legendgroup=g.group,
-            legendgrouptitle_text=g.group, customdata=clock.fmt(rows["date"]),
+            legendgrouptitle_text=g.group,
+            customdata=np.column_stack([clock.fmt(rows["date"]), _detail(rows)]),
             marker=dict(symbol=g.symbol, color=g.color, size=(g.size + 2) * scale,
                         line=dict(color=g.line_color, width=1.2)),
-            hovertemplate=f"<b>{g.label}</b><br>%{{customdata}}<extra></extra>"), row=2, col=1)
+            hovertemplate=f"<b>{g.label}</b>%{{customdata[1]}}<br>%{{customdata[0]}}<extra></extra>"), row=2, col=1)
 
 
-def _adverse_events(fig: go.Figure, aes: pd.DataFrame, clock: _Clock, last: pd.Timestamp) -> None:
+def _detail(rows: pd.DataFrame) -> pd.Series:
+    """': T315I (Sanger)' for a mutation or an ACA (its name is in ``term``); '' for a response."""
+    term = rows["term"] if "term" in rows else pd.Series(None, index=rows.index, dtype=object)
+    return (": " + term.astype("string")).fillna("").astype(str)
+
+
+def drawn_onset(aes: pd.DataFrame, record_start: pd.Timestamp | None = None) -> pd.Series:
+    """Where each event's bar begins. An onset known only to the year (onset_precision 'year': "1977", often a
+    condition older than the trial) begins at the latest day it can have been (31 December, or the end date when
+    earlier), and never before the patient's record (``record_start``, the first treatment): such an event still
+    going on when treatment began is drawn from there, one that ended before is not drawn (NaT; it stays in the
+    table), so a year-only onset never draws a decades-long bar. Events of unknown onset (NaT) are not drawn."""
+    onset = pd.to_datetime(aes["onset_date"])
+    year_only = aes.get("onset_precision", pd.Series(None, index=aes.index)).eq("year").fillna(False)
+    end = pd.to_datetime(aes["end_date"])
+    latest = pd.concat([onset + pd.offsets.YearEnd(0), end], axis=1).min(axis=1)
+    if record_start is not None and not pd.isna(record_start):
+        ended_before = end.notna() & (end < pd.Timestamp(record_start))
+        latest = latest.clip(lower=pd.Timestamp(record_start)).where(~ended_before)
+    return onset.where(~year_only, latest)
+
+
+def meds_at(aes: pd.DataFrame, meds: pd.DataFrame | None) -> pd.Series:
+    """For each event, the concomitant medications taken at its onset (standard name, else as reported), or ''."""
+    if meds is None or meds.empty or aes.empty:
+        return pd.Series("", index=aes.index)
+    start = pd.to_datetime(meds["start_date"])
+    end = pd.to_datetime(meds["end_date"])
+    names = meds["decoded"].fillna(meds["term"]).astype(str).str.lower()
+    onsets = pd.to_datetime(aes["onset_date"])
+
+    def taking(onset: pd.Timestamp) -> str:
+        if pd.isna(onset):
+            return ""
+        on = (start.isna() | (start <= onset)) & (end.isna() | (end >= onset))
+        return ", ".join(sorted(set(names[on])))
+
+    return onsets.map(taking)
+
+
+def _adverse_events(fig: go.Figure, aes: pd.DataFrame, clock: _Clock, last: pd.Timestamp,
+                    meds: pd.DataFrame | None = None, record_start: pd.Timestamp | None = None) -> None:
+    start = drawn_onset(aes, record_start) if len(aes) else pd.Series(dtype="datetime64[us]")
+    aes, start = aes[start.notna()], start[start.notna()]  # unknown onsets, and year-only ones over before the record
     if aes.empty:
         return
-    a = aes.assign(term_label=ae_label(aes["meddra_pt"], aes["term"], not clock.calendar),
-                   x0=clock.x(aes["onset_date"]),
+    year_only = aes.get("onset_precision", pd.Series(None, index=aes.index)).eq("year").fillna(False)
+    a = aes.assign(term_label=ae_label(aes["meddra_pt"], aes["term"], not clock.calendar), x0=clock.x(start),
                    x1=clock.x((pd.to_datetime(aes["end_date"]) + pd.Timedelta(days=1)).fillna(last)))
     if "grade_source" not in a:
         a = a.assign(grade_source="CTCAE")
+    onset_text = clock.fmt(aes["onset_date"]).where(~year_only, "onset in " + pd.to_datetime(
+        aes["onset_date"]).dt.strftime("%Y") + " (day and month unknown), drawn from " + clock.fmt(start)
+        if clock.calendar else "onset: year only, drawn from " + clock.fmt(start))
+    related = aes.get("relatedness", pd.Series(None, index=aes.index)).fillna("not recorded").astype(str).str.lower()
+    taking = meds_at(aes, meds).replace("", "none recorded")
     for (source, grade), rows in a.groupby([a["grade_source"].fillna("CTCAE"), "ctcae_grade"]):
         severity = source == "severity"
         label = f"{SEVERITY_WORDS.get(int(grade), grade).capitalize()} (severity)" if severity else f"Grade {grade}"
         graded = (f"{SEVERITY_WORDS.get(int(grade), grade)} severity, no CTCAE grade" if severity
                   else f"grade {grade} (CTCAE %{{customdata[4]}})")
         verbatim = rows["term"] if clock.calendar else rows["term_label"]  # free text stays off a shared screen
-        custom = np.column_stack([verbatim, clock.fmt(rows["onset_date"]), clock.fmt(rows["end_date"]),
+        custom = np.column_stack([verbatim, onset_text[rows.index], clock.fmt(rows["end_date"]),
                                   rows["attributed_drug"].fillna("not attributed"),
-                                  rows["ctcae_version"].fillna("?")])
+                                  rows["ctcae_version"].fillna("?"), related[rows.index], taking[rows.index]])
         fig.add_trace(go.Bar(
             orientation="h", y=rows["term_label"], base=rows["x0"], x=(rows["x1"] - rows["x0"]).clip(lower=0.15),
             name=label, legendgroup="ae", legendgrouptitle_text="Adverse event (CTCAE grade)",
@@ -114,8 +165,44 @@ def _adverse_events(fig: go.Figure, aes: pd.DataFrame, clock: _Clock, last: pd.T
                         pattern=dict(shape="/" if severity else "", fgcolor="#FFFFFF", size=6)),
             width=0.55, customdata=custom,
             hovertemplate=f"<b>%{{y}}</b>, {graded}<br>%{{customdata[0]}}"
-                          "<br>%{customdata[1]} to %{customdata[2]}<br>attributed to %{customdata[3]}<extra></extra>"),
+                          "<br>%{customdata[1]} to %{customdata[2]}<br>attributed to %{customdata[3]}"
+                          " (relatedness: %{customdata[5]})<br>concomitant medications at onset: %{customdata[6]}"
+                          "<extra></extra>"),
             row=3, col=1)
+
+
+#: Colour of concomitant medications (neutral: they are not study drugs).
+MEDS_COLOUR = "#8C8C8C"
+
+
+def medication_lanes(meds: pd.DataFrame, calendar: bool) -> pd.Series:
+    """The lane of each concomitant medication: its standard name (CMDECOD), else (not in presentation mode, where
+    free text stays off the screen) the name as reported."""
+    decoded = meds["decoded"].astype("string").str.strip().str.lower()
+    named = decoded.fillna(meds["term"].astype("string").str.strip().str.lower()) if calendar else \
+        decoded.fillna("other medication")
+    return "℞ " + named.astype(str)
+
+
+def _medications(fig: go.Figure, meds: pd.DataFrame, clock: _Clock, first: pd.Timestamp,
+                 last: pd.Timestamp) -> list[str]:
+    """Concomitant medications as grey bars in the treatment row, a lane each, below the study drugs: an unknown
+    start is drawn from the patient's first treatment, an unknown end to the last visit."""
+    if meds is None or meds.empty:
+        return []
+    lane = medication_lanes(meds, clock.calendar)
+    start = pd.to_datetime(meds["start_date"]).fillna(first)
+    end = (pd.to_datetime(meds["end_date"]) + pd.Timedelta(days=1)).fillna(last)
+    x0, x1 = clock.x(start), clock.x(end)
+    when = clock.fmt(meds["start_date"]).where(meds["start_date"].notna(), "start unknown")
+    indication = meds["indication"].fillna("").astype(str) if clock.calendar else pd.Series("", index=meds.index)
+    fig.add_trace(go.Bar(
+        orientation="h", y=lane, base=x0, x=(x1 - x0).clip(lower=0.15), name="Concomitant medication",
+        marker=dict(color=MEDS_COLOUR, line=dict(width=0.5, color="white")), width=0.45, showlegend=False,
+        customdata=np.column_stack([when, clock.fmt(meds["end_date"]), indication]),
+        hovertemplate="<b>%{y}</b> (concomitant)<br>%{customdata[0]} to %{customdata[1]}<br>%{customdata[2]}"
+                      "<extra></extra>"), row=1, col=1)
+    return sorted(set(lane))
 
 
 def _eln_bands(fig: go.Figure, guideline: str, tki_start: pd.Timestamp | None, anchor: pd.Timestamp,
@@ -192,26 +279,36 @@ def _cytogenetics(fig: go.Figure, labs: pd.DataFrame, clock: _Clock) -> None:
 
 
 def _counts(fig: go.Figure, labs: pd.DataFrame, clock: _Clock) -> None:
-    lines = {"wbc": (6, (10,)), "platelets": (7, (100, 450)), "hb": (8, (100,))}
-    for column, (row, refs) in lines.items():
-        c = labs[labs[column].notna()].assign(x=lambda d: clock.x(d["date"]))
+    """WBC (and neutrophils), platelets and haemoglobin; hover gives the CTCAE grade derived from each count."""
+    lines = {"wbc": (6, (10,), "WBC (x10^9/L)"), "neutrophils": (6, (), "Neutrophils (x10^9/L)"),
+             "platelets": (7, (100, 450), "Platelets (x10^9/L)"), "hb": (8, (100,), "Hb (g/L)")}
+    graded = lab_grades(labs)
+    for column, (row, refs, label) in lines.items():
+        if column not in graded:
+            continue
+        c = graded[graded[column].notna()].assign(x=lambda d: clock.x(d["date"]))
         if c.empty:
             continue
-        fig.add_trace(go.Scatter(x=c["x"], y=c[column], mode="lines+markers", showlegend=False, name=column,
-                                 line=dict(color="#444444", width=1.5), marker=dict(size=5),
-                                 customdata=clock.fmt(c["date"]),
-                                 hovertemplate=f"%{{customdata}}<br>{ROWS[row - 1]} %{{y:g}}<extra></extra>"),
+        custom = np.column_stack([clock.fmt(c["date"]), grade_text(column, c[column + SUFFIX])])
+        fig.add_trace(go.Scatter(x=c["x"], y=c[column], mode="lines+markers", showlegend=False, name=label,
+                                 line=dict(color="#444444" if column != "neutrophils" else OKABE_ITO["blue"],
+                                           width=1.5, dash="solid" if column != "neutrophils" else "dot"),
+                                 marker=dict(size=5), customdata=custom,
+                                 hovertemplate=f"%{{customdata[0]}}<br>{label} %{{y:g}}%{{customdata[1]}}"
+                                               "<extra></extra>"),
                       row=row, col=1)
         for ref in refs:
             fig.add_hline(y=ref, line=dict(color="#AAAAAA", width=1, dash="dot"), row=row, col=1)
 
 
-def _phases(fig: go.Figure, labs: pd.DataFrame, anchor: pd.Timestamp) -> None:
-    """Shade accelerated and blast phase periods (ELN phase of each visit, platelets not used on therapy)."""
+def _phases(fig: go.Figure, labs: pd.DataFrame, anchor: pd.Timestamp, aca_since: pd.Timestamp | None = None) -> None:
+    """Shade accelerated and blast phase periods (ELN phase of each visit, platelets not used on therapy; from
+    ``aca_since``, the first high-risk ACA in Ph+ cells, at least accelerated)."""
     visits = labs.sort_values("date").to_dict("records")
     current, since = None, None
     for v in visits + [None]:
-        ph = None if v is None else visit_phase(v)
+        aca = v is not None and aca_since is not None and pd.Timestamp(v["date"]) >= aca_since
+        ph = None if v is None else visit_phase(v, aca)
         if v is not None and ph is None:
             continue
         if ph != current or v is None:
@@ -228,11 +325,13 @@ def _phases(fig: go.Figure, labs: pd.DataFrame, anchor: pd.Timestamp) -> None:
 def build_patient_timeline(patient: pd.Series, segments: pd.DataFrame, labs: pd.DataFrame, events: pd.DataFrame,
                            aes: pd.DataFrame, anchor: str = "thalidomide", guideline: str = "ELN2020",
                            tki_start: pd.Timestamp | None = None, calendar: bool = True,
-                           scale: float = 1.0) -> go.Figure:
+                           scale: float = 1.0, meds: pd.DataFrame | None = None) -> go.Figure:
     """The patient's course; ``patient`` holds the anchor dates (thal_start_date, im_start_date, diagnosis_date)
     and last_visit_date. ``calendar=False`` gives hover times as months since the anchor (presentation mode);
     ``scale`` enlarges text and markers; without calendar dates, free text (stop reasons, verbatim AE terms) is
-    shown only as categories and preferred terms."""
+    shown only as categories and preferred terms. Mutations and ACA (kinds MUTATION, ACA_HR, ACA of ``events``)
+    are drawn in the Response row, named on hover. ``meds``: concomitant medications (a lane each, grey, in the
+    treatment row; named in the hover of the adverse events that began while they were taken)."""
     if anchor not in ANCHORS:
         raise ValueError(f"anchor must be one of {list(ANCHORS)}, got {anchor!r}")
     axis_title, column = ANCHORS[anchor]
@@ -241,22 +340,29 @@ def build_patient_timeline(patient: pd.Series, segments: pd.DataFrame, labs: pd.
         raise ValueError(f"anchor: this patient has no {column.removesuffix('_date').replace('_', ' ')} date")
     anchor_date = pd.Timestamp(anchor_date)
     last = pd.Timestamp(patient["last_visit_date"]) if pd.notna(patient.get("last_visit_date")) else anchor_date
-    ae_terms = max(ae_label(aes["meddra_pt"], aes["term"], not calendar).nunique() if len(aes) else 0, 1)
-    drugs = max(segments["drug"].nunique() if len(segments) else 0, 1)
-    heights = [0.35 * drugs, 0.3, 0.25 * ae_terms, 1.6, 0.7, 0.5, 0.5, 0.5]
+    first = pd.to_datetime(segments["start_date"]).min() if len(segments) else anchor_date
+    timed = aes[drawn_onset(aes, first).notna()] if len(aes) else aes
+    ae_terms = max(ae_label(timed["meddra_pt"], timed["term"], not calendar).nunique() if len(timed) else 0, 1)
+    med_lanes = medication_lanes(meds, calendar).nunique() if meds is not None and len(meds) else 0
+    drugs = max((segments["drug"].nunique() if len(segments) else 0) + med_lanes, 1)
+    marker_rows = max(events.loc[events["kind"] != "AE", "kind"].map(
+        lambda k: GLYPHS[k].group if k in GLYPHS else None).nunique() if len(events) else 0, 2)
+    heights = [0.35 * drugs, 0.15 * marker_rows, 0.25 * ae_terms, 1.6, 0.7, 0.5, 0.5, 0.5]
     fig = make_subplots(rows=len(ROWS), cols=1, shared_xaxes=True, vertical_spacing=0.012,
                         row_heights=heights, subplot_titles=ROWS)
     clock = _Clock(anchor_date, calendar)
     lanes = _exposure(fig, segments, clock, last) if len(segments) else []
+    lanes += _medications(fig, meds, clock, first, last)
     _responses(fig, events, clock, scale)
-    _adverse_events(fig, aes, clock, last)
+    _adverse_events(fig, aes, clock, last, meds, first)
     x_end = float(months_between(pd.Series([anchor_date]), pd.Series([last])).iloc[0])
     _eln_bands(fig, guideline, tki_start, anchor_date, x_end)
     _bcr(fig, labs, clock)
     _cytogenetics(fig, labs, clock)
     _counts(fig, labs, clock)
     if len(labs):
-        _phases(fig, labs, anchor_date)
+        aca = pd.to_datetime(events.loc[events["kind"] == "ACA_HR", "date"]) if len(events) else pd.Series()
+        _phases(fig, labs, anchor_date, aca.min() if len(aca) else None)
     fig.add_vline(x=0, line=dict(color="#444444", width=1.2, dash="dash"))
     px_per_unit = 150
     fig.update_layout(

@@ -28,9 +28,28 @@ DRUG_OFFSET = {"imatinib": -0.19, "thalidomide": 0.19}  # y axis runs top-down: 
 STATUS_LABEL = {"resistant": "Imatinib-resistant", "intolerant": "Imatinib-intolerant"}
 
 
-def order_lanes(lanes: pd.DataFrame, sort: str = "thal_months", group: bool = True) -> pd.DataFrame:
+#: How lanes can be banded: by imatinib status, by treatment arm (imported trials), or not at all.
+BANDS: dict[str, str] = {"status": "Resistant / intolerant", "arm": "Treatment arm", "none": "No bands"}
+
+
+def _bands(lanes: pd.DataFrame, group: bool | str) -> tuple[pd.Series, list[str]]:
+    """Each lane's band and the bands in display order."""
+    band = ("status" if group else "none") if isinstance(group, bool) else group
+    if band not in BANDS:
+        raise ValueError(f"group must be one of {list(BANDS)} (or a bool), got {group!r}")
+    if band == "status":
+        return lanes["im_status"].map(STATUS_LABEL).fillna("Status not recorded"), [*STATUS_LABEL.values(),
+                                                                                      "Status not recorded"]
+    if band == "arm":
+        arms = lanes["arm"] if "arm" in lanes else pd.Series(None, index=lanes.index, dtype=object)
+        named = sorted(arms.dropna().unique())
+        return arms.fillna("Arm not recorded"), [*named, "Arm not recorded"]
+    return pd.Series("All patients", index=lanes.index), ["All patients"]
+
+
+def order_lanes(lanes: pd.DataFrame, sort: str = "thal_months", group: bool | str = True) -> pd.DataFrame:
     """Lanes in display order with ``y``, ``group`` and ``group_n`` (patients in the group); a blank row heads
-    each group."""
+    each group. ``group``: a key of BANDS (True: 'status', False: 'none')."""
     keys = {
         "thal_months": (["thal_months", "patient_id"], [False, True]),
         "response": (["best_response_rank", "thal_months", "patient_id"], [False, False, True]),
@@ -46,8 +65,8 @@ def order_lanes(lanes: pd.DataFrame, sort: str = "thal_months", group: bool = Tr
     out = lanes.copy()
     if "first_treatment_date" in out:
         out["_since_first"] = months_between(out["first_treatment_date"], out["last_visit_date"])
-    out["group"] = out["im_status"].map(STATUS_LABEL).fillna("Status not recorded") if group else "All patients"
-    rank = {label: i for i, label in enumerate([*STATUS_LABEL.values(), "Status not recorded", "All patients"])}
+    out["group"], order = _bands(out, group)
+    rank = {label: i for i, label in enumerate(order)}
     out["_g"] = out["group"].map(rank)
     out = out.sort_values(["_g", *cols], ascending=[True, *ascending], na_position="last", kind="stable")
     out["group_n"] = out.groupby("group")["patient_id"].transform("size")  # whole group, before any paging
@@ -128,8 +147,9 @@ def _event_traces(events: pd.DataFrame, calendar: bool, scale: float) -> list[go
     responses = responses.assign(y=_dodge(responses))
     for kind in [k for k in GLYPHS if k in set(responses["kind"])]:
         ev = responses[responses["kind"] == kind]
-        custom = np.column_stack([ev["label"], np.full(len(ev), GLYPHS[kind].label),
-                                  _when(ev["date"], ev["x"], calendar)])
+        named = GLYPHS[kind].label + (": " + ev["term"].astype("string")).fillna("") if "term" in ev else \
+            pd.Series(GLYPHS[kind].label, index=ev.index)  # a mutation or ACA names itself
+        custom = np.column_stack([ev["label"], named.astype(str), _when(ev["date"], ev["x"], calendar)])
         traces.append(_marker_trace(kind, ev["x"], ev["y"], custom,
                                     "<b>%{customdata[0]}</b><br>%{customdata[1]}<br>%{customdata[2]}", scale))
     aes = events[events["kind"] == "AE"]

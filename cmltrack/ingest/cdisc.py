@@ -1,18 +1,21 @@
-"""CDISC ADaM (ADSL, ADEX, ADRS, ADAE, ADTTE) and SDTM (DM, EX, RS, AE) datasets mapped onto cmltrack's tables.
+"""CDISC ADaM (ADSL, ADEX, ADRS, ADAE, ADTTE) and SDTM (DM, EX, RS, AE, LB, CM) datasets mapped onto cmltrack's
+tables.
 
 Variable names per ../shared/DOMAIN.md "CDISC names an importer accepts". ADaM analysis dates (ASTDT, ADT, ...) are
-preferred over SDTM character dates (--DTC), whose partial values are completed by cmltrack.ingest.dates.
+preferred over SDTM character dates (--DTC), whose partial values are completed by cmltrack.ingest.dates; where an
+ADaM left its analysis date missing (a year-only onset, say), the SDTM date it carries is used row by row.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from cmltrack.db.schema import PLACEBO
+from cmltrack.ingest import drugs
 from cmltrack.ingest.fields import Field, convert
+from cmltrack.ingest.lb import map_lb
+from cmltrack.ingest.mapped import Mapped, first, with_dates
 from cmltrack.ingest.native import RESPONSE_CODES
 from cmltrack.ingest.problems import Problem
 from cmltrack.ingest.readers import Dataset
@@ -35,18 +38,19 @@ _SKIP = "-"
 _DAYS_PER: dict[str, float] = {"DAYS": 1, "DAY": 1, "WEEKS": 7, "MONTHS": 30.4375, "YEARS": 365.25}
 
 
-@dataclass
-class Mapped:
-    """A source dataset converted to one cmltrack table, with its problems and what the user should know."""
+#: Variables only ADaM datasets carry: a dataset holding any of them is ADaM, any other CDISC dataset SDTM.
+ADAM_VARIABLES = frozenset({"PARAMCD", "ASTDT", "ASTDTM", "ADT", "ADTM", "TRTSDT", "TRTSDTM", "TRT01P", "TRT01A",
+                            "AVAL", "AVALC", "CNSR"})
+#: Dates of the end of a subject's exposure to study treatment (ADSL, DM), then of the subject's participation: an
+#: exposure record without an end date is closed there (cmltrack.ingest.trial), not shown as ongoing.
+EXPOSURE_END = ("TRTEDT", "TRTEDTM", "RFXENDTC")
+STUDY_END = ("EOSDT", "RFPENDTC", "RFPENDT")
+_DEATH_FLAG = {"Y": True, "N": False}
 
-    table: str
-    frame: pd.DataFrame
-    problems: list[Problem] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
 
-
-def _first(f: pd.DataFrame, *names: str) -> str | None:
-    return next((n for n in names if n in f), None)
+def standard_of(f: pd.DataFrame) -> str:
+    """'ADaM' or 'SDTM', from the dataset's variables."""
+    return "ADaM" if {str(c).upper() for c in f.columns} & ADAM_VARIABLES else "SDTM"
 
 
 def kind_of(dataset: Dataset) -> str | None:
@@ -57,6 +61,10 @@ def kind_of(dataset: Dataset) -> str | None:
         return None
     if cols & {"AETERM", "AEDECOD"}:
         return "adverse_events"
+    if "CMTRT" in cols:
+        return "concomitant_medications"
+    if "LBTESTCD" in cols:
+        return "labs"
     if {"PARAMCD", "CNSR"} <= cols:
         return "time_to_event"
     if "EXTRT" in cols or ({"PARAMCD", "PARCAT2"} <= cols and cols & {"EXSTDTC", "ASTDTM", "ASTDT"}):
@@ -97,15 +105,27 @@ def _duplicates(dataset: Dataset, f: pd.DataFrame) -> list[Problem]:
 def _patients(ds: Dataset, f: pd.DataFrame) -> Mapped:
     fields = [Field("patient_id", "USUBJID", required=True),
               Field("sex", "SEX", "code", required=True, codes=_SEX),
-              Field("birth_date", _first(f, "BRTHDT", "BRTHDTC") or "BRTHDTC", "date", role="birth"),
+              Field("birth_date", first(f, "BRTHDT", "BRTHDTC") or "BRTHDTC", "date", role="birth"),
               Field("age_at_entry", "AGE", "integer", low=0, high=130, what="an age"),
-              Field("last_contact_date", _first(f, "LSTALVDT", "RFPENDTC") or "LSTALVDT", "date", role="end")]
+              Field("arm", first(f, "TRT01P", "ARM") or "ARM"),
+              Field("actual_arm", first(f, "TRT01A", "ACTARM") or "ACTARM"),
+              Field("_dthfl", "DTHFL", "code", codes=_DEATH_FLAG)]
     out, problems = convert(f, fields, ds.label, ds.rows, ds.name)
+    # row by row: the last date known alive, else the end of participation (the derivation falls back further, to
+    # the patient's last dated record)
+    out, more = with_dates(ds, f, out, (("last_contact_date", ("LSTALVDT", "RFPENDTC", "RFPENDT"), "end", False),
+                                        ("death_date", ("DTHDT", "DTHDTC"), "start", False),  # admiral: first day
+                                        ("_exposure_end", EXPOSURE_END, "end", False),
+                                        ("_study_end", STUDY_END, "end", False)))
+    problems += more
+    known = "DTHFL" in f or any(c in f for c in ("DTHDT", "DTHDTC"))
+    died = out["_dthfl"].astype(object).where(out["_dthfl"].notna(), False if known else None)
+    out["died"] = died.where(out["death_date"].isna(), True)
     if "AGEU" in f:
         other = f["AGEU"].notna() & ~f["AGEU"].astype(str).str.upper().isin(["YEARS", "YEAR", ""])
         problems += [Problem(ds.label, int(ds.rows[i]), "AGEU", f"age unit {f.at[i, 'AGEU']!r}: ages are in years")
                      for i in f.index[other]]
-    return Mapped("patients", out, problems)
+    return Mapped("patients", out.drop(columns="_dthfl"), problems)
 
 
 def _treatments(ds: Dataset, f: pd.DataFrame) -> Mapped:
@@ -119,16 +139,18 @@ def _treatments(ds: Dataset, f: pd.DataFrame) -> Mapped:
         notes.append(f"{ds.label}: {int(dose_rows.sum())} of {len(f)} records are per-administration doses "
                      "(PARAMCD DOSE); summary parameters are not imported")
         f = f[dose_rows]
-    drug = _first(f, "EXTRT", "PARCAT2") or "EXTRT"
+    drug = first(f, "EXTRT", "PARCAT2") or "EXTRT"
     fields = [Field("patient_id", "USUBJID", required=True),
               Field("drug", drug, "lower", required=True),
-              Field("dose_mg", "EXDOSE" if "EXDOSE" in f else "AVAL", "number", required=True, low=0, what="a dose"),
-              Field("start_date", _first(f, "ASTDT", "ASTDTM", "EXSTDTC") or "EXSTDTC", "date", required=True,
-                    role="start"),
-              Field("end_date", _first(f, "AENDT", "AENDTM", "EXENDTC") or "EXENDTC", "date", role="end")]
+              Field("dose_mg", "EXDOSE" if "EXDOSE" in f else "AVAL", "number", required=True, low=0, what="a dose")]
     out, problems = convert(f, fields, ds.label, ds.rows[f.index], ds.name)
+    out, more = with_dates(ds, f, out, (("start_date", ("ASTDT", "ASTDTM", "EXSTDTC"), "start", True),
+                                        ("end_date", ("AENDT", "AENDTM", "EXENDTC"), "end", False)))
+    problems += more
+    out["drug"], spellings = drugs.stored_names(f[drug].where(out["drug"].notna()))
+    notes += drugs.placebo_note(ds.label, spellings)
     rows = ds.rows[f.index]
-    unit = _first(f, "EXDOSU", "AVALU")
+    unit = first(f, "EXDOSU", "AVALU")
     if unit:
         u = f[unit].astype("string").str.strip().str.upper()
         bad = u.notna() & (u != "") & (u != "MG")
@@ -146,7 +168,7 @@ def _treatments(ds: Dataset, f: pd.DataFrame) -> Mapped:
         notes.append(f"{ds.label}: {int(held.sum())} records at 0 mg of an active drug (dose held) are gaps in "
                      "exposure, not segments")
         out = out[~held]
-    out["dates_imputed"] = _imputed(out, f, ("start_date_imputed", "end_date_imputed"))
+    out["dates_imputed"] = out["start_date_imputed"] | out["end_date_imputed"]
     return Mapped("treatments", out, problems, notes)
 
 
@@ -154,7 +176,7 @@ def _choose_assessor(f: pd.DataFrame, test: str, date: str, value: str,
                      ds: Dataset) -> tuple[pd.DataFrame, list[Problem]]:
     """One assessment per subject, test and date: the accepted one (RSACPTFL = 'Y') where several assessors rated
     the same visit; several that disagree with none accepted are an error."""
-    visit = _first(f, "VISITNUM", "AVISITN", "VISIT", "AVISIT")
+    visit = first(f, "VISITNUM", "AVISITN", "VISIT", "AVISIT")
     key = [f["USUBJID"].astype(str), f[test].astype(str), f[date].astype(str)] + (
         [f[visit].astype(str)] if visit else [])
     if "RSACPTFL" in f:
@@ -166,15 +188,15 @@ def _choose_assessor(f: pd.DataFrame, test: str, date: str, value: str,
     disagree = values.groupby(key).transform("nunique") > 1
     problems = [Problem(ds.label, int(ds.rows[i]), value, "assessors of the same visit disagree and none is marked "
                         "accepted (RSACPTFL = 'Y')") for i in f.index[disagree]]
-    first = ~pd.concat(key, axis=1).duplicated()
-    return f[first & ~disagree], problems
+    once = ~pd.concat(key, axis=1).duplicated()
+    return f[once & ~disagree], problems
 
 
 def _responses(ds: Dataset, f: pd.DataFrame) -> Mapped:
     sdtm = "RSTESTCD" in f
     test = "RSTESTCD" if sdtm else "PARAMCD"
-    value = (_first(f, "RSSTRESC", "RSORRES") or "RSSTRESC") if sdtm else "AVALC"
-    date = "RSDTC" if sdtm else (_first(f, "ADT", "ADTM") or "ADT")
+    value = (first(f, "RSSTRESC", "RSORRES") or "RSSTRESC") if sdtm else "AVALC"
+    date = "RSDTC" if sdtm else (first(f, "ADT", "ADTM") or "ADT")
     tests = f[test].astype("string").str.strip().str.upper()
     read = tests.isin(list(RESPONSE_TESTS))
     notes = [f"{ds.label}: {int(read.sum())} of {len(f)} records are per-visit responses "
@@ -214,17 +236,19 @@ def _changes(out: pd.DataFrame) -> pd.DataFrame:
 
 
 def _adverse_events(ds: Dataset, f: pd.DataFrame) -> Mapped:
-    tox, sev = _first(f, "AETOXGR", "ATOXGR"), _first(f, "ASEV", "AESEV")
+    tox, sev = first(f, "AETOXGR", "ATOXGR"), first(f, "ASEV", "AESEV")
     fields = [Field("patient_id", "USUBJID", required=True),
-              Field("term", _first(f, "AETERM", "AEDECOD") or "AETERM", required=True),
+              Field("term", first(f, "AETERM", "AEDECOD") or "AETERM", required=True),
               Field("meddra_pt", "AEDECOD"),
-              Field("onset_date", _first(f, "ASTDT", "ASTDTM", "AESTDTC") or "AESTDTC", "date", required=True,
-                    role="start"),
-              Field("end_date", _first(f, "AENDT", "AENDTM", "AEENDTC") or "AEENDTC", "date", role="end"),
-              Field("serious", "AESER", "flag"),
+              Field("serious", "AESER", "flag"),  # missing: not recorded (NULL), never taken for 'not serious'
+              Field("relatedness", first(f, "AEREL", "AREL") or "AEREL"),
+              Field("_seq", "AESEQ", "integer", low=0, what="AESEQ"),
               Field("_tox", tox or "AETOXGR", "integer", low=1, high=5, what="a CTCAE grade"),
               Field("_sev", sev or "AESEV", "code", codes=SEVERITY_GRADE)]
     out, problems = convert(f, fields, ds.label, ds.rows, ds.name)
+    out, more = with_dates(ds, f, out, (("onset_date", ("ASTDT", "ASTDTM", "AESTDTC", "ASTDTC"), "start", False),
+                                        ("end_date", ("AENDT", "AENDTM", "AEENDTC"), "end", False)))
+    problems += more
     tox_value = pd.to_numeric(out["_tox"], errors="coerce")
     sev_value = pd.to_numeric(out["_sev"], errors="coerce")
     out["ctcae_grade"] = tox_value.fillna(sev_value)
@@ -233,22 +257,48 @@ def _adverse_events(ds: Dataset, f: pd.DataFrame) -> Mapped:
     missing = out["ctcae_grade"].isna() & ~out["_row"].isin(list(bad_source))
     problems += [Problem(ds.label, int(r), tox or sev or "AETOXGR", "no toxicity grade (AETOXGR) or severity (AESEV)")
                  for r in out.loc[missing, "_row"]]
-    out["serious"] = out["serious"].astype(object).where(out["serious"].notna(), False)
-    out["dates_imputed"] = _imputed(out, f, ("onset_date_imputed", "end_date_imputed"))
+    out["onset_precision"] = out["onset_date_precision"]
+    out["dates_imputed"] = out["onset_date_imputed"] | out["end_date_imputed"]
     notes = []
     if (out["grade_source"] == "severity").any():
         notes.append(f"{ds.label}: {int((out['grade_source'] == 'severity').sum())} events have no toxicity grade; "
                      "their severity is shown as a grade (mild 1, moderate 2, severe 3) and marked as such")
+    analysis = first(f, "ASTDT", "ASTDTM")
+    from_sdtm = out["onset_date_from"].notna() & ~out["onset_date_from"].isin(["ASTDT", "ASTDTM"])
+    if analysis and from_sdtm.any():
+        notes.append(f"{ds.label}: {int(from_sdtm.sum())} events without {analysis} take their onset from "
+                     f"{', '.join(sorted(set(out.loc[from_sdtm, 'onset_date_from'])))} by the partial-date rule")
+    unknown = out["onset_date"].isna() & ~out["_row"].isin([p.row for p in problems])
+    if unknown.any():
+        notes.append(f"{ds.label}: {int(unknown.sum())} events have no onset date at all: imported with the onset "
+                     "unknown (counted in the Safety tables and listed there, not placed on a time axis)")
     return Mapped("adverse_events", out.drop(columns=["_tox", "_sev"]), problems, notes)
+
+
+def _concomitant_medications(ds: Dataset, f: pd.DataFrame) -> Mapped:
+    fields = [Field("patient_id", "USUBJID", required=True),
+              Field("term", first(f, "CMTRT", "CMDECOD") or "CMTRT", required=True),
+              Field("decoded", "CMDECOD"),
+              Field("indication", "CMINDC"),
+              Field("_seq", "CMSEQ", "integer", low=0, what="CMSEQ")]
+    out, problems = convert(f, fields, ds.label, ds.rows, ds.name)
+    out, more = with_dates(ds, f, out, (("start_date", ("ASTDT", "CMSTDTC"), "start", False),
+                                        ("end_date", ("AENDT", "CMENDTC"), "end", False)))
+    problems += more
+    out["dates_imputed"] = out["start_date_imputed"] | out["end_date_imputed"]
+    unknown = int(out["start_date"].isna().sum())
+    notes = [f"{ds.label}: {unknown} medications have no start date (shown as taken before the record)"] if unknown \
+        else []
+    return Mapped("concomitant_medications", out, problems, notes)
 
 
 def _time_to_event(ds: Dataset, f: pd.DataFrame) -> Mapped:
     fields = [Field("patient_id", "USUBJID", required=True),
               Field("parameter", "PARAMCD", required=True),
               Field("label", "PARAM"),
-              Field("start_date", _first(f, "STARTDT", "STARTDTM") or "STARTDT", "date", role="start"),
+              Field("start_date", first(f, "STARTDT", "STARTDTM") or "STARTDT", "date", role="start"),
               Field("days", "AVAL", "number", required=True, low=0, what="a time to event"),
-              Field("event_date", _first(f, "ADT", "ADTM") or "ADT", "date", role="end"),
+              Field("event_date", first(f, "ADT", "ADTM") or "ADT", "date", role="end"),
               Field("_cnsr", "CNSR", "integer", required=True, low=0, what="CNSR")]
     out, problems = convert(f, fields, ds.label, ds.rows, ds.name)
     notes = []
@@ -270,7 +320,8 @@ def _time_to_event(ds: Dataset, f: pd.DataFrame) -> Mapped:
 
 
 _MAPPERS = {"patients": _patients, "treatments": _treatments, "responses": _responses,
-            "adverse_events": _adverse_events, "time_to_event": _time_to_event}
+            "adverse_events": _adverse_events, "time_to_event": _time_to_event,
+            "concomitant_medications": _concomitant_medications, "labs": map_lb}
 
 
 def map_dataset(dataset: Dataset) -> Mapped | None:
@@ -281,4 +332,6 @@ def map_dataset(dataset: Dataset) -> Mapped | None:
     f = dataset.frame.rename(columns=lambda c: str(c).strip().upper())
     mapped = _MAPPERS[kind](dataset, f)
     mapped.problems = _duplicates(dataset, f) + mapped.problems
+    if not mapped.frame.empty:
+        mapped.frame["_standard"] = standard_of(f)
     return mapped

@@ -14,7 +14,15 @@ KEYS: dict[str, tuple[str, ...]] = {
     "labs": ("patient_id", "date"),
     "responses": ("patient_id", "date", "kind"),
     "time_to_event": ("patient_id", "parameter"),
+    "mutations": ("patient_id", "date", "mutation"),
+    "karyotypes": ("patient_id", "date", "finding", "ph_positive"),
+    # the same subject, term and onset (and sequence number, --SEQ, where the source has one) is the same event;
+    # an unknown onset is a value like any other here
+    "adverse_events": ("patient_id", "term", "onset_date", "_seq"),
+    "concomitant_medications": ("patient_id", "term", "start_date", "_seq"),
 }
+#: Key columns that may be missing in a row that is otherwise sound.
+MAY_BE_MISSING: frozenset[str] = frozenset({"onset_date", "_seq", "concomitant_medications.start_date"})
 
 
 def _col(columns: dict[str, dict[str, str]], file: str, name: str) -> str:
@@ -33,26 +41,23 @@ def _at(frame: pd.DataFrame, i: object) -> str:
 
 
 def duplicates(table: str, frame: pd.DataFrame, columns: dict[str, dict[str, str]]) -> list[Problem]:
-    """Rows sharing the table's key (or, for adverse events from the project's layout, equal in every column)."""
-    if frame.empty:
+    """Rows sharing the table's key (KEYS), each named with the row it repeats."""
+    if frame.empty or table not in KEYS:
         return []
-    if table in KEYS:
-        key = list(KEYS[table])
-    elif table == "adverse_events":  # CDISC AE records are checked as source rows (cdisc._duplicates)
-        frame = frame[frame["_source"] == "adverse_events"]
-        key = [c for c in frame.columns if not c.startswith("_") and not c.endswith("_imputed")]
-    else:
-        return []
-    usable = frame.dropna(subset=key[:1] + [k for k in key if k.endswith("date")])
+    key = [k for k in KEYS[table] if k in frame]
+    needed = key[:1] + [k for k in key if k.endswith("date") and k not in MAY_BE_MISSING
+                        and f"{table}.{k}" not in MAY_BE_MISSING]
+    usable = frame.dropna(subset=needed)
     dup = usable.duplicated(subset=key, keep="first")
     first = usable.reset_index().groupby(key, dropna=False, sort=False)["index"].transform("first")
     first.index = usable.index
+    named_column = next(k for k in reversed(key) if not k.startswith("_"))
 
-    def named(file: str) -> str:
-        return ", ".join(_col(columns, file, k) for k in key) if len(key) < 5 else "every column"
+    def named(i: object) -> str:
+        file = usable.at[i, "_file"]
+        return ", ".join(_col(columns, file, k) for k in key if not pd.isna(usable.at[i, k]))
 
-    return [problem_at(usable, i, columns, key[-1],
-                       f"duplicate row: same {named(usable.at[i, '_file'])} as {_at(usable, first[i])}")
+    return [problem_at(usable, i, columns, named_column, f"duplicate row: same {named(i)} as {_at(usable, first[i])}")
             for i in usable.index[dup]]
 
 

@@ -89,3 +89,13 @@ def parse_dates(values: pd.Series, role: Role) -> tuple[pd.Series, pd.Series, pd
         imputed = take_month | take_year
     out[error.notna()] = pd.NaT
     return out, imputed.astype(bool), error
+
+
+def precision(values: pd.Series) -> pd.Series:
+    """How much of each date the source gave: 'day', 'month' or 'year' (None when missing or not a date)."""
+    parts = _as_text(values).astype("string").str.extract(_ISO)
+    out = pd.Series(None, index=values.index, dtype=object)
+    out[parts["y"].notna()] = "year"
+    out[parts["m"].notna()] = "month"
+    out[parts["d"].notna()] = "day"
+    return out

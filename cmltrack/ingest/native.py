@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from cmltrack.clinical.genetics import normalise_aca, normalise_mutation
 from cmltrack.clinical.responses import ALL_KINDS, SYNONYMS
 from cmltrack.ingest.fields import Field
 from cmltrack.ingest.readers import Dataset
@@ -39,6 +40,10 @@ LAYOUT: dict[str, list[Field]] = {
         _pct("blasts_pct"), _pct("basophils_pct"), _pct("eosinophils_pct"),
         Field("age_at_entry", "age_at_entry", "integer", low=0, high=130, what="an age"),
         Field("last_contact_date", "last_contact_date", "date", role="end"),
+        Field("arm", "arm"),
+        Field("actual_arm", "actual_arm"),
+        Field("died", "died", "flag"),
+        Field("death_date", "death_date", "date", role="start"),
     ],
     "treatments": [
         Field("patient_id", "patient_id", required=True),
@@ -57,6 +62,8 @@ LAYOUT: dict[str, list[Field]] = {
         Field("abl1_copies", "abl1_copies", "integer", low=0, what="an ABL1 copy number"),
         _pct("ph_pos_pct"),
         Field("metaphases", "metaphases", "integer", low=0, what="a metaphase count"),
+        _count("neutrophils", "a neutrophil count"), _pct("fish_pct"),
+        Field("fish_nuclei", "fish_nuclei", "integer", low=0, what="a count of FISH nuclei"),
     ],
     "responses": [
         Field("patient_id", "patient_id", required=True),
@@ -69,10 +76,31 @@ LAYOUT: dict[str, list[Field]] = {
         Field("meddra_pt", "meddra_pt"),
         Field("ctcae_grade", "ctcae_grade", "integer", required=True, low=1, high=5, what="a CTCAE grade"),
         Field("ctcae_version", "ctcae_version"),
-        Field("onset_date", "onset_date", "date", required=True, role="start"),
+        Field("onset_date", "onset_date", "date", role="start"),  # empty: onset unknown
         Field("end_date", "end_date", "date", role="end"),
-        Field("serious", "serious", "flag"),
+        Field("serious", "serious", "flag"),  # empty: not recorded
         Field("attributed_drug", "attributed_drug", "lower"),
+        Field("relatedness", "relatedness"),
+    ],
+    "concomitant_medications": [
+        Field("patient_id", "patient_id", required=True),
+        Field("term", "term", required=True),
+        Field("decoded", "decoded"),
+        Field("indication", "indication"),
+        Field("start_date", "start_date", "date", role="start"),
+        Field("end_date", "end_date", "date", role="end"),
+    ],
+    "mutations": [  # BCR::ABL1 kinase-domain mutation tests: one row per mutation found, or "none detected"
+        Field("patient_id", "patient_id", required=True),
+        Field("date", "date", "date", required=True, role="exact"),
+        Field("method", "method"),
+        Field("mutation", "mutation", "named", required=True, normalise=normalise_mutation),
+    ],
+    "karyotypes": [  # karyotype findings: one row per additional chromosome abnormality, or "none"
+        Field("patient_id", "patient_id", required=True),
+        Field("date", "date", "date", required=True, role="exact"),
+        Field("finding", "finding", "named", required=True, normalise=normalise_aca),
+        Field("ph_positive", "ph_positive", "flag"),
     ],
 }
 #: One example row per table for the template (fictitious).
@@ -80,16 +108,22 @@ EXAMPLE: dict[str, dict[str, object]] = {
     "patients": {"patient_id": "P001", "mrn": "FAKE-0001", "display_name": "Example Testperson", "sex": "F",
                  "birth_date": "1965-04-12", "diagnosis_date": "2007-03-01", "phase_at_diagnosis": "CP",
                  "im_status": "resistant", "spleen_cm": 4, "platelets": 450, "blasts_pct": 1, "basophils_pct": 3,
-                 "eosinophils_pct": 2, "age_at_entry": "", "last_contact_date": "2011-02-01"},
+                 "eosinophils_pct": 2, "age_at_entry": "", "last_contact_date": "2011-02-01", "arm": "",
+                 "actual_arm": "", "died": "N", "death_date": ""},
     "treatments": {"patient_id": "P001", "drug": "imatinib", "dose_mg": 400, "start_date": "2007-03-15",
                    "end_date": "", "reason_stopped": ""},
     "labs": {"patient_id": "P001", "date": "2008-03-14", "wbc": 6.1, "hb": 128, "platelets": 210, "blasts_pct": 0,
              "promyelocytes_pct": 0, "immature_granulocytes_pct": 0, "basophils_pct": 1, "spleen_cm": 0,
-             "bcr_abl1_is_pct": 2.4, "abl1_copies": 54000, "ph_pos_pct": 12, "metaphases": 20},
+             "bcr_abl1_is_pct": 2.4, "abl1_copies": 54000, "ph_pos_pct": 12, "metaphases": 20, "neutrophils": 3.8,
+             "fish_pct": "", "fish_nuclei": ""},
     "responses": {"patient_id": "P001", "date": "2008-03-14", "kind": "PCyR"},
     "adverse_events": {"patient_id": "P001", "term": "Tingling in both feet", "meddra_pt": "Peripheral sensory "
                        "neuropathy", "ctcae_grade": 2, "ctcae_version": "5.0", "onset_date": "2008-09-02",
-                       "end_date": "", "serious": "N", "attributed_drug": "thalidomide"},
+                       "end_date": "", "serious": "N", "attributed_drug": "thalidomide", "relatedness": "probable"},
+    "concomitant_medications": {"patient_id": "P001", "term": "Paracetamol 500 mg", "decoded": "PARACETAMOL",
+                                "indication": "Headache", "start_date": "2008-09-05", "end_date": "2008-09-07"},
+    "mutations": {"patient_id": "P001", "date": "2009-06-02", "method": "Sanger", "mutation": "T315I"},
+    "karyotypes": {"patient_id": "P001", "date": "2009-06-02", "finding": "+8", "ph_positive": "Y"},
 }
 
 

@@ -13,12 +13,14 @@ from typing import Literal
 
 import pandas as pd
 
+from cmltrack.db import store
 from cmltrack.db.lock import writer_lock
 from cmltrack.db.postgres import is_postgres
 from cmltrack.db.schema import TABLES
-from cmltrack.db.store import COLUMNS, Progress, empty_frame, read_frames, write_database
-from cmltrack.ingest import cdisc, checks, native
+from cmltrack.db.store import COLUMNS, Progress, RowsRefused, empty_frame, read_frames, write_database
+from cmltrack.ingest import cdisc, checks, drugs, native, plausibility, trial
 from cmltrack.ingest.fields import convert
+from cmltrack.ingest.mapped import Mapped
 from cmltrack.ingest.problems import ImportRejected, Problem
 from cmltrack.ingest.readers import Dataset, read_source
 
@@ -45,6 +47,8 @@ class ImportPlan:
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     datasets: list[DatasetReport] = field(default_factory=list)
+    #: implausible but possible values (file, row, column): shown, never blocking
+    warnings: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -58,38 +62,50 @@ class ImportPlan:
 
 
 def _read(sources: Sequence[Source]) -> tuple[list[Dataset], list[Problem]]:
+    given = [(s if isinstance(s, tuple) else (s, None)) for s in sources]
+    names = [display or Path(path).name for path, display in given]
     datasets, problems = [], []
-    for s in sources:
-        path, display = (s if isinstance(s, tuple) else (s, None))
+    for k, ((path, display), name) in enumerate(zip(given, names)):
+        if names.count(name) > 1:  # two sources of one name are told apart: by their path, or their place
+            display = str(path) if display is None else f"{name} (upload {names[:k + 1].count(name)})"
         found, trouble = read_source(path, display)
         datasets += found
         problems += trouble
     return datasets, problems
 
 
-def _native(ds: Dataset) -> cdisc.Mapped:
+def _native(ds: Dataset) -> Mapped:
     frame = native.columns_of(ds)
     fields = native.LAYOUT[ds.name]
     known = {f.name for f in fields}
     problems = [Problem(ds.label, None, str(c), f"unknown column; the {ds.name} table has {', '.join(known)}")
                 for c in frame.columns if c not in known and not str(c).startswith("unnamed")]
     out, more = convert(frame, fields, ds.label, ds.rows, ds.name)
-    return cdisc.Mapped(ds.name, out, problems + more)
+    notes: list[str] = []
+    if ds.name == "treatments":
+        out["drug"], spellings = drugs.stored_names(frame["drug"].where(out["drug"].notna()) if "drug" in frame
+                                                    else out["drug"])
+        notes += drugs.placebo_note(ds.label, spellings)
+    if ds.name == "adverse_events":
+        out["onset_precision"] = out["onset_date_precision"]
+    out["_standard"] = "layout"
+    return Mapped(ds.name, out, problems + more, notes)
+
+
+#: The column each table's imputation flags are folded into.
+_FLAG_COLUMN = {"treatments": "dates_imputed", "adverse_events": "dates_imputed", "responses": "date_imputed",
+                "concomitant_medications": "dates_imputed"}
 
 
 def _clean(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     """The table's stored columns only, with the imputation flags folded into its flag column."""
     flags = [c for c in frame.columns if c.endswith("_imputed") and c not in ("dates_imputed", "date_imputed")]
-    target = {"treatments": "dates_imputed", "adverse_events": "dates_imputed", "responses": "date_imputed"}.get(table)
+    target = _FLAG_COLUMN.get(table)
     if target and flags:
         merged = frame[flags].fillna(False).astype(bool).any(axis=1)
         frame = frame.assign(**{target: merged | frame[target].fillna(False).astype(bool) if target in frame
                                 else merged})
-    out = frame.reindex(columns=list(COLUMNS[table])).reset_index(drop=True)
-    for c in out.columns:
-        if c.endswith("date"):
-            out[c] = pd.to_datetime(out[c]).dt.date
-    return out
+    return store.with_plain_dates(frame.reindex(columns=list(COLUMNS[table])).reset_index(drop=True))
 
 
 def check_sources(sources: Sequence[Source], existing_patients: set[str] | frozenset[str] = frozenset()) -> ImportPlan:
@@ -108,7 +124,7 @@ def check_sources(sources: Sequence[Source], existing_patients: set[str] | froze
         if mapped is None:
             reports.append(DatasetReport(ds.label, None, len(ds.frame), 0))
             notes.append(f"{ds.label}: not imported (not a table of cmltrack's layout, nor a CDISC dataset it reads: "
-                         "ADSL/DM, ADEX/EX, ADRS/RS, ADAE/AE, ADTTE)")
+                         "ADSL/DM, ADEX/EX, ADRS/RS, ADAE/AE, ADTTE, LB, CM)")
             continue
         problems += mapped.problems
         notes += mapped.notes
@@ -116,12 +132,42 @@ def check_sources(sources: Sequence[Source], existing_patients: set[str] | froze
         if not mapped.frame.empty:
             columns[ds.label] = mapped.frame.attrs.get("columns", {})
             parts[mapped.table].append(mapped.frame)
-    tables = {t: pd.concat(p, ignore_index=True) if p else pd.DataFrame(columns=[*COLUMNS[t], "_file", "_row"])
+    tables = {t: _with_columns(t, pd.concat(p, ignore_index=True) if p else pd.DataFrame())
               for t, p in parts.items()}
+    for table, frame in tables.items():  # an SDTM dataset beside the ADaM made from it: each record once
+        tables[table], more = trial.one_per_pair(table, frame, [k for k in checks.KEYS.get(table, ()) if k in frame])
+        notes += more
+    tables["treatments"], more = trial.close_open_segments(tables["treatments"], tables["patients"])
+    notes += more
     problems += _cross_checks(tables, set(existing_patients), columns)
+    errors, warnings = plausibility.check(tables, columns)
+    problems += errors
     notes += _imputation_notes(tables)
     frames = {t: _clean(t, f) for t, f in tables.items()}
-    return ImportPlan(frames, problems, notes, reports)
+    if not problems:  # what the database would refuse is refused here, so validating and writing agree
+        problems += _rehearsed(frames, tables)
+    return ImportPlan(frames, problems, notes, reports, warnings)
+
+
+def _with_columns(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every stored column of its table and the origin columns (missing ones empty)."""
+    missing = [c for c in (*COLUMNS[table], "_file", "_row", "_source", "_standard") if c not in frame]
+    return frame.assign(**dict.fromkeys(missing, None)) if missing else frame
+
+
+def _rehearsed(frames: dict[str, pd.DataFrame], tables: dict[str, pd.DataFrame]) -> list[Problem]:
+    """The new rows written into an empty in-memory database of the same schema: what it refuses, named by table,
+    file and column."""
+    refused = store.rehearse(frames)
+    return [] if refused is None else _refusal(refused, tables)
+
+
+def _refusal(refused: RowsRefused, tables: dict[str, pd.DataFrame]) -> list[Problem]:
+    """A refusal by the database's constraints, named by the files that feed the table."""
+    frame = tables.get(refused.table)
+    files = sorted(set(frame["_file"].dropna())) if frame is not None and len(frame) else ["(the database)"]
+    return [Problem(file, None, refused.column, f"the database refuses these {refused.table.replace('_', ' ')}: "
+                    f"{refused.message}") for file in files]
 
 
 def _cross_checks(tables: dict[str, pd.DataFrame], existing: set[str],
@@ -140,6 +186,7 @@ def _cross_checks(tables: dict[str, pd.DataFrame], existing: set[str],
             problems += checks.unknown_patients(table, frame, known, columns)
     problems += checks.end_before_start(tables["treatments"], "start_date", "end_date", columns)
     problems += checks.end_before_start(tables["adverse_events"], "onset_date", "end_date", columns)
+    problems += checks.end_before_start(tables["concomitant_medications"], "start_date", "end_date", columns)
     problems += checks.overlapping_segments(tables["treatments"], columns)
     problems += checks.zero_doses(tables["treatments"], columns)  # the layout's; CDISC dose holds are gaps
     return problems
@@ -148,12 +195,13 @@ def _cross_checks(tables: dict[str, pd.DataFrame], existing: set[str],
 def _imputation_notes(tables: dict[str, pd.DataFrame]) -> list[str]:
     notes = []
     for table, frame in tables.items():
-        flags = [c for c in frame.columns if c.endswith("_imputed")]
+        flags = [c for c in frame.columns if c.endswith("_imputed") and not c.startswith("_")]
         if flags and not frame.empty:
             n = int(frame[flags].fillna(False).astype(bool).any(axis=1).sum())
             if n:
-                notes.append(f"{table}: {n} rows have a partial date completed by the import rules (first or last "
-                             "day of the month or year) and are marked as imputed")
+                notes.append(f"{table}: {n} rows have a date completed by the import rules (a partial date to the "
+                             "first or last day of its month or year; an open exposure record to the subject's end of "
+                             "treatment) and are marked as imputed")
     return notes
 
 
@@ -187,7 +235,10 @@ def import_sources(db: str | Path, sources: Sequence[Source], mode: Mode = "add"
         frames = {t: _concat(existing[t], plan.frames[t]) for t in TABLES}
         names = ", ".join(d.label for d in plan.datasets if d.table)
         source = f"import: {names}" if not previous else f"{previous} + import: {names}"
-        write_database(path, frames, source=source, progress=progress)
+        try:
+            write_database(path, frames, source=source, progress=progress)
+        except RowsRefused as refused:  # nothing was written; said as a problem, never as a traceback
+            raise ImportRejected(_refusal(refused, {})) from None
     return plan
 
 

@@ -178,3 +178,23 @@ def _patient_ids(_con: Connection, db: DbKey) -> set[str]:
 def patient_ids(con: Connection) -> set[str]:
     """`queries.patient_ids`, cached."""
     return _patient_ids(con, session.database_key())
+
+
+@_page
+def _medications_for(_con: Connection, db: DbKey, patient_ids: tuple[str, ...]) -> pd.DataFrame:
+    return q.medications_for(_con, patient_ids)
+
+
+def medications_for(con: Connection, patient_ids: Sequence[str]) -> pd.DataFrame:
+    """`queries.medications_for`, cached."""
+    return _medications_for(con, session.database_key(), tuple(patient_ids))
+
+
+@_page
+def _arms(_con: Connection, db: DbKey) -> list[str]:
+    return q.arms(_con)
+
+
+def arms(con: Connection) -> list[str]:
+    """`queries.arms`, cached."""
+    return _arms(con, session.database_key())

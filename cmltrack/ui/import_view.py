@@ -11,6 +11,8 @@ import pandas as pd
 import streamlit as st
 
 from cmltrack.ingest.plan import ImportPlan, Source, check_sources
+from cmltrack.ingest.problems import Problem
+from cmltrack.spreadsheet import spreadsheet_csv
 
 _DIR = "_import_dir"
 
@@ -58,6 +60,11 @@ def forget_uploads() -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def _table(problems: list[Problem], what: str) -> pd.DataFrame:
+    return pd.DataFrame([{"File": p.file, "Row": p.row, "Column": p.column or "", what: p.message}
+                         for p in problems])
+
+
 def show_report(plan: ImportPlan) -> None:
     """What each file was read as, the notes, and every problem (file, row, column)."""
     st.dataframe(pd.DataFrame([{"File": d.label, "Read as": d.table or "not imported", "Records": d.records,
@@ -65,12 +72,16 @@ def show_report(plan: ImportPlan) -> None:
                  hide_index=True, width="stretch")
     for note in plan.notes:
         st.caption(f":material/info: {note}")
+    if plan.warnings:
+        st.warning(f"**{len(plan.warnings)} warning(s)**: values that are possible but unlikely. They do not stop "
+                   "the import; check them.", icon=":material/warning:")
+        st.dataframe(_table(plan.warnings, "Warning"), hide_index=True, width="stretch",
+                     height=min(320, 38 + 35 * len(plan.warnings)))
     if plan.problems:
-        errors = pd.DataFrame([{"File": p.file, "Row": p.row, "Column": p.column or "", "Problem": p.message}
-                               for p in plan.problems])
+        errors = _table(plan.problems, "Problem")
         st.error(f"**{len(plan.problems)} error(s): nothing can be imported until they are fixed.** Each names the "
                  "file, the row (spreadsheet line; record number in SAS/R datasets) and the column.",
                  icon=":material/error:")
         st.dataframe(errors, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(errors)))
-        st.download_button("Errors as CSV", errors.to_csv(index=False), file_name="import_errors.csv",
+        st.download_button("Errors as CSV", spreadsheet_csv(errors), file_name="import_errors.csv",
                            mime="text/csv", on_click="ignore", icon=":material/download:")

@@ -25,6 +25,30 @@ def current_doses(segments: pd.DataFrame) -> str:
                                                                          open_segments["dose_mg"]))
 
 
+def age_label(p: pd.Series) -> str:
+    """What the card's age counts from, as cmltrack.derive computes it: thalidomide start, else imatinib start, else
+    diagnosis, else the age recorded at study entry (a trial without either drug is never 'at thalidomide start')."""
+    for column, words in (("thal_start_date", "thalidomide start"), ("im_start_date", "imatinib start"),
+                          ("diagnosis_date", "diagnosis")):
+        if pd.notna(p.get(column)):
+            return f"Age at {words}"
+    return "Age at study entry"
+
+
+def trial_note(p: pd.Series, pseudonym: str | None) -> str:
+    """Arm (as randomised, and as treated when it differs) and death, for imported trials; '' when unrecorded."""
+    parts = []
+    if pd.notna(p.get("arm")):
+        treated = p.get("actual_arm")
+        parts.append(f"Arm {p['arm']}" + (f" (treated: {treated})" if pd.notna(treated) and treated != p["arm"]
+                                          else ""))
+    died = p.get("died")
+    if pd.notna(died) and bool(died):
+        when = p.get("death_date")
+        parts.append("Died" + (f" {pd.Timestamp(when):%Y-%m-%d}" if pseudonym is None and pd.notna(when) else ""))
+    return "  \n".join(parts)
+
+
 def _field(col: st.delta_generator.DeltaGenerator, label: str, value: str, note: str = "", help: str = "") -> None:
     col.caption(label, help=help or None)
     col.markdown(f"**{value}**" + (f"  \n{note}" if note else ""))
@@ -35,12 +59,14 @@ def show(p: pd.Series, segments: pd.DataFrame, rules: str, pseudonym: str | None
     (presentation mode) no name, MRN or calendar date is shown."""
     with st.container(border=True):
         who, age, status, phase, doses, eln = st.columns([1.6, 1, 1.2, 1.2, 2, 1.3])
+        note = trial_note(p, pseudonym)
         if pseudonym is not None:
-            who.markdown(f"#### {pseudonym}\nPresentation mode")
+            who.markdown(f"#### {pseudonym}\nPresentation mode" + (f"  \n{note}" if note else ""))
         else:
             name = p["display_name"] if pd.notna(p["display_name"]) else ""
-            who.markdown(f"#### {p['patient_id']}\n{name}  \nMRN {p['mrn'] if pd.notna(p['mrn']) else '—'}")
-        _field(age, "Age at thalidomide start", f"{_num(p['age_years'], '.0f')} years", f"Sex {p['sex']}")
+            who.markdown(f"#### {p['patient_id']}\n{name}  \nMRN {p['mrn'] if pd.notna(p['mrn']) else '—'}"
+                         + (f"  \n{note}" if note else ""))
+        _field(age, age_label(p), f"{_num(p['age_years'], '.0f')} years", f"Sex {p['sex']}")
         _field(status, "Imatinib", str(p["im_status"] or "—").capitalize(),
                f"{_num(p['months_im_before_thal'], '.1f')} months before thalidomide")
         _field(phase, "Phase at thalidomide start", str(p["phase_at_thal"]),

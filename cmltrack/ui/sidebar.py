@@ -6,14 +6,14 @@ from collections.abc import Mapping
 
 import streamlit as st
 
-from cmltrack.clinical.milestones import GUIDELINES
+from cmltrack.clinical.milestones import GUIDELINES, UNVERIFIED
 from cmltrack.db.connection import DEMO_SOURCE, Connection
 from cmltrack.filters import BEST_RESPONSES, EUTOS_GROUPS, PHASES, SEXES, STATUSES, CohortFilter, best_response_label
 from cmltrack.ui import board
 from cmltrack.ui import data as q
 
 #: The multi-choice filter widgets; each key is also the name of its URL query parameter (and "age").
-CHOICE_KEYS = ("status", "sex", "phase", "eutos", "best")
+CHOICE_KEYS = ("status", "sex", "phase", "eutos", "best", "arm")
 _SEX_LABEL = {"F": "Female", "M": "Male"}
 _AGE_BOUNDS = "_age_bounds"
 
@@ -27,6 +27,7 @@ def filter_from_state(state: Mapping, age_bounds: tuple[int, int] | None) -> Coh
         status=tuple(state.get("status") or ()), sex=tuple(state.get("sex") or ()),
         age=None if age is None else (int(age[0]), int(age[1])), phase=tuple(state.get("phase") or ()),
         eutos=tuple(state.get("eutos") or ()), best=tuple(state.get("best") or ()),
+        arm=tuple(state.get("arm") or ()),
     )
 
 
@@ -66,6 +67,10 @@ def render_filters(con: Connection) -> CohortFilter:
               help="EUTOS score = 7 x basophils % + 4 x spleen cm; high when > 87 (Hasford, Blood 2011;118:686).")
     bar.multiselect("Best response on thalidomide", BEST_RESPONSES, key="best", format_func=best_response_label,
                     placeholder="All", bind="query-params")
+    arms = q.arms(con)
+    if arms:  # imported trials: the arm each patient was randomised to
+        bar.multiselect("Treatment arm", arms, key="arm", placeholder="All", bind="query-params",
+                        help="As randomised (CDISC ARM / TRT01P). The Cohort page can also band its lanes by arm.")
     cohort_filter = filter_from_state(st.session_state, bounds)
     shown, total = q.count_patients(con, cohort_filter)
     bar.markdown(f"**Showing {shown} of {total} patients**")
@@ -74,8 +79,11 @@ def render_filters(con: Connection) -> CohortFilter:
     bar.segmented_control("ELN recommendations", GUIDELINES, default="ELN2020", required=True, key="rules",
                           format_func=guideline_label, bind="query-params",
                           help="Derives responses, losses (MMR loss confirmation) and milestone classifications. "
-                               "ELN 2020: Hochhaus, Leukemia 2020;34:966. ELN 2013: Baccarani, Blood 2013;122:872. "
-                               "ELN 2009: Baccarani, J Clin Oncol 2009;27:6041.")
+                               "ELN 2025: Apperley, Leukemia 2025;39:1797. ELN 2020: Hochhaus, Leukemia "
+                               "2020;34:966. ELN 2013: Baccarani, Blood 2013;122:872. ELN 2009: Baccarani, J Clin "
+                               "Oncol 2009;27:6041.")
+    if current_guideline() in UNVERIFIED:
+        bar.caption(f"{guideline_label(current_guideline())}: {UNVERIFIED[current_guideline()]}.")
     st.session_state["cohort_filter"] = cohort_filter
     st.session_state["cohort_total"] = total
     return cohort_filter
@@ -111,6 +119,8 @@ def describe(f: CohortFilter) -> str:
         parts.append("EUTOS " + " or ".join(f.eutos))
     if f.best:
         parts.append("best response " + " or ".join(best_response_label(b) for b in f.best))
+    if f.arm:
+        parts.append("arm " + " or ".join(f.arm))
     return ", ".join(parts) if parts else "no filter"
 
 

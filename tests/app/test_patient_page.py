@@ -38,7 +38,8 @@ def test_known_patient_shows_card_timeline_and_tables(monkeypatch, demo_db):
     assert "1.32 (high risk)" in card and "**Warning**" in card  # Sokal; latest ELN 2020
     fig = _figure(at)
     assert fig["layout"]["yaxis4"]["type"] == "log"
-    assert [t.label for t in at.tabs] == ["Visits and labs", "Adverse events", "Treatment"]
+    assert [t.label for t in at.tabs] == ["Visits and labs", "Adverse events", "Treatment",
+                                             "Concomitant medications"]
     labels = [b.label for b in at.get("download_button")]
     assert labels[:3] == ["PNG", "SVG", "HTML"] and sum("(CSV)" in label for label in labels) == 3
     assert at.query_params["patient"] == ["CML-03"] or at.query_params["patient"] == "CML-03"

@@ -156,7 +156,7 @@ def test_the_template_imports_as_it_is(tmp_path):
     assert sorted(p.name for p in (tmp_path / "t").glob("*.csv")) == sorted(f"{t}.csv" for t in LAYOUT)
     plan = import_sources(tmp_path / "t.duckdb", sorted((tmp_path / "t").glob("*.csv")))
     assert plan.counts == {"patients": 1, "treatments": 1, "labs": 1, "responses": 1, "adverse_events": 1,
-                           "time_to_event": 0}
+                           "time_to_event": 0, "mutations": 1, "karyotypes": 1, "concomitant_medications": 1}
     assert set(EXAMPLE) == set(LAYOUT)
 
 

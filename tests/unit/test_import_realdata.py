@@ -77,7 +77,17 @@ def test_pharmaversesdtm_with_two_assessors_and_partial_dates(where):
     con = _db(where, [f"pharmaversesdtm/{n}.rda" for n in ("dm", "ex", "ae", "rs_onco")])
     assert _one(con, "SELECT count(*) FROM patients") == len(dm) == 306
     assert _one(con, "SELECT count(*) FROM treatments") == len(ex) == 591
-    assert _one(con, "SELECT count(*) FROM treatments WHERE end_date IS NULL") == int(ex["EXENDTC"].isna().sum())
+    # the 6 exposure records without EXENDTC are of subjects who ended treatment: none is left "ongoing"; each ends
+    # at the subject's RFXENDTC (else, without one, at RFPENDTC), or on its own first day when it began after that
+    assert _one(con, "SELECT count(*) FROM treatments WHERE end_date IS NULL") == 0
+    open_ = ex[ex["EXENDTC"].isna()].merge(dm[["USUBJID", "RFXENDTC", "RFPENDTC"]], on="USUBJID")
+    assert len(open_) == 6
+    end = open_["RFXENDTC"].fillna(open_["RFPENDTC"]).str[:10]
+    expected = sorted(zip(open_["USUBJID"], open_["EXSTDTC"], [max(e, s) for e, s in zip(end, open_["EXSTDTC"])]))
+    stored = con.execute("SELECT patient_id, start_date::VARCHAR, end_date::VARCHAR FROM treatments WHERE "
+                         "patient_id = ANY(?::VARCHAR[]) AND start_date = ANY(?::DATE[]) AND dates_imputed",
+                         [list(open_["USUBJID"]), list(open_["EXSTDTC"])]).fetchall()
+    assert sorted(stored) == expected
     assert _one(con, "SELECT count(*) FROM adverse_events") == len(ae) == 1191
     # the accepted assessment (RSACPTFL = 'Y') of each visit where two radiologists read it
     overall = rs[rs["RSTESTCD"] == "OVRLRESP"]

@@ -27,9 +27,9 @@ ELN2013 = [  # Baccarani 2013, table 5: BCR::ABL1 IS and/or Ph+
     ("ELN2013", 6, None, 36, None, F),
     ("ELN2013", 12, 0.1, None, None, OPT), ("ELN2013", 12, 0.11, None, None, W), ("ELN2013", 12, 1.0, None, None, W),
     ("ELN2013", 12, 1.01, None, None, F), ("ELN2013", 12, None, 0, None, OPT), ("ELN2013", 12, None, 1, None, F),
-    # then, and at any time: > 0.1% warning, loss of CCyR or CHR failure; a result that failed the 12-month target
-    # (> 1%) is still a failure later
-    ("ELN2013", 24, 0.1, None, None, OPT), ("ELN2013", 24, 0.5, None, None, W), ("ELN2013", 24, 5.0, None, None, F),
+    # then, and at any time: > 0.1% warning (failure only for a confirmed loss of MMR, applied by the timeline),
+    # loss of CCyR or CHR failure
+    ("ELN2013", 24, 0.1, None, None, OPT), ("ELN2013", 24, 0.5, None, None, W), ("ELN2013", 24, 5.0, None, None, W),
     ("ELN2013", 24, None, 5, None, F), ("ELN2013", 24, None, None, False, F),
 ]
 ELN2009 = [  # Baccarani 2009, table 5: failure / suboptimal / warnings
@@ -39,7 +39,9 @@ ELN2009 = [  # Baccarani 2009, table 5: failure / suboptimal / warnings
     ("ELN2009", 12, None, 0, None, OPT), ("ELN2009", 12, None, 1, None, S), ("ELN2009", 12, None, 35, None, S),
     ("ELN2009", 12, None, 36, None, F), ("ELN2009", 12, 0.5, 0, None, W), ("ELN2009", 12, 0.1, 0, None, OPT),
     ("ELN2009", 18, 0.1, 0, None, OPT), ("ELN2009", 18, 0.11, 0, None, S), ("ELN2009", 18, 0.05, 1, None, F),
-    ("ELN2009", 36, 0.5, None, None, S), ("ELN2009", 36, None, 2, None, F), ("ELN2009", 36, None, None, False, F),
+    # any time: a single rise above MMR is a warning; losses count when confirmed (applied by the timeline)
+    ("ELN2009", 36, 0.1, None, None, OPT), ("ELN2009", 36, 0.5, None, None, W), ("ELN2009", 36, 0.5, 2, False, W),
+    ("ELN2009", 36, None, 0, True, OPT), ("ELN2009", 36, None, 2, None, W), ("ELN2009", 36, None, None, False, W),
 ]
 
 
@@ -55,17 +57,19 @@ def test_worst_category_wins_when_tests_disagree():
 
 
 @pytest.mark.parametrize("months, guideline, expected", [
-    (3, "ELN2020", 3), (5.9, "ELN2020", 3), (6, "ELN2020", 6), (12, "ELN2020", 12), (12.01, "ELN2020", ANY_TIME),
-    (17, "ELN2009", 12), (18, "ELN2009", 18), (19, "ELN2009", ANY_TIME),
+    # a milestone's window opens 0.75 month before it and the last one closes 1.5 months after it
+    (2.25, "ELN2020", 3), (5.24, "ELN2020", 3), (5.25, "ELN2020", 6), (365 / 30.4375, "ELN2020", 12),
+    (12, "ELN2020", 12), (13.5, "ELN2020", 12), (13.51, "ELN2020", ANY_TIME),
+    (17.24, "ELN2009", 12), (17.25, "ELN2009", 18), (19.5, "ELN2009", 18), (19.51, "ELN2009", ANY_TIME),
 ])
 def test_latest_milestone_reached(months, guideline, expected):
     assert milestone(months, guideline) == expected
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda: classify(2.9, 5.0), "months"),
+    (lambda: classify(2.24, 5.0), "months"),
     (lambda: classify(6, 5.0, guideline="ELN2006"), "guideline"),
-    (lambda: classify(6, ph_pos_pct=0), "bcr_abl1_is_pct"),  # ELN 2020 is defined on BCR::ABL1 only
+    (lambda: classify(6, chr=True), "bcr_abl1_is_pct"),  # ELN 2020 has no hematologic criterion
     (lambda: classify(6, -1.0), "bcr_abl1_is_pct"),
     (lambda: classify(6, ph_pos_pct=120, guideline="ELN2013"), "ph_pos_pct"),
     (lambda: classify(6, float("nan")), "bcr_abl1_is_pct"),

@@ -102,3 +102,18 @@ def test_a_patient_without_labs_still_draws(con):
     fig = build_patient_timeline(p, seg, labs.iloc[0:0], ev.iloc[0:0], aes.iloc[0:0])
     assert any(t.type == "bar" for t in fig.data)
     assert isinstance(fig.to_json(), str) and pd.notna(p["thal_start_date"])
+
+
+def test_a_high_risk_aca_shades_accelerated_phase_from_its_date_and_is_marked(con):
+    p, seg, labs, ev, aes = _inputs(con, "CML-05")  # chronic phase throughout by its counts
+    when = pd.to_datetime(labs["date"]).sort_values().iloc[-4]
+    aca = pd.DataFrame([{"patient_id": "CML-05", "date": when, "kind": "ACA_HR", "term": "+8 in Ph+ cells"},
+                        {"patient_id": "CML-05", "date": when, "kind": "MUTATION", "term": "T315I (NGS)"}])
+    fig = decoded(build_patient_timeline(p, seg, labs, pd.concat([ev, aca], ignore_index=True), aes).to_dict())
+    shaded = [s for s in fig["layout"]["shapes"] if "rgba(230,159,0" in str(s.get("fillcolor"))]
+    assert len(shaded) == len(ROWS)
+    x0 = float(pd.Series([when]).pipe(lambda d: (d - pd.Timestamp(p["thal_start_date"])).dt.days / 30.4375).iloc[0])
+    assert shaded[0]["x0"] == pytest.approx(x0, abs=0.01)
+    markers = {t["name"]: t for t in fig["data"] if t.get("name") in ("High-risk ACA (Ph+)", "BCR::ABL1 mutation")}
+    assert set(markers) == {"High-risk ACA (Ph+)", "BCR::ABL1 mutation"}
+    assert "T315I (NGS)" in str(markers["BCR::ABL1 mutation"]["customdata"])

@@ -18,9 +18,10 @@ from cmltrack.db import postgres
 from cmltrack.db import queries as q
 from cmltrack.db.connection import DEMO_SOURCE, open_readonly, schema_version
 from cmltrack.db.lock import DatabaseBusy, writer_lock
+from cmltrack.db.schema import SCHEMA_VERSION
 from cmltrack.db.store import migrate_database, read_frames, upgrade_database, write_database
 from cmltrack.filters import CohortFilter
-from cmltrack.ingest.plan import import_sources
+from cmltrack.ingest.plan import check_sources, import_sources
 from cmltrack.ingest.problems import ImportRejected
 from tests.conftest import fingerprint
 from tests.unit.test_import_errors import CORPUS, _write
@@ -43,7 +44,8 @@ def _every_query(con, ids: list[str]) -> dict[str, pd.DataFrame]:
     """Each read query of cmltrack.db.queries, with filters, guidelines and anchors that exercise its SQL."""
     out = {}
     for name, f in (("all", CohortFilter()), ("filtered", CohortFilter(status=("resistant",), sex=("F",),
-                                                                        age=(30, 70), best=("CCYR", "CHR")))):
+                                                                        age=(30, 70), best=("CCYR", "CHR"))),
+                    ("arm", CohortFilter(arm=("Placebo",)))):
         out[f"lanes_{name}"] = q.cohort_lanes(con, f, "ELN2013")
         out[f"count_{name}"] = pd.DataFrame([q.count_patients(con, f)])
         for anchor in ("thal_start_date", "first_treatment_date", "diagnosis_date"):
@@ -57,6 +59,8 @@ def _every_query(con, ids: list[str]) -> dict[str, pd.DataFrame]:
     out["patient"] = q.patient(con, ids[0])
     out["unknown_patient"] = q.patient(con, "nobody")
     out["time_to_event"] = q.time_to_event_for(con, ids)
+    out["medications"] = q.medications_for(con, ids)
+    out["arms"] = pd.DataFrame({"arm": q.arms(con)})
     out["choices"] = q.patient_choices(con)
     out["none"] = q.events_for(con, [])
     out["scalars"] = pd.DataFrame([{"source": q.database_source(con), "ages": q.age_bounds(con),
@@ -64,9 +68,23 @@ def _every_query(con, ids: list[str]) -> dict[str, pd.DataFrame]:
     return out
 
 
-@pytest.mark.parametrize("cohort", ["demo", "synthetic"])
+def _trial(tmp_path: Path) -> dict[str, pd.DataFrame]:
+    """A trial as imported: pharmaverseadam ADSL (arms, deaths) and ADAE, pharmaversesdtm EX, SDTM LB and CM."""
+    from tests.realdata import REALDATA
+    from tests.trialfiles import cm_frame, lb_frame
+
+    lb_frame().to_csv(tmp_path / "lb.csv", index=False)
+    cm_frame().to_csv(tmp_path / "cm.csv", index=False)
+    plan = check_sources([REALDATA / "pharmaverseadam/adsl.rda", REALDATA / "pharmaverseadam/adae.rda",
+                          REALDATA / "pharmaversesdtm/ex.rda", tmp_path / "lb.csv", tmp_path / "cm.csv"])
+    assert plan.ok, plan.problems[:3]
+    return plan.frames
+
+
+@pytest.mark.parametrize("cohort", ["demo", "synthetic", "trial"])
 def test_every_query_gives_the_same_frame_on_both_engines(cohort, frames, new_registry, tmp_path):
-    data = frames if cohort == "demo" else synthetic_frames(300, seed=7)
+    data = {"demo": lambda: frames, "synthetic": lambda: synthetic_frames(300, seed=7),
+            "trial": lambda: _trial(tmp_path)}[cohort]()
     file = write_database(tmp_path / "same.duckdb", data, source="test")
     url = write_database(new_registry("parity"), data, source="test")
     with open_readonly(file) as duck, open_readonly(url) as pg:
@@ -76,6 +94,8 @@ def test_every_query_gives_the_same_frame_on_both_engines(cohort, frames, new_re
     for name, expected in on_duckdb.items():
         pd.testing.assert_frame_equal(on_postgres[name], expected, obj=name)  # values and dtypes
     assert len(on_duckdb["lanes_all"]) == len(ids) > 0 and len(on_duckdb["labs"]) > 0
+    if cohort == "trial":
+        assert len(on_duckdb["medications"]) == 4 and len(on_duckdb["lanes_arm"]) == 86
 
 
 def test_facts_read_back_from_the_server_equal_the_files(frames, new_registry, tmp_path):
@@ -98,7 +118,7 @@ def test_migrate_copies_every_table_and_verifies_the_counts(demo_db, new_registr
     assert postgres.row_counts(url) == expected
     assert expected["labs"] > 500 and expected["eln_assessments"] > 0
     with open_readonly(url) as pg:
-        assert schema_version(pg) == 4 and q.database_source(pg) == DEMO_SOURCE
+        assert schema_version(pg) == SCHEMA_VERSION and q.database_source(pg) == DEMO_SOURCE
     # a registry that holds patients is overwritten only when asked, and then replaced rather than added to
     again = subprocess.run([sys.executable, "-m", "cmltrack", "migrate", "--db", str(demo_db), "--to", url],
                            cwd=ROOT, capture_output=True, text=True, timeout=120)
@@ -220,7 +240,7 @@ def test_an_older_registry_is_upgraded_in_place(registry):
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     with open_readonly(registry) as con:
-        assert schema_version(con) == 4 and q.count_patients(con, CohortFilter()) == (21, 21)
+        assert schema_version(con) == SCHEMA_VERSION and q.count_patients(con, CohortFilter()) == (21, 21)
 
 
 def test_addresses_never_show_a_password():
@@ -405,7 +425,7 @@ def test_a_schema_upgrade_waits_for_page_runs_then_says_busy(registry, monkeypat
     assert fingerprint(registry) == before
     upgrade_database(registry)
     with open_readonly(registry) as con:
-        assert schema_version(con) == 4 and q.count_patients(con, CohortFilter()) == (21, 21)
+        assert schema_version(con) == SCHEMA_VERSION and q.count_patients(con, CohortFilter()) == (21, 21)
 
 
 def test_a_server_encoding_that_cannot_store_the_data_is_refused_and_nothing_is_written(odd_databases, frames):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cmltrack.clinical.milestones import GUIDELINES, classify
+from cmltrack.clinical.milestones import GUIDELINES, WINDOW_AFTER, classify, timed_milestones
 from cmltrack.clinical.responses import cytogenetic, molecular
 
 SEVERITY = {"optimal": 0, "warning": 1, "suboptimal": 2, "failure": 3}
@@ -52,7 +52,9 @@ def test_molecular_depth_is_monotone(a, b):
 
 @given(months, months, bcr, st.sampled_from(["ELN2020", "ELN2013"]))
 def test_a_fixed_bcr_abl1_never_improves_with_time(a, b, value, guideline):
-    early, late = sorted((a, b))
+    # up to the close of the last milestone's window; after it the "any time" row judges losses, and a response
+    # never reached keeps its last-milestone criterion in the timeline (test_clinical_engine)
+    early, late = (min(t, _last_window(guideline)) for t in sorted((a, b)))
     assert SEVERITY[classify(early, value, guideline=guideline)] <= SEVERITY[classify(late, value,
                                                                                       guideline=guideline)]
 
@@ -60,6 +62,23 @@ def test_a_fixed_bcr_abl1_never_improves_with_time(a, b, value, guideline):
 @given(st.floats(min_value=6, max_value=120, allow_nan=False), st.floats(min_value=6, max_value=120,
        allow_nan=False), ph, st.sampled_from(["ELN2013", "ELN2009"]))
 def test_a_fixed_ph_never_improves_with_time(a, b, value, guideline):
-    early, late = sorted((a, b))
+    early, late = (min(t, _last_window(guideline)) for t in sorted((a, b)))
     assert SEVERITY[classify(early, ph_pos_pct=value, guideline=guideline)] <= \
         SEVERITY[classify(late, ph_pos_pct=value, guideline=guideline)]
+
+
+def _last_window(guideline: str) -> float:
+    return timed_milestones(guideline)[-1] + WINDOW_AFTER
+
+
+@given(st.floats(min_value=14, max_value=120, allow_nan=False),
+       st.floats(min_value=1e-4, max_value=200, allow_nan=False), st.sampled_from(["ELN2020", "ELN2013"]))
+def test_a_fixed_bcr_abl1_never_improves_after_the_last_milestone_in_the_timeline(late, value, guideline):
+    import datetime as dt
+
+    from cmltrack.clinical.timeline import assess
+
+    start = dt.date(2010, 1, 1)
+    visits = [dict(date=start + dt.timedelta(days=round(m * 30.4375)), bcr_abl1_is_pct=value) for m in (3, 6, 12, late)]
+    rows = {a.milestone: a.category for a in assess(visits, start, guideline)}
+    assert SEVERITY[rows["latest"]] >= SEVERITY[rows["12"]]

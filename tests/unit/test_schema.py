@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from cmltrack.db.schema import create_schema
-from cmltrack.db.store import write_database
+from cmltrack.db.store import RowsRefused, write_database
 
 T = "INSERT INTO treatments (patient_id, drug, dose_mg, start_date, end_date, reason_stopped) VALUES "
 PATIENT = "INSERT INTO patients (patient_id, sex) VALUES ('P1', 'F')"
@@ -52,6 +52,14 @@ def db():
     "INSERT INTO patients (patient_id, sex) VALUES ('P2', 'X')",
     "INSERT INTO patients (patient_id, sex, im_status) VALUES ('P2', 'F', 'refractory')",
     "INSERT INTO patients (patient_id, sex, phase_at_diagnosis) VALUES ('P2', 'F', 'XP')",
+    # schema 5 (issue 16)
+    "INSERT INTO labs (patient_id, date, fish_pct) VALUES ('P1', DATE '2010-01-01', 100.5)",
+    "INSERT INTO labs (patient_id, date, fish_nuclei) VALUES ('P1', DATE '2010-01-01', -200)",
+    "INSERT INTO labs (patient_id, date, neutrophils) VALUES ('P1', DATE '2010-01-01', -1)",
+    "INSERT INTO mutations VALUES ('P1', DATE '2010-01-01', 'Sanger', 't315i')",
+    "INSERT INTO mutations VALUES ('NOPE', DATE '2010-01-01', 'Sanger', 'T315I')",
+    "INSERT INTO karyotypes VALUES ('P1', DATE '2010-01-01', '', TRUE)",
+    "INSERT INTO eln_assessments VALUES ('P1', 'ELN2030', '3', DATE '2010-04-01', 3, 'optimal', 5, NULL, TRUE)",
     PATIENT,  # duplicate key
 ])
 def test_constraint_rejects_bad_row(db, sql):
@@ -80,8 +88,9 @@ def test_failed_write_leaves_the_existing_file_byte_for_byte(tmp_path, frames):
     before = _digest(target)
     bad = {k: v.copy() for k, v in frames.items()}
     bad["adverse_events"].loc[5, "ctcae_grade"] = 7
-    with pytest.raises(duckdb.ConstraintException):
+    with pytest.raises(RowsRefused, match="ctcae_grade BETWEEN 1 AND 5") as refused:
         write_database(target, bad, source="test")
+    assert refused.value.table == "adverse_events"
     assert _digest(target) == before
     # no temporary file left behind (the writer lock file stays, empty of data)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["db.duckdb", "db.duckdb.lock"]

@@ -56,11 +56,12 @@ def test_eutos_worked_example():
 
 
 @pytest.mark.parametrize("score, value, group", [
-    ("sokal", 0.7999, "low"), ("sokal", 0.8, "intermediate"), ("sokal", 1.2, "intermediate"),
-    ("sokal", 1.2001, "high"),
-    ("hasford", 780, "low"), ("hasford", 780.01, "intermediate"), ("hasford", 1480, "intermediate"),
-    ("hasford", 1480.01, "high"),
-    ("eutos", 87, "low"), ("eutos", 87.01, "high"),
+    # compared at the precision each paper publishes (Sokal 2 decimals, Hasford and EUTOS whole numbers, ELTS 4)
+    ("sokal", 0.79, "low"), ("sokal", 0.7949, "low"), ("sokal", 0.795, "intermediate"), ("sokal", 0.8, "intermediate"),
+    ("sokal", 1.2, "intermediate"), ("sokal", 1.2049, "intermediate"), ("sokal", 1.21, "high"),
+    ("hasford", 780, "low"), ("hasford", 780.49, "low"), ("hasford", 781, "intermediate"),
+    ("hasford", 1480, "intermediate"), ("hasford", 1480.49, "intermediate"), ("hasford", 1481, "high"),
+    ("eutos", 87, "low"), ("eutos", 88, "high"),
     ("elts", 1.5680, "low"), ("elts", 1.5681, "intermediate"), ("elts", 2.2185, "intermediate"),
     ("elts", 2.2186, "high"),
 ])

@@ -10,6 +10,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from cmltrack.clinical.milestones import GUIDELINES
 from cmltrack.cohorts.demo import SPECS
 from cmltrack.cohorts.synthetic import synthetic_frames
 from cmltrack.db import queries as q
@@ -50,7 +51,8 @@ def test_synthetic_cohort_writes_and_filters(tmp_path):
     # the labs were read by the clinical rules: every family is measured, responses derived under each guideline
     assert con.execute("SELECT bool_and(labs_molecular AND labs_cytogenetic) FROM patient_summary").fetchone() == (
         True,)
-    assert con.execute("SELECT count(DISTINCT guideline) FROM responses WHERE source = 'derived'").fetchone() == (3,)
+    assert con.execute("SELECT count(DISTINCT guideline) FROM responses WHERE source = 'derived'").fetchone() == (
+        len(GUIDELINES),)
 
 
 PARALLEL_CHECK = """
@@ -64,7 +66,8 @@ many = derive._in_workers(
     [c for _, c in frames["labs"].sort_values(["patient_id", "date"]).assign(
         date=lambda f: pd.to_datetime(f["date"]).dt.date).groupby(
         frames["labs"]["patient_id"].rank(method="dense").astype(int) // 30)],
-    {p: d.date() for p, d in derive._tki_line_start(frames["treatments"]).items()}, None)
+    {p: d.date() for p, d in derive._tki_line_start(frames["treatments"]).items()}, derive.genetic_findings(frames),
+    None)
 events = pd.DataFrame([e for r in many for e in r[0]], columns=one[0].columns).drop_duplicates()
 assessments = pd.DataFrame([a for r in many for a in r[1]], columns=one[1].columns)
 key = lambda f: f.sort_values(list(f.columns[:4])).reset_index(drop=True)
