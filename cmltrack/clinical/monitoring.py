@@ -5,10 +5,17 @@ every 3 months until MMR is achieved, then every 3 to 6 months; section "Treatme
 requirements for TKI discontinuation (Table 7): after stopping, monthly for the first 6 months, every 2 months in
 months 7-12, and every 3 months thereafter.
 
+Milestones (Table 4 of the same paper: 3, 6 and 12 months on the TKI line) are classified by the BCR::ABL1 result
+nearest to them within their window (cmltrack.clinical.milestones.WINDOW_BEFORE / WINDOW_AFTER); a result on marrow
+cytogenetics stands in where no BCR::ABL1 is done (the paper's equivalence). A milestone reached without such a
+result cannot be classified: ``untested_milestone`` flags it from the milestone's date until the next milestone
+(12 months: until 18, ELN 2013's last).
+
 Interpretations (stated, not in the paper): "every 3 to 6 months" in MMR is overdue only past its upper bound (6
-months), so a clinic is not flagged for a test the guideline leaves to judgement; the TFR interval is the one of
-the TFR month in which the last test was taken (a test in month 5 calls for the next a month later, one in month 6
-two months later); a month is 30.4375 days (365.25 / 12).
+months), so a clinic is not flagged for a test the guideline leaves to judgement; "in MMR" is the last result's
+depth (a patient who lost MMR is back on the 3-month interval); the TFR interval is the one of the TFR month in
+which the last test was taken (a test in month 5 calls for the next a month later, one in month 6 two months
+later); a month is 30.4375 days (365.25 / 12).
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+from cmltrack.clinical.milestones import WINDOW_AFTER, WINDOW_BEFORE
 from cmltrack.clinical.units import MONTH_DAYS
 
 #: On a TKI: months between BCR::ABL1 tests before MMR, and the (usual, latest) interval once in MMR.
@@ -23,6 +31,11 @@ ON_TKI_BEFORE_MMR_MONTHS = 3.0
 ON_TKI_IN_MMR_MONTHS = (3.0, 6.0)
 #: After a TKI stop for treatment-free remission: (TFR month from, interval in months), in order.
 TFR_SCHEDULE: tuple[tuple[float, float], ...] = ((0.0, 1.0), (6.0, 2.0), (12.0, 3.0))
+#: ELN 2020 milestones (months on the TKI line) and the month until which a milestone without its test is flagged.
+MILESTONES: tuple[float, ...] = (3.0, 6.0, 12.0)
+FLAGGED_UNTIL: dict[float, float] = {3.0: 6.0, 6.0: 12.0, 12.0: 18.0}
+#: A result this many months before / after a milestone classifies it (one home: cmltrack.clinical.milestones).
+MILESTONE_WINDOW = (WINDOW_BEFORE, WINDOW_AFTER)
 
 
 def tfr_interval_months(tfr_month: float) -> float:
@@ -60,3 +73,13 @@ def pcr_due(last_test: dt.date, in_mmr: bool, tfr_start: dt.date | None = None) 
 def days_overdue(due: dt.date, as_of: dt.date) -> int:
     """Days past ``due`` on ``as_of`` (0 when not yet due or due that day)."""
     return max(0, (as_of - due).days)
+
+
+def untested_milestone(months_on_line: float, milestone: float, tested: bool) -> bool:
+    """Whether ``milestone`` (months) has been reached on the TKI line without a result that classifies it, and is
+    still the one to act on (until FLAGGED_UNTIL[milestone] months)."""
+    if milestone not in FLAGGED_UNTIL:
+        raise ValueError(f"milestone must be one of {list(FLAGGED_UNTIL)}, got {milestone!r}")
+    if months_on_line is None or math.isnan(months_on_line):
+        raise ValueError(f"months_on_line must be a number, got {months_on_line!r}")
+    return not tested and milestone <= months_on_line < FLAGGED_UNTIL[milestone]

@@ -14,11 +14,16 @@ Molecular recurrence after a stop is the loss of MMR (BCR::ABL1 IS > 0.1%), the 
 
 Years are 365.25 days. What the data cannot tell (transcript type when not recorded, the patient's motivation, the
 laboratory's sensitivity) is reported as unknown, never assumed.
+
+A TKI stopped for TFR is a treatment segment whose stop reason names it (``is_tfr_stop``: "treatment-free remission",
+"TFR", "stopped for TFR", ...); the import stores every such spelling as ``TFR_REASON``. Second-generation TKIs
+(the > 4-year minimum of Table 7): dasatinib, nilotinib, bosutinib (ELN 2020, "first-line treatment").
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -37,6 +42,12 @@ OPTIMAL_TKI_YEARS, OPTIMAL_DMR_YEARS = 5.0, {"MR4": 3.0, "MR4.5": 2.0}
 #: Status of a TFR assessment.
 NOT_ELIGIBLE, UNKNOWN, CANDIDATE, RECOMMENDED = "not eligible", "unknown", "candidate", "recommended"
 _YEAR_DAYS = 365.25
+#: The stop reason a TKI segment stopped for treatment-free remission is stored with.
+TFR_REASON = "treatment-free remission"
+#: Spellings of a stop for TFR: "TFR" as a word, or "treatment(-)free remission" (any case).
+_TFR_SPELLING = re.compile(r"\btfr\b|\btreatment[\s-]*free[\s-]*remission\b", re.IGNORECASE)
+#: Second-generation TKIs (ELN 2020: TKI therapy > 4 years suffices after them).
+SECOND_GENERATION: tuple[str, ...] = ("dasatinib", "nilotinib", "bosutinib")
 _MMR_BOUND = next(bound for name, bound, _ in MOLECULAR_DEPTHS if name == "MMR")
 
 
@@ -69,6 +80,16 @@ class TfrAssessment:
         return tuple(c.name for c in self.criteria if c.met is False)
 
 
+def is_tfr_stop(reason: object) -> bool:
+    """Whether a treatment segment's stop reason says the TKI was stopped for treatment-free remission."""
+    return isinstance(reason, str) and _TFR_SPELLING.search(reason) is not None
+
+
+def stored_reason(reason: object) -> object:
+    """The stop reason as stored: every spelling of a stop for TFR as TFR_REASON, anything else unchanged."""
+    return TFR_REASON if is_tfr_stop(reason) else reason
+
+
 def _over(value: float | None, bound: float) -> bool | None:
     return None if value is None else value > bound
 
@@ -83,7 +104,8 @@ def eligibility(*, first_chronic_phase: bool | None, tki_line: int | None, chang
                 second_generation: bool, dmr_years: float | None, mr45_years: float | None) -> TfrAssessment:
     """Whether a patient on a TKI may stop for TFR (ELN 2020, Table 7); None for what the data cannot tell.
 
-    ``dmr_years``: time in MR4 or deeper (unbroken, to the last test); ``mr45_years``: likewise in MR4.5 or deeper.
+    ``dmr_years``: time in MR4 or deeper (unbroken, to the last test; 0 when the last test is shallower, None when
+    there is no BCR::ABL1 result); ``mr45_years``: likewise in MR4.5 or deeper.
     """
     if tki_line is not None and tki_line < 1:
         raise ValueError(f"tki_line must be >= 1, got {tki_line!r}")
@@ -104,11 +126,11 @@ def eligibility(*, first_chronic_phase: bool | None, tki_line: int | None, chang
         Criterion(f"TKI therapy > {tki_minimum:g} years", MINIMAL, _over(tki_years, tki_minimum),
                   "unknown" if tki_years is None else f"{tki_years:.1f} years"),
         Criterion(f"MR4 or deeper > {MIN_DMR_YEARS:g} years", MINIMAL, _over(dmr_years, MIN_DMR_YEARS),
-                  "no deep molecular response" if dmr_years is None else f"{dmr_years:.1f} years"),
+                  "no BCR::ABL1 result" if dmr_years is None else f"{dmr_years:.1f} years"),
         Criterion(f"TKI therapy > {OPTIMAL_TKI_YEARS:g} years", OPTIMAL, _over(tki_years, OPTIMAL_TKI_YEARS),
                   "unknown" if tki_years is None else f"{tki_years:.1f} years"),
         Criterion("MR4 > 3 years, or MR4.5 > 2 years", OPTIMAL, optimal_dmr,
-                  "no deep molecular response" if optimal_dmr is None else
+                  "no BCR::ABL1 result" if optimal_dmr is None else
                   f"MR4 {dmr_years or 0:.1f} y, MR4.5 {mr45_years or 0:.1f} y"),
     )
     required = [c for c in criteria if c.level in (MANDATORY, MINIMAL)]

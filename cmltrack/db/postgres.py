@@ -34,7 +34,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 #: Tables in the order they are created (a child after its parent); deleted in the reverse order.
 ALL_TABLES: tuple[str, ...] = ("meta", "patients", "treatments", "labs", "responses", "adverse_events",
                                "time_to_event", "mutations", "karyotypes", "concomitant_medications",
-                               "eln_assessments", "patient_summary")
+                               "eln_assessments", "patient_summary", "tfr_courses")
 #: Indexes PostgreSQL needs for the per-patient reads that have no primary key to use.
 EXTRA_DDL: tuple[str, ...] = ("CREATE INDEX adverse_events_patient ON adverse_events (patient_id)",
                               "CREATE INDEX concomitant_medications_patient ON concomitant_medications (patient_id)")

@@ -9,7 +9,8 @@ from cmltrack.clinical.responses import ALL_KINDS
 
 # 5: labs neutrophils and FISH, mutations, karyotypes (issue 16)
 # 6: trial imports (arm, death, AE relatedness and unknown onsets, concomitant medications; issue 15)
-SCHEMA_VERSION = 6
+# 7: treatment-free remission courses (derived table tfr_courses; issue 19)
+SCHEMA_VERSION = 7
 
 #: CML therapies the app knows by name (hydroxyurea and interferon before or between TKIs). Other drug names are
 #: accepted (trial datasets: study drug, placebo), stored lower case, and drawn in neutral colours.
@@ -193,6 +194,17 @@ DDL: tuple[str, ...] = (
         labs_phase BOOLEAN NOT NULL,
         best_response VARCHAR NOT NULL,
         best_response_rank INTEGER NOT NULL
+    )""",
+    # schema 7: treatment-free remission, one row per TKI stop for TFR (cmltrack.derive.tfr)
+    """CREATE TABLE tfr_courses (
+        patient_id VARCHAR NOT NULL REFERENCES patients (patient_id),
+        drug VARCHAR NOT NULL,                -- the TKI stopped
+        start_date DATE NOT NULL,             -- first day off the TKI
+        recurrence_date DATE CHECK (recurrence_date >= start_date),  -- molecular recurrence: loss of MMR
+        recurrence_pct DOUBLE PRECISION CHECK (recurrence_pct > 0.1),
+        restart_date DATE CHECK (restart_date >= start_date),        -- a TKI taken again
+        restart_drug VARCHAR,
+        PRIMARY KEY (patient_id, start_date)
     )""",
 )
 

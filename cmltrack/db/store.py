@@ -20,6 +20,7 @@ from cmltrack.db.lock import writer_lock
 from cmltrack.db.postgres import copy_registry, is_postgres, redacted, registry_patients, row_counts
 from cmltrack.db.schema import SCHEMA_VERSION, TABLES, create_schema
 from cmltrack.derive import ASSESSMENT_COLUMNS, SUMMARY_COLUMNS, derived_responses_and_assessments, patient_summary
+from cmltrack.derive.tfr import TFR_COLUMNS, tfr_courses
 
 #: Hears (fraction done 0-1, what is being done) during a database build.
 Progress = Callable[[float, str], None]
@@ -44,7 +45,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
                                 "dates_imputed"),
     "eln_assessments": ASSESSMENT_COLUMNS,
     "patient_summary": SUMMARY_COLUMNS,
+    "tfr_courses": TFR_COLUMNS,
 }
+#: Tables computed from the facts by cmltrack.derive each time a database is written, in the order written.
+DERIVED: tuple[str, ...] = ("eln_assessments", "patient_summary", "tfr_courses")
 
 
 #: Columns a source may leave out, and the value they then take (differential counts many sources lack, columns
@@ -150,6 +154,7 @@ def with_derived(frames: dict[str, pd.DataFrame],
     responses = pd.concat([recorded, derived], ignore_index=True) if len(derived) else recorded
     out = dict(frames, responses=responses, eln_assessments=assessments)
     out["patient_summary"] = patient_summary(frames, responses)
+    out["tfr_courses"] = tfr_courses(frames)
     return out
 
 
@@ -162,7 +167,7 @@ def load_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame],
     progress(0.9, "writing the tables")
     con.execute("BEGIN TRANSACTION")
     try:
-        for table in (*TABLES, "eln_assessments", "patient_summary"):
+        for table in (*TABLES, *DERIVED):
             _insert_checked(con, table, tables[table])
         con.execute("INSERT INTO meta VALUES ('source', ?), ('written_at', ?)",
                     [source, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")])
