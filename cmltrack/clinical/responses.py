@@ -83,6 +83,8 @@ _pct = percent
 #: cytogenetic response is < 1% BCR::ABL1-positive nuclei of at least 200 nuclei counted.
 FISH_MIN_NUCLEI = 200
 FISH_CCYR_BELOW = 1.0
+#: A marrow is evaluable for a cytogenetic response with at least this many metaphases (ELN 2009 table 2).
+MIN_METAPHASES = 20
 
 
 def cytogenetic(ph_pos_pct: float | None, metaphases: int | None = None, fish_pct: float | None = None,
@@ -100,7 +102,7 @@ def cytogenetic(ph_pos_pct: float | None, metaphases: int | None = None, fish_pc
     nuclei = count("fish_nuclei", fish_nuclei)
     if pct is None and fish is None:
         raise ValueError("ph_pos_pct or fish_pct is needed")
-    if pct is not None and (metaphases is None or metaphases >= 20):
+    if pct is not None and (metaphases is None or metaphases >= MIN_METAPHASES):
         if pct == 0:
             return "CCyR"
         if pct <= 35:

@@ -9,7 +9,7 @@ import pytest
 from tests.browser.harness import chromium, streamlit_server, wait_for_plot
 
 pytestmark = pytest.mark.timeout(180)
-NAV = ["Cohort", "Patient", "Patients", "Outcomes", "Safety", "Import"]
+NAV = ["Cohort", "Clinic", "Patient", "Patients", "Outcomes", "Safety", "Import"]
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,83 @@
+"""Clinic: the worklist of who needs what as of a date; a row opens the patient."""
+
+import datetime as dt
+
+import streamlit as st
+
+from cmltrack.analysis.worklist import NEWS_DAYS, REASONS, default_as_of
+from cmltrack.spreadsheet import spreadsheet_csv
+from cmltrack.ui import board, patient_nav, session, shell, sidebar
+from cmltrack.ui import data as q
+
+shell.require_app()
+con = session.cursor()
+st.subheader("Clinic: who needs what")
+cohort_filter, guideline = sidebar.current_filter(), sidebar.current_guideline()
+rules = sidebar.guideline_label(guideline)
+shown, total = q.count_patients(con, cohort_filter)
+if shown == 0:
+    sidebar.show_empty(cohort_filter, total)
+    st.stop()
+
+end = q.data_end(con)
+as_of_default, at_data_end = default_as_of(q.database_source(con), None if end is None else end.date(),
+                                           dt.date.today())
+dates, kinds = st.columns([2, 3])
+if board.active():  # no calendar date on a shared screen: the defaults, said in words
+    as_of, since = as_of_default, as_of_default - dt.timedelta(days=NEWS_DAYS)
+    dates.caption(f"As of {'the last date in the data' if at_data_end else 'today'}; new findings of the last "
+                  f"{NEWS_DAYS} days.")
+else:
+    left, right = dates.columns(2)
+    as_of = left.date_input("As of", value=as_of_default, key="clinic_as_of",
+                            help="Tests due and milestones are counted to this day; nothing recorded later is read.")
+    since = right.date_input("New since", value=as_of - dt.timedelta(days=NEWS_DAYS), key="clinic_since",
+                             max_value=as_of, help="Warnings, failures, losses of response, progression, mutations "
+                             "and ACA found from this day on (e.g. the last clinic).")
+    if at_data_end and as_of == as_of_default:
+        dates.caption(f"{as_of:%Y-%m-%d} is the last date in the data: this is a fictitious cohort, so 'today' is "
+                      "when its records end.")
+chosen = kinds.pills("Reasons", list(REASONS), format_func=REASONS.get, selection_mode="multi",
+                     default=list(REASONS), key="clinic_reasons")
+
+worklist = q.worklist(con, cohort_filter, as_of, since, guideline)
+rows = worklist[worklist[list(chosen)].any(axis=1)] if chosen else worklist.iloc[0:0]
+counts = ", ".join(f"{int(worklist[k].sum())} {label.lower()}" for k, label in REASONS.items())
+st.markdown(f"**{len(rows)} of {shown} patients need action** ({counts})")
+if rows.empty:
+    st.info("Nobody in the filtered cohort needs action for the chosen reasons as of this date.")
+    st.stop()
+
+table = rows.assign(patient_id=board.labels(con, rows["patient_id"]))
+columns = {
+    "patient_id": st.column_config.TextColumn("Patient", pinned=True, width="small"),
+    "reasons": st.column_config.TextColumn("Needs", width="large"),
+    "days_overdue": st.column_config.NumberColumn("Days overdue", format="%d",
+                                                  help="Days past the BCR::ABL1 due date or the untested milestone"),
+    "pcr_due": st.column_config.DateColumn("BCR::ABL1 due", help="ELN 2020: every 3 months until MMR, then at "
+                                           "least every 6; in TFR monthly to month 6, every 2 months to month 12, "
+                                           "then every 3 months (Hochhaus, Leukemia 2020;34:966)"),
+    "last_pcr_date": st.column_config.DateColumn("Last BCR::ABL1"),
+    "last_pcr": st.column_config.TextColumn("Result"),
+    "eln_latest": st.column_config.TextColumn(f"Latest {rules}"),
+    "status": st.column_config.TextColumn("Now"),
+}
+if board.active():
+    for column in ("pcr_due", "last_pcr_date"):
+        del columns[column]
+event = st.dataframe(table[list(columns)], column_config=columns, hide_index=True, on_select="rerun",
+                     selection_mode="single-row", key="worklist", height=min(38 + 35 * len(table), 640))
+st.caption("Select a row to open the patient. Sort by any column header. TFR candidates: ELN 2020 Table 7 "
+           "requirements the data can show (first chronic phase, TKI line, no prior failure, > 5 years of TKI, "
+           "> 4 after a second-generation TKI, MR4 or deeper > 2 years); the transcript type and the mandatory "
+           "requirements about the patient and the laboratory are to be confirmed. Blood counts graded with CTCAE "
+           "v5.0 against default lower limits of normal.")
+picked = event.selection.get("rows", [])
+if picked:
+    label = table["patient_id"].iloc[picked[0]]
+    if board.active():  # a pseudonym: the patient travels in the session, never in the URL
+        st.session_state[patient_nav.CURRENT] = board.pseudonyms(con).real(label)
+        st.switch_page("pages/patient.py", query_params={})
+    st.switch_page("pages/patient.py", query_params={"patient": label})
+st.download_button("Download the worklist (CSV)", spreadsheet_csv(table[list(columns)]), file_name="worklist.csv",
+                   mime="text/csv", key="worklist_csv")
