@@ -63,7 +63,8 @@ if len(ordered) > OVERVIEW_FROM:  # too many lanes to read one by one: the whole
                     config={"displaylogo": False}, key="overview")
     st.caption("Lanes below: one page at a time, in the chosen order; pick the page and the lanes per page above.")
 figure = build_swimmer(shown, q.treatments_for(con, ids), q.events_for(con, ids, guideline), anchor=anchor,
-                       months_before=WINDOWS[before], calendar=not board.active(), scale=board.scale())
+                       months_before=WINDOWS[before], calendar=not board.active(), scale=board.scale(),
+                       tfr=q.tfr_for(con, ids))
 event = st.plotly_chart(figure, config={"displaylogo": False, "scrollZoom": False}, key="swimmer",
                         on_select="rerun", selection_mode="points")
 picked = [pt.get("customdata") for pt in event.selection.get("points", []) if pt.get("customdata")]

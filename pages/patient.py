@@ -55,7 +55,8 @@ auth.audit_view(pid)
 segments, labs = q.treatments_for(con, [pid]), q.labs_for(con, [pid])
 events, aes = q.events_for(con, [pid], guideline), q.adverse_events_for(con, [pid])
 meds = q.medications_for(con, [pid])
-patient_card.show(p, segments, rules, deid(pid) if deid else None)
+course = patient_card.course_for(con, pid, labs, events, guideline)
+patient_card.show(p, segments, rules, deid(pid) if deid else None, course)
 
 anchor = st.segmented_control("Time axis: months since", list(ANCHORS), default="thalidomide", required=True,
                               format_func=lambda a: ANCHORS[a][0].removeprefix("Months since "), key="anchor",
@@ -72,8 +73,8 @@ elif not has:
 if labs.empty:
     st.info("No visits (blood counts, BCR::ABL1, marrow) are recorded for this patient.")
 figure = build_patient_timeline(p, segments, labs, events, aes, anchor=anchor, guideline=guideline,
-                                tki_start=q.tki_line_start(con, pid), calendar=deid is None, scale=board.scale(),
-                                meds=meds)
+                                tki_start=course.line_start, calendar=deid is None, scale=board.scale(),
+                                meds=meds, tfr=course.tfr)
 st.plotly_chart(figure, config={"displaylogo": False}, key="patient_timeline")
 name = deid(pid) if deid else pid
 png, svg, page_html, _ = st.columns([1, 1, 1, 2])

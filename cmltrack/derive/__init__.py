@@ -22,7 +22,7 @@ from cmltrack.clinical import responses as resp
 from cmltrack.clinical.evaluability import is_evaluable
 from cmltrack.clinical.genetics import Finding
 from cmltrack.clinical.milestones import GUIDELINES, SAME_RULES_AS
-from cmltrack.clinical.scores import elts, eutos, hasford, risk_group, sokal
+from cmltrack.clinical.scores import elts, eutos, hasford, published, risk_group, sokal
 from cmltrack.clinical.timeline import assess, derive_events, prepare, visit_phase
 from cmltrack.timeaxis import months_between
 
@@ -81,7 +81,9 @@ def _scores(p: pd.DataFrame) -> dict[str, pd.Series]:
         values[known] = [func(*(float(x) for x in row)) for row in p.loc[known, list(cols)].itertuples(index=False)]
         group = pd.Series("unknown", index=p.index, dtype=object)
         group[known] = [risk_group(name, v) for v in values[known]]
-        out[f"{name}_score"], out[f"{name}_group"] = values.round(4), group
+        # stored as compared with the cut-offs: at the precision the paper publishes (Sokal 2 decimals, ELTS 4)
+        out[f"{name}_score"] = values.map(lambda v, score=name: published(score, v) if pd.notna(v) else v)
+        out[f"{name}_group"] = group
     return out
 
 

@@ -19,6 +19,7 @@ from plotly.subplots import make_subplots
 from cmltrack.clinical import milestones
 from cmltrack.clinical.timeline import visit_phase
 from cmltrack.derive.lab_grades import SUFFIX, grade_text, lab_grades
+from cmltrack.figures import tfr as tfr_layer
 from cmltrack.figures.palette import AE_GRADE_COLOURS, GLYPHS, OKABE_ITO, SEVERITY_WORDS, dose_shade, drug_label
 from cmltrack.privacy.pseudonyms import ae_label, coded_reason
 from cmltrack.timeaxis import ANCHORS, MONTH_DAYS, months_between
@@ -325,13 +326,16 @@ def _phases(fig: go.Figure, labs: pd.DataFrame, anchor: pd.Timestamp, aca_since:
 def build_patient_timeline(patient: pd.Series, segments: pd.DataFrame, labs: pd.DataFrame, events: pd.DataFrame,
                            aes: pd.DataFrame, anchor: str = "thalidomide", guideline: str = "ELN2020",
                            tki_start: pd.Timestamp | None = None, calendar: bool = True,
-                           scale: float = 1.0, meds: pd.DataFrame | None = None) -> go.Figure:
+                           scale: float = 1.0, meds: pd.DataFrame | None = None,
+                           tfr: pd.DataFrame | None = None) -> go.Figure:
     """The patient's course; ``patient`` holds the anchor dates (thal_start_date, im_start_date, diagnosis_date)
     and last_visit_date. ``calendar=False`` gives hover times as months since the anchor (presentation mode);
     ``scale`` enlarges text and markers; without calendar dates, free text (stop reasons, verbatim AE terms) is
     shown only as categories and preferred terms. Mutations and ACA (kinds MUTATION, ACA_HR, ACA of ``events``)
     are drawn in the Response row, named on hover. ``meds``: concomitant medications (a lane each, grey, in the
-    treatment row; named in the hover of the adverse events that began while they were taken)."""
+    treatment row; named in the hover of the adverse events that began while they were taken). ``tfr``: the
+    patient's treatment-free remission courses (cmltrack.db.queries.tfr_for), shaded and drawn in the lane of the
+    TKI stopped."""
     if anchor not in ANCHORS:
         raise ValueError(f"anchor must be one of {list(ANCHORS)}, got {anchor!r}")
     axis_title, column = ANCHORS[anchor]
@@ -363,6 +367,8 @@ def build_patient_timeline(patient: pd.Series, segments: pd.DataFrame, labs: pd.
     if len(labs):
         aca = pd.to_datetime(events.loc[events["kind"] == "ACA_HR", "date"]) if len(events) else pd.Series()
         _phases(fig, labs, anchor_date, aca.min() if len(aca) else None)
+    if tfr is not None and len(tfr):
+        tfr_layer.shade_patient(fig, tfr, anchor_date, calendar, drug_label(tfr["drug"].iloc[0]))
     fig.add_vline(x=0, line=dict(color="#444444", width=1.2, dash="dash"))
     px_per_unit = 150
     fig.update_layout(

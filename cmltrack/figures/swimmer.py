@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from cmltrack.figures import tfr as tfr_layer
 from cmltrack.figures.palette import GLYPHS, SEVERITY_WORDS, dose_shade, drug_label
 from cmltrack.privacy.pseudonyms import ae_label, coded_reason
 from cmltrack.timeaxis import ANCHORS, months_between
@@ -204,7 +205,7 @@ def _group_decor(lanes: pd.DataFrame, fig: go.Figure) -> None:
 
 def build_swimmer(lanes: pd.DataFrame, segments: pd.DataFrame, events: pd.DataFrame,
                   anchor: str = "thalidomide", months_before: float | None = None, calendar: bool = True,
-                  scale: float = 1.0) -> go.Figure:
+                  scale: float = 1.0, tfr: pd.DataFrame | None = None) -> go.Figure:
     """Swimmer figure for lanes ordered by `order_lanes`, their treatment segments and their events.
 
     ``months_before`` limits the initial view to that many months before the anchor (zoom out to see all).
@@ -212,7 +213,8 @@ def build_swimmer(lanes: pd.DataFrame, segments: pd.DataFrame, events: pd.DataFr
     id; ``calendar=False`` (presentation mode) gives times in hover text as months on the axis instead of dates and
     stop reasons only as categories; ``scale`` enlarges
     text, markers and lanes for projection. Patients without the anchor date (e.g. never on thalidomide) are left
-    out; the caller says how many.
+    out; the caller says how many. ``tfr``: treatment-free remission courses (cmltrack.db.queries.tfr_for), drawn
+    on the TKI row of their lanes in a shade of their own.
     """
     if anchor not in ANCHORS:
         raise ValueError(f"anchor must be one of {list(ANCHORS)}, got {anchor!r}")
@@ -236,6 +238,9 @@ def build_swimmer(lanes: pd.DataFrame, segments: pd.DataFrame, events: pd.DataFr
 
     for trace in [*_segment_traces(seg, calendar), *_ongoing_trace(seg, scale), *_event_traces(ev, calendar, scale)]:
         fig.add_trace(trace)
+    placed = _place(tfr, lanes, anchor_col) if tfr is not None and len(tfr) else None
+    if placed is not None and len(placed):
+        fig.add_trace(tfr_layer.swimmer_trace(placed, calendar, DRUG_OFFSET["imatinib"], BAR_WIDTH))
     _group_decor(lanes, fig)
     start_label = {"thalidomide": "Thalidomide start", "imatinib": "Imatinib start", "diagnosis": "Diagnosis",
                    "treatment": "First treatment"}

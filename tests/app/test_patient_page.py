@@ -33,7 +33,12 @@ def _figure(at: AppTest) -> dict:
 def test_known_patient_shows_card_timeline_and_tables(monkeypatch, demo_db):
     at = _open(monkeypatch, demo_db, "CML-03")
     card = _card(at)
-    assert "CML-03" in card and "Carmen Testperson" in card and "**AP**" in card  # phase at thalidomide start
+    assert "CML-03" in card and "Carmen Testperson" in card
+    # the phase now (from the latest count), the progression on the way, and the phases of the demo's record
+    assert "**CP**" in card and "progressed to AP 2011-10-01" in card and "AP at thalidomide start" in card
+    # the latest BCR::ABL1 with its date and molecular level; months on the current line
+    assert "**0.2483% IS · no MMR**  \n2012-08-01" in card and "Imatinib line: 36.0 months (from 2009-08-01)" in card
+    assert "1.9235 (intermediate risk)" in card  # ELTS at its published 4 decimals, Sokal at 2 (below)
     assert "**Imatinib 600 mg/d + Thalidomide 100 mg/d**" in card
     assert "1.32 (high risk)" in card and "**Warning**" in card  # Sokal; latest ELN 2020
     fig = _figure(at)
