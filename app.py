@@ -15,6 +15,7 @@ navigation = st.navigation([
     st.Page("pages/patients.py", title="Patients", icon=":material/table_rows:", url_path="patients"),
     st.Page("pages/outcomes.py", title="Outcomes", icon=":material/query_stats:", url_path="outcomes"),
     st.Page("pages/safety.py", title="Safety", icon=":material/health_and_safety:", url_path="safety"),
+    st.Page("pages/board.py", title="Board", icon=":material/co_present:", url_path="board"),
     st.Page("pages/import.py", title="Import", icon=":material/upload_file:", url_path="import"),
 ])
 with shell.running(), session.pinned() as con:

@@ -73,11 +73,7 @@ st.caption("Select a row to open the patient. Sort by any column header. TFR can
            "requirements about the patient and the laboratory are to be confirmed. Blood counts graded with CTCAE "
            "v5.0 against default lower limits of normal.")
 picked = event.selection.get("rows", [])
-if picked:
-    label = table["patient_id"].iloc[picked[0]]
-    if board.active():  # a pseudonym: the patient travels in the session, never in the URL
-        st.session_state[patient_nav.CURRENT] = board.pseudonyms(con).real(label)
-        st.switch_page("pages/patient.py", query_params={})
-    st.switch_page("pages/patient.py", query_params={"patient": label})
+if picked:  # in presentation mode the patient travels in the session, never in the URL
+    patient_nav.open_patient(rows["patient_id"].iloc[picked[0]])
 st.download_button("Download the worklist (CSV)", spreadsheet_csv(table[list(columns)]), file_name="worklist.csv",
                    mime="text/csv", key="worklist_csv")

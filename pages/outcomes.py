@@ -6,7 +6,7 @@ from cmltrack.analysis import outcomes
 from cmltrack.figures.outcomes import km_figure
 from cmltrack.filters import CohortFilter
 from cmltrack.timeaxis import MONTH_DAYS
-from cmltrack.ui import board, cohort_page, sidebar
+from cmltrack.ui import board, cohort_page, sidebar, tables
 from cmltrack.ui import data as q
 
 con, lanes = cohort_page.start("Outcomes")
@@ -18,7 +18,7 @@ if everyone["thal_start_date"].notna().any():  # an imported trial without thali
     st.markdown("#### The source abstract, recomputed from the data")
     all_ids = everyone["patient_id"].tolist()
     figures = outcomes.abstract_figures(everyone, q.treatments_for(con, all_ids), q.adverse_events_for(con, all_ids))
-    st.dataframe(outcomes.abstract_table(figures), hide_index=True, height=min(38 + 35 * len(figures), 720))
+    tables.show(outcomes.abstract_table(figures), height=min(38 + 35 * len(figures), 720))
     st.caption("ASH 2012 abstract, Blood 2012;120(21):1689, against every patient in the database (not the filter). "
                "Two printed percentages cannot come from 21 patients: 16/21 is 76.2%, printed 79%; 10/13 is 76.9%, "
                "printed 76%.")
@@ -26,12 +26,13 @@ if everyone["thal_start_date"].notna().any():  # an imported trial without thali
 if thal_here:
     st.markdown("#### Response on thalidomide, filtered cohort")
     left, right = st.columns([1, 1.4])
-    left.dataframe(outcomes.response_table(lanes), hide_index=True)
+    with left:
+        tables.show(outcomes.response_table(lanes))
     rates = outcomes.response_rates(lanes)
-    right.dataframe(rates, hide_index=True, column_config={
-        "Rate (%)": st.column_config.NumberColumn(format="%.1f"),
-        "95% CI low (%)": st.column_config.NumberColumn(format="%.1f"),
-        "95% CI high (%)": st.column_config.NumberColumn(format="%.1f")})
+    with right:
+        tables.show(rates, {"Rate (%)": st.column_config.NumberColumn(format="%.1f"),
+                            "95% CI low (%)": st.column_config.NumberColumn(format="%.1f"),
+                            "95% CI high (%)": st.column_config.NumberColumn(format="%.1f")})
     right.caption("Among patients evaluable for response (12 weeks on thalidomide). Exact (Clopper-Pearson) 95% "
                   "confidence intervals.")
 

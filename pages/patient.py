@@ -1,4 +1,5 @@
-"""Patient: one patient's whole course on one screen; deep link ?patient=ID."""
+"""Patient: one patient's whole course on one screen; deep link ?patient=ID. On the board's agenda, Previous and Next
+follow the agenda and the presenter can type an open question (shown, never stored)."""
 
 import pandas as pd
 import streamlit as st
@@ -10,7 +11,7 @@ from cmltrack.figures.swimmer import SORTS, order_lanes
 from cmltrack.privacy.pseudonyms import coded_reason, deidentify
 from cmltrack.spreadsheet import spreadsheet_csv
 from cmltrack.timeaxis import ANCHORS
-from cmltrack.ui import auth, board, patient_card, patient_nav, session, shell, sidebar
+from cmltrack.ui import agenda, auth, board, patient_card, patient_nav, session, shell, sidebar, tables
 from cmltrack.ui import data as q
 
 shell.require_app()
@@ -22,28 +23,37 @@ if choices.empty:
     st.info("The database holds no patients yet.")
     st.stop()
 deid = board.pseudonyms(con) if board.active() else None
+agenda.keep_only(choices["patient_id"])
 
-# previous / next follow the swimmer's order of the filtered cohort
+# previous / next follow the agenda while the patient is on it, else the swimmer's order of the filtered cohort
 sort = {label: key for key, label in SORTS.items()}.get(st.query_params.get("sort"), "thal_months")
 cohort = order_lanes(q.cohort_lanes(con, sidebar.current_filter(), guideline), sort)["patient_id"].tolist()
-pid, notice = patient_nav.requested(board=deid is not None)
+pid, notice = patient_nav.requested()
 if notice:
     st.warning(notice)
 if pid is None:
     pid = cohort[0] if cohort else choices["patient_id"].iloc[0]
 if pid in set(choices["patient_id"]):
-    patient_nav.go_to(pid, board=deid is not None)
+    patient_nav.go_to(pid)
 
-top = st.columns([3, 1, 1, 3], vertical_alignment="center")
+on_agenda = agenda.position(pid)
+order = agenda.items() if on_agenda else cohort
+top = st.columns([2.4, 1.2, 1.2, 2.2, 1.8], vertical_alignment="center")  # whole labels at 1366 px too
 with top[0]:
     patient_nav.picker(choices, pid, deid)
-before, after = patient_nav.neighbours(cohort, pid)
+before, after = patient_nav.neighbours(order, pid)
 top[1].button("Previous", icon=":material/arrow_back:", disabled=before is None, on_click=patient_nav.go_to,
-              args=(before, deid is not None), width="stretch")
+              args=(before,), width="stretch")
 top[2].button("Next", icon=":material/arrow_forward:", disabled=after is None, on_click=patient_nav.go_to,
-              args=(after, deid is not None), width="stretch")
-top[3].caption(f"{cohort.index(pid) + 1} of {len(cohort)} in the filtered cohort" if pid in cohort else
-               "Not in the filtered cohort")
+              args=(after,), width="stretch")
+if on_agenda:
+    top[3].markdown(f"**{on_agenda[0]} of {on_agenda[1]}** on the board's agenda")
+else:
+    top[3].caption(f"{cohort.index(pid) + 1} of {len(cohort)} in the filtered cohort" if pid in cohort else
+                   "Not in the filtered cohort")
+top[4].button("Off the agenda" if on_agenda else "Add to the agenda", key="agenda_toggle", width="stretch",
+              icon=":material/playlist_remove:" if on_agenda else ":material/playlist_add:", on_click=agenda.toggle,
+              args=(pid,), help="The board's agenda: the patients to present, in order (Board page).")
 
 record = q.patient(con, pid, guideline)
 if record.empty:
@@ -55,8 +65,15 @@ auth.audit_view(pid)
 segments, labs = q.treatments_for(con, [pid]), q.labs_for(con, [pid])
 events, aes = q.events_for(con, [pid], guideline), q.adverse_events_for(con, [pid])
 meds = q.medications_for(con, [pid])
-course = patient_card.course_for(con, pid, labs, events, guideline)
-patient_card.show(p, segments, rules, deid(pid) if deid else None, course)
+aca = events.loc[events["kind"] == "ACA_HR", "date"] if len(events) else pd.Series(dtype="datetime64[ns]")
+facts = patient_card.course_for(con, pid, events, guideline)
+patient_card.show(p, segments, labs, rules, deid(pid) if deid else None,
+                  aca_since=pd.Timestamp(aca.min()) if len(aca) else None, course=facts)
+if on_agenda:  # shown in large type in its own box (board.PROJECTOR_CSS), kept by no one
+    st.text_input("Open question for the board", key=agenda.question_key(), label_visibility="collapsed",
+                  placeholder="Open question for the board: shown here, never stored (no names: the screen is shared)")
+# on a shared screen the course comes right under the facts; its settings below it
+course = st.container() if deid is not None else None
 
 anchor = st.segmented_control("Time axis: months since", list(ANCHORS), default="thalidomide", required=True,
                               format_func=lambda a: ANCHORS[a][0].removeprefix("Months since "), key="anchor",
@@ -72,10 +89,12 @@ elif not has:
     st.stop()
 if labs.empty:
     st.info("No visits (blood counts, BCR::ABL1, marrow) are recorded for this patient.")
+compact = deid is not None and not st.toggle("All rows (marrow, blood counts)", key="full_course",
+                                             help="Presentation mode shows the board's rows, to fit one screen.")
 figure = build_patient_timeline(p, segments, labs, events, aes, anchor=anchor, guideline=guideline,
-                                tki_start=course.line_start, calendar=deid is None, scale=board.scale(),
-                                meds=meds, tfr=course.tfr)
-st.plotly_chart(figure, config={"displaylogo": False}, key="patient_timeline")
+                                tki_start=facts.line_start, calendar=deid is None, scale=board.scale(),
+                                meds=meds, compact=compact, tfr=facts.tfr)
+(course or st).plotly_chart(figure, config={"displaylogo": False}, key="patient_timeline")
 name = deid(pid) if deid else pid
 png, svg, page_html, _ = st.columns([1, 1, 1, 2])
 images = images_available()  # PNG and SVG are drawn by Chromium on the server
@@ -111,6 +130,6 @@ for tab, frame, name in ((visits_tab, lab_grades(labs), "visits"), (ae_tab, aes,
             shown = frame.drop(columns="patient_id")
             for column in shown.select_dtypes("datetime").columns:  # calendar dates, not midnight timestamps
                 shown[column] = shown[column].dt.date
-        st.dataframe(shown, hide_index=True, height=min(38 + 35 * len(shown), 420))
+        tables.show(shown, height=min(38 + 35 * len(shown), 420))
         st.download_button(f"Download {name.replace('_', ' ')} (CSV)", spreadsheet_csv(shown),
                            file_name=f"{deid(pid) if deid else pid}_{name}.csv", mime="text/csv", key=f"csv_{name}")

@@ -6,7 +6,7 @@ import streamlit as st
 from cmltrack.analysis.concordance import disagreements
 from cmltrack.filters import best_response_label
 from cmltrack.privacy.pseudonyms import deidentify
-from cmltrack.ui import board, cohort_page, sidebar
+from cmltrack.ui import agenda, board, cohort_page, sidebar, tables
 from cmltrack.ui import data as q
 
 con, lanes = cohort_page.start("Patients")
@@ -49,10 +49,36 @@ columns = {
 if board.active():  # no calendar dates on a shared screen: months since thalidomide start instead
     table["eln_latest_month"] = table["eln_latest_thal_month"]
     del columns["eln_latest_date"]
+    for score in ("sokal", "hasford", "eutos", "elts"):  # risk groups only: the table fits the screen's width
+        del columns[f"{score}_score"]
+    del columns["phase_at_diagnosis"]  # on the patient's card
 else:
     del columns["eln_latest_month"]
-st.dataframe(table[list(columns)], column_config=columns, hide_index=True,
-             height=min(38 + 35 * len(table), 800))
+places = {pid: i + 1 for i, pid in enumerate(agenda.items())}
+if places:
+    table.insert(1, "agenda", lanes["patient_id"].map(lambda pid: str(places[pid]) if pid in places else ""))
+    columns = {"patient_id": columns["patient_id"], "agenda": st.column_config.TextColumn(
+        "Agenda", help="Place on the board's agenda (Board page)"), **columns}
+picked = tables.show(table[list(columns)], columns, height=min(38 + 35 * len(table), 800), key="patients_table",
+                     on_select="rerun", selection_mode="multi-row")
+add, note = st.columns([2, 5], vertical_alignment="center")
+if picked is not None:  # the grid: tick rows, then add them
+    chosen = lanes["patient_id"].iloc[picked.selection.rows].tolist()
+    note.caption("Tick patients in the table's first column to put them on the board's agenda.")
+else:  # presentation mode: a static table; pick by pseudonym
+    labels = dict(zip(lanes["patient_id"], table["patient_id"]))
+    chosen = note.multiselect("Patients for the board's agenda", list(labels), format_func=labels.get,
+                              key="agenda_pick", placeholder="Pick by pseudonym", label_visibility="collapsed")
+
+
+def _add_to_agenda(patient_ids: list[str]) -> None:
+    added = agenda.add(patient_ids)
+    st.session_state.pop("agenda_pick", None)
+    st.toast(f"{added} added; {len(agenda.items())} on the agenda (Board page).", icon=":material/playlist_add_check:")
+
+
+add.button(f"Add {len(chosen)} to the board's agenda", icon=":material/playlist_add:", disabled=not chosen,
+           on_click=_add_to_agenda, args=(chosen,))
 st.caption(
     "Risk scores at diagnosis: Sokal (Blood 1984;63:789), Hasford (J Natl Cancer Inst 1998;90:850), EUTOS "
     "(Blood 2011;118:686), ELTS (Leukemia 2016;30:48). Response milestones: ELN 2020 (Leukemia 2020;34:966), "
@@ -71,7 +97,7 @@ with st.expander(f"Recorded vs derived responses ({rules}): {len(found)} disagre
     if found.empty:
         st.write("Every recorded response matches one derived from the labs.")
     else:
-        st.dataframe(found, hide_index=True, column_config={
+        tables.show(found, {
             "patient_id": "Patient", "kind": "Event", "recorded_date": st.column_config.DateColumn("Recorded"),
             "derived_date": st.column_config.DateColumn("From labs"), "finding": "Finding",
             "recorded_date (month)": "Recorded (month)", "derived_date (month)": "From labs (month)"})

@@ -6,7 +6,7 @@ import streamlit as st
 from cmltrack.analysis import safety
 from cmltrack.figures.safety import grade_bars, onset_strip
 from cmltrack.privacy.pseudonyms import ae_label
-from cmltrack.ui import board, cohort_page
+from cmltrack.ui import board, cohort_page, tables
 from cmltrack.ui import data as q
 
 PERIODS = {"emergent": "Since thalidomide start (treatment-emergent)", "all": "Whole record (imatinib years too)"}
@@ -39,7 +39,7 @@ st.plotly_chart(grade_bars(safety.by_attribution(aes), "Events by attributed dru
 rates = safety.exposure_adjusted(aes, exposure, by_patient["last_visit_date"])
 st.markdown("**Exposure-adjusted rates**")
 pct = {"format": "%.0f"}
-st.dataframe(rates, hide_index=True, column_config={
+tables.show(rates, {
     "drug": "Drug", "patients": "Patients exposed", "patients_with_event": "With an event",
     "pct_patients": st.column_config.NumberColumn("% of patients", **pct),
     "pct_low": st.column_config.NumberColumn("95% CI low", **pct),
@@ -61,12 +61,12 @@ st.caption(f"{len(aes)} adverse events in {aes['patient_id'].nunique()} of {len(
 unknown = safety.onset_unknown(aes)
 if len(unknown):
     st.markdown(f"**{len(unknown)} adverse events of unknown onset**")
-    st.dataframe(pd.DataFrame({
+    tables.show(pd.DataFrame({
         "Patient": board.labels(con, unknown["patient_id"]),
         "Event": ae_label(unknown["meddra_pt"], unknown["term"], deidentified=board.active()),
         "Grade": unknown["ctcae_grade"],
         "Serious": unknown["serious"].map({True: "yes", False: "no"}).fillna("not recorded"),
-        "Attributed to": unknown["attributed_drug"].fillna("not attributed")}), hide_index=True)
+        "Attributed to": unknown["attributed_drug"].fillna("not attributed")}))
     st.caption("The source gives no onset date for these events: they are counted in the tables above (as "
                "treatment-emergent, the conservative reading, when the period is the treatment-emergent one) but "
                "have no place in the onset chart.")

@@ -46,6 +46,7 @@ def main(argv: list[str]) -> int:
             full = page.evaluate("document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight || 0")
             page.set_viewport_size({"width": width, "height": max(height, int(full))})
             page.wait_for_timeout(800)
+            page.wait_for_function("!document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=30_000)
             slug = target.strip("/").replace("/", "_").replace("?", "_").replace("&", "_") or "cohort"
             name = args.out / f"{i:02d}_{slug}_{width}x{height}.png"
             page.screenshot(path=str(name), full_page=True)

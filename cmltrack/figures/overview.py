@@ -7,6 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from cmltrack.figures import projector
 from cmltrack.figures.palette import DRUGS, GLYPHS, GREY
 
 _EXPOSURE = (("followed", "Followed", GREY, "dot"), ("on_imatinib", "On imatinib", DRUGS["imatinib"][1], "solid"),
@@ -45,4 +46,4 @@ def build_overview(overview: pd.DataFrame, axis_title: str, n_patients: int, sca
     fig.update_yaxes(rangemode="tozero", row=1, col=1)
     fig.update_yaxes(range=[0, 100], ticksuffix="%", row=2, col=1)
     fig.update_xaxes(title_text=axis_title, dtick=6, row=2, col=1)
-    return fig
+    return projector.enforce(fig) if scale > 1 else fig

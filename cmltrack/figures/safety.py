@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from cmltrack.figures import projector
 from cmltrack.figures.palette import AE_GRADE_COLOURS
 
 
@@ -25,7 +26,7 @@ def grade_bars(table: pd.DataFrame, title: str, axis_title: str, scale: float = 
                       margin=dict(l=10, r=10, t=60, b=40), legend=dict(orientation="h", y=1.02, yanchor="bottom"),
                       xaxis=dict(title=axis_title, dtick=1 if largest <= 20 else None, tickformat="d"),
                       legend_traceorder="normal")  # a tick per patient only while they are few
-    return fig
+    return projector.enforce(fig) if scale > 1 else fig
 
 
 def onset_strip(onsets: pd.DataFrame, scale: float = 1.0) -> go.Figure:
@@ -36,10 +37,12 @@ def onset_strip(onsets: pd.DataFrame, scale: float = 1.0) -> go.Figure:
                                  marker=dict(color=AE_GRADE_COLOURS.get(int(grade), "#999999"), size=11 * scale,
                                              symbol="triangle-down", line=dict(color="#333333", width=1)),
                                  hovertemplate="%{y}<br>onset month %{x:.1f}<extra></extra>"))
-    fig.add_vline(x=0, line=dict(dash="dash", color="#444444"), annotation_text="Thalidomide start")
+    fig.add_vline(x=0, line=dict(dash="dash", color="#444444"))
+    fig.add_annotation(x=0, y=1, yref="paper", xanchor="left", yanchor="bottom", text="Thalidomide start",
+                       showarrow=False)  # above the plot, clear of the markers
     terms = onsets["term_label"].nunique()
     fig.update_layout(template="plotly_white", title=dict(text="Onset relative to thalidomide start", x=0),
                       height=int((160 + 28 * max(terms, 1)) * scale), font=dict(size=13 * scale),
                       margin=dict(l=10, r=10, t=60, b=40), xaxis=dict(title="Months since thalidomide start"),
-                      legend=dict(orientation="h", y=1.02, yanchor="bottom"))
-    return fig
+                      legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"))
+    return projector.enforce(fig) if scale > 1 else fig

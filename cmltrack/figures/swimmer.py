@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from cmltrack.figures import projector
 from cmltrack.figures import tfr as tfr_layer
 from cmltrack.figures.palette import GLYPHS, SEVERITY_WORDS, dose_shade, drug_label
 from cmltrack.privacy.pseudonyms import ae_label, coded_reason
@@ -24,6 +25,10 @@ SORTS: dict[str, str] = {
     "patient_id": "Patient ID",
 }
 LANE_PX = 26
+#: Presentation mode: lanes just tall enough for 18 px labels, so that a page of 25 lanes with its time axis and its
+#: whole legend fits one 1080p screen (27 rows x 30 px + margins = 963 px).
+BOARD_LANE_PX = 30
+_LEGEND_GAP = 14
 BAR_WIDTH = 0.3
 DRUG_OFFSET = {"imatinib": -0.19, "thalidomide": 0.19}  # y axis runs top-down: imatinib above
 STATUS_LABEL = {"resistant": "Imatinib-resistant", "intolerant": "Imatinib-intolerant"}
@@ -94,7 +99,10 @@ def _reason(reasons: pd.Series, calendar: bool) -> pd.Series:
 
 def _lane_labels(lanes: pd.DataFrame) -> list[str]:
     age = lanes["age_years"].astype("Int64").astype(str).replace("<NA>", "?")
-    return (lanes["label"].astype(str) + "  " + lanes["sex"].fillna("?").astype(str) + " " + age).tolist()
+    labels = lanes["label"].astype(str) + "  " + lanes["sex"].fillna("?").astype(str) + " " + age
+    if "note" in lanes:  # e.g. the patient's place on the board's agenda
+        labels = labels + lanes["note"].fillna("").map(lambda n: f"  {n}" if n else "")
+    return labels.tolist()
 
 
 def _segment_traces(segments: pd.DataFrame, calendar: bool) -> list[go.Bar]:
@@ -203,6 +211,13 @@ def _group_decor(lanes: pd.DataFrame, fig: go.Figure) -> None:
                            text=f"<b>{label}</b> ({count})")
 
 
+def _legend_px(fig: go.Figure, font_px: float) -> float:
+    """Height the vertical legend needs: a line per entry and per group title, and the gaps between groups."""
+    entries = [t for t in fig.data if t.showlegend is not False and t.name]
+    groups = {t.legendgroup for t in entries}
+    return (len(entries) + len(groups)) * font_px * 1.45 + len(groups) * _LEGEND_GAP
+
+
 def build_swimmer(lanes: pd.DataFrame, segments: pd.DataFrame, events: pd.DataFrame,
                   anchor: str = "thalidomide", months_before: float | None = None, calendar: bool = True,
                   scale: float = 1.0, tfr: pd.DataFrame | None = None) -> go.Figure:
@@ -210,11 +225,13 @@ def build_swimmer(lanes: pd.DataFrame, segments: pd.DataFrame, events: pd.DataFr
 
     ``months_before`` limits the initial view to that many months before the anchor (zoom out to see all).
     Lanes are named by their ``label`` column when there is one (pseudonyms in presentation mode), else by patient
-    id; ``calendar=False`` (presentation mode) gives times in hover text as months on the axis instead of dates and
-    stop reasons only as categories; ``scale`` enlarges
-    text, markers and lanes for projection. Patients without the anchor date (e.g. never on thalidomide) are left
-    out; the caller says how many. ``tfr``: treatment-free remission courses (cmltrack.db.queries.tfr_for), drawn
-    on the TKI row of their lanes in a shade of their own.
+    id, followed by their ``note`` when there is one (e.g. a place on the board's agenda); ``calendar=False``
+    (presentation mode) gives times in hover text as months on the axis instead of dates and stop reasons only as
+    categories; ``scale`` above 1 (presentation mode) draws for a projector: every text at least 18 px and black
+    (`projector.enforce`), larger markers, and lanes of BOARD_LANE_PX. The figure is always tall enough for its whole
+    legend. Patients without the anchor date (e.g. never on thalidomide) are left out; the caller says how many.
+    ``tfr``: treatment-free remission courses (cmltrack.db.queries.tfr_for), drawn on the TKI row of their lanes in
+    a shade of their own.
     """
     if anchor not in ANCHORS:
         raise ValueError(f"anchor must be one of {list(ANCHORS)}, got {anchor!r}")
@@ -227,7 +244,7 @@ def build_swimmer(lanes: pd.DataFrame, segments: pd.DataFrame, events: pd.DataFr
     if lanes.empty:
         fig.add_annotation(text="No patients to show", showarrow=False, font=dict(size=16))
         fig.update_layout(xaxis_visible=False, yaxis_visible=False, height=240, template="plotly_white")
-        return fig
+        return projector.enforce(fig) if scale > 1 else fig
 
     seg = _place(segments, lanes, anchor_col)
     end = pd.to_datetime(seg["end_date"]) + pd.Timedelta(days=1)  # an end date is the last day on that dose
@@ -253,11 +270,16 @@ def build_swimmer(lanes: pd.DataFrame, segments: pd.DataFrame, events: pd.DataFr
     x_max = float(np.nanmax([seg["x1"].max(), ev["x"].max(), 0.0]))
     if months_before is not None:
         x_min = max(x_min, -float(months_before))
+    board = scale > 1
+    font_px = max(13 * scale, projector.MIN_PX) if board else 13
+    margin = dict(l=10, r=10, t=40, b=80 if board else 60)
+    lanes_px = (bottom + 1.1) * BOARD_LANE_PX + margin["t"] + margin["b"] if board else \
+        max(320, int((bottom + 2) * LANE_PX * scale) + 150)
     fig.update_layout(
         template="plotly_white", barmode="overlay", bargap=0,
-        height=max(320, int((bottom + 2) * LANE_PX * scale) + 150),
-        margin=dict(l=10, r=10, t=40, b=60), hoverlabel=dict(font_size=13 * scale), font=dict(size=13 * scale),
-        legend=dict(orientation="v", x=1.01, xanchor="left", y=1, yanchor="top", tracegroupgap=14,
+        height=int(np.ceil(max(lanes_px, _legend_px(fig, font_px) + margin["t"] + margin["b"]))),
+        margin=margin, hoverlabel=dict(font_size=13 * scale), font=dict(size=13 * scale),
+        legend=dict(orientation="v", x=1.01, xanchor="left", y=1, yanchor="top", tracegroupgap=_LEGEND_GAP,
                     groupclick="toggleitem", itemsizing="constant"),
         xaxis=dict(title=axis_title, zeroline=False, showgrid=True, gridcolor="#E5E5E5",
                    dtick=6 if x_max - x_min <= 48 else 12, range=[x_min - 1, x_max + 1.5],
@@ -266,5 +288,4 @@ def build_swimmer(lanes: pd.DataFrame, segments: pd.DataFrame, events: pd.DataFr
                    ticktext=_lane_labels(lanes), showgrid=False, zeroline=False, tickfont=dict(size=12 * scale),
                    range=[bottom + 0.6, -0.5]),  # reversed: first lane on top
     )
-    return fig
-
+    return projector.enforce(fig) if board else fig

@@ -68,7 +68,7 @@ def shade_patient(fig: go.Figure, courses: pd.DataFrame, anchor: pd.Timestamp, c
                            text="<b>TFR</b>", font=dict(size=11, color=LINE))
     custom = np.column_stack([p["drug"].map(drug_label), _when(p["start"], x0, calendar), p["words"]])
     fig.add_trace(go.Bar(orientation="h", y=[lane] * len(p), base=x0, x=(x1 - x0).clip(lower=0.1), width=0.6,
-                         name=LABEL, showlegend=False,
+                         name=LABEL, legendgroup="tfr", legendgrouptitle_text="Treatment-free remission",
                          marker=dict(color=COLOUR, line=dict(width=1, color=LINE),
                                      pattern=dict(shape="/", fgcolor=LINE, size=5)),
                          customdata=custom, hovertemplate="<b>Treatment-free remission</b> (%{customdata[0]} "

@@ -1,12 +1,15 @@
 """De-identification for presentation mode: pseudonyms and times relative to an anchor (pure).
 
-Pseudonyms are a random permutation drawn per session (never derived from an MRN, name or patient id), so the same
-patient keeps one pseudonym for a session and gets another in the next. Dates become months since the patient's
-thalidomide start (imatinib start when there is none).
+Pseudonyms are a random permutation drawn from a random seed per browser session (never derived from an MRN, name or
+patient id), so the same patient keeps one pseudonym for that browser session and gets another in the next. The same
+seed over the same set of patient ids draws the same pseudonyms again, which lets a browser that reconnects to a new
+server session keep their meaning. Dates become months since the patient's thalidomide start (imatinib start when
+there is none).
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections.abc import Iterable, Mapping
 
@@ -22,6 +25,10 @@ class Pseudonyms:
     """A two-way map between patient ids and pseudonyms P-001, P-002, ... in random order."""
 
     def __init__(self, patient_ids: Iterable[str], seed: int) -> None:
+        patient_ids = list(patient_ids)
+        self.seed = seed
+        #: The id set of the first draw: the same seed over ids of this digest gives these pseudonyms again.
+        self.digest = id_set_digest(patient_ids)
         self._rng = random.Random(seed)
         self._width = max(3, len(str(len(set(patient_ids)))))
         self.forward: dict[str, str] = {}
@@ -43,6 +50,11 @@ class Pseudonyms:
     def real(self, pseudonym: str) -> str | None:
         """The patient id behind ``pseudonym``, or None."""
         return self.backward.get(pseudonym)
+
+
+def id_set_digest(patient_ids: Iterable[str]) -> str:
+    """A short one-way fingerprint of a set of patient ids (order and repeats ignored): it names no patient."""
+    return hashlib.sha256("\n".join(sorted(set(patient_ids))).encode()).hexdigest()[:16]
 
 
 def deidentify(frame: pd.DataFrame, pseudonyms: Pseudonyms, anchors: Mapping[str, pd.Timestamp]) -> pd.DataFrame:

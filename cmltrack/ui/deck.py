@@ -1,34 +1,42 @@
-"""The PowerPoint deck for a tumour board: the cohort swimmer and one slide per chosen patient."""
+"""The PowerPoint deck for a tumour board: the cohort swimmer and one slide per patient of the agenda."""
 
 from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
 
+from cmltrack.analysis.snapshot import current_phase, latest_bcr_abl1
 from cmltrack.db import queries as q
 from cmltrack.db.connection import Connection
-from cmltrack.figures.export import Slide, deck
+from cmltrack.figures.export import Progress, Slide, deck
 from cmltrack.figures.patient import build_patient_timeline
 from cmltrack.filters import best_response_label
 from cmltrack.privacy.pseudonyms import Pseudonyms
-from cmltrack.ui.patient_card import current_doses
+from cmltrack.ui.patient_card import current_doses, when
 from cmltrack.ui.sidebar import guideline_label
 
 
 def patient_slide(con: Connection, pid: str, guideline: str, deid: Pseudonyms | None,
                   scale: float) -> Slide:
-    """One patient's slide: the timeline and the facts a tumour board asks first (no identifiers with ``deid``)."""
+    """One patient's slide: the board's view of the course with its whole legend, and the facts a tumour board asks
+    first (no identifiers or calendar dates with ``deid``)."""
     p = q.patient(con, pid, guideline).iloc[0]
-    segments = q.treatments_for(con, [pid])
-    figure = build_patient_timeline(p, segments, q.labs_for(con, [pid]), q.events_for(con, [pid], guideline),
-                                    q.adverse_events_for(con, [pid]), guideline=guideline,
-                                    tki_start=q.tki_line_start(con, pid), calendar=deid is None, scale=scale)
-    figure.update_layout(showlegend=False)
+    segments, labs, events = q.treatments_for(con, [pid]), q.labs_for(con, [pid]), q.events_for(con, [pid], guideline)
+    figure = build_patient_timeline(p, segments, labs, events, q.adverse_events_for(con, [pid]), guideline=guideline,
+                                    tki_start=q.tki_line_start(con, pid), calendar=deid is None, scale=scale,
+                                    meds=q.medications_for(con, [pid]), compact=True)
+    anchor = p["thal_start_date"] if pd.notna(p["thal_start_date"]) else p["im_start_date"]
+    aca = pd.to_datetime(events.loc[events["kind"] == "ACA_HR", "date"])
+    now, bcr = current_phase(labs, aca.min() if len(aca) else None), latest_bcr_abl1(labs)
+    at = lambda date: when(date, anchor, deid is not None)  # noqa: E731 (months since thalidomide start with deid)
     lines = [f"{p['sex']}, {p['age_years']} years at thalidomide start",
              f"Imatinib {p['im_status'] or '-'}; {p['months_im_before_thal']:.0f} months before thalidomide"
              if pd.notna(p["months_im_before_thal"]) else f"Imatinib {p['im_status'] or '-'}",
+             f"Phase now: {now.text} ({at(now.date)})" if now else "Phase now: not measured",
              f"Phase at thalidomide start: {p['phase_at_thal']}",
              f"Now: {current_doses(segments)}",
+             f"Latest BCR::ABL1: {bcr.text} ({at(bcr.date)})" if bcr else
+             "Latest BCR::ABL1: none recorded",
              f"Best response on thalidomide: {best_response_label(p['best_response'])}",
              f"Latest {guideline_label(guideline)}: {p['eln_latest'] or 'not assessed'}",
              f"EUTOS {p['eutos_group']}, ELTS {p['elts_group']}"]
@@ -37,10 +45,11 @@ def patient_slide(con: Connection, pid: str, guideline: str, deid: Pseudonyms | 
 
 
 def build_deck(con: Connection, cohort_figure: go.Figure, patient_ids: list[str], guideline: str,
-               deid: Pseudonyms | None, scale: float) -> bytes:
-    """The deck as .pptx bytes."""
+               deid: Pseudonyms | None, scale: float, progress: Progress | None = None) -> bytes:
+    """The deck as .pptx bytes: the cohort swimmer, then a slide per patient in the agenda's order; ``progress`` is
+    told of each slide drawn."""
     slides = [Slide("Cohort: imatinib and thalidomide exposure", [], cohort_figure)]
     slides += [patient_slide(con, pid, guideline, deid, scale) for pid in patient_ids]
     footer = ("De-identified: pseudonyms, months since thalidomide start. " if deid is not None else "") + \
         f"cmltrack; responses derived by {guideline_label(guideline)} rules."
-    return deck(slides, footer)
+    return deck(slides, footer, progress)

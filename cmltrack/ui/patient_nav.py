@@ -13,13 +13,14 @@ import pandas as pd
 import streamlit as st
 
 from cmltrack.privacy.pseudonyms import Pseudonyms
+from cmltrack.ui import agenda, board
 
 PARAM = "patient"
 CURRENT = "patient_current"
 PSEUDONYM = re.compile(r"P-\d+|P-\?")
 
 
-def requested(board: bool) -> tuple[str | None, str | None]:
+def requested() -> tuple[str | None, str | None]:
     """(patient id to show or None, a message to show or None)."""
     value = st.query_params.get(PARAM)
     value = value.strip() if isinstance(value, str) and value.strip() else None
@@ -27,7 +28,7 @@ def requested(board: bool) -> tuple[str | None, str | None]:
         del st.query_params[PARAM]
         return st.session_state.get(CURRENT), ("A link cannot open a patient by pseudonym: pseudonyms are drawn anew "
                                                 "for every browser session. Pick the patient below.")
-    if board:
+    if board.active():
         if value is not None:  # a link with a real id: take it, and take it off the screen
             st.session_state[CURRENT] = value
             del st.query_params[PARAM]
@@ -35,18 +36,34 @@ def requested(board: bool) -> tuple[str | None, str | None]:
     return value or st.session_state.get(CURRENT), None
 
 
-def go_to(patient_id: str, board: bool) -> None:
-    """Show ``patient_id``; in normal mode also put it in the URL for sharing."""
+def _show(patient_id: str) -> None:
+    """Make ``patient_id`` the patient shown; the open question typed for the one left behind goes with them."""
+    if st.session_state.get(CURRENT) != patient_id:
+        agenda.forget_question()
     st.session_state[CURRENT] = patient_id
-    if board:
+
+
+def go_to(patient_id: str) -> None:
+    """Show ``patient_id``; in normal mode also put it in the URL for sharing (the mode is read when this runs, also
+    as a button's callback)."""
+    _show(patient_id)
+    if board.active():
         if PARAM in st.query_params:
             del st.query_params[PARAM]
     else:
         st.query_params[PARAM] = patient_id
 
 
-def _picked(board: bool) -> None:
-    go_to(st.session_state["patient_picker"], board)
+def open_patient(patient_id: str) -> None:
+    """Switch to the patient page showing ``patient_id`` (ends this run): by id in the URL in normal mode; in
+    presentation mode only in the session, and the URL keeps ?mode=board."""
+    _show(patient_id)
+    st.switch_page("pages/patient.py",
+                   query_params={board.PARAM: board.ON} if board.active() else {PARAM: patient_id})
+
+
+def _picked() -> None:
+    go_to(st.session_state["patient_picker"])
 
 
 def picker(choices: pd.DataFrame, current: str | None, pseudonyms: Pseudonyms | None) -> None:
@@ -61,14 +78,14 @@ def picker(choices: pd.DataFrame, current: str | None, pseudonyms: Pseudonyms | 
         def show(pid: str) -> str:
             return f"{pid} · {names[pid]}" if names.get(pid) else pid
     st.session_state["patient_picker"] = current if current in set(ids) else None
-    st.selectbox("Patient", ids, key="patient_picker", on_change=_picked, args=(pseudonyms is not None,),
+    st.selectbox("Patient", ids, key="patient_picker", on_change=_picked,
                  format_func=show, placeholder="Search by pseudonym" if pseudonyms is not None else
                  "Search by ID or name", label_visibility="collapsed")
 
 
-def neighbours(cohort_ids: list[str], current: str) -> tuple[str | None, str | None]:
-    """Previous and next patient of ``current`` in the filtered cohort's order."""
-    if current not in cohort_ids:
+def neighbours(order: list[str], current: str) -> tuple[str | None, str | None]:
+    """Previous and next patient of ``current`` in ``order`` (the agenda, or the filtered cohort)."""
+    if current not in order:
         return None, None
-    i = cohort_ids.index(current)
-    return (cohort_ids[i - 1] if i > 0 else None), (cohort_ids[i + 1] if i + 1 < len(cohort_ids) else None)
+    i = order.index(current)
+    return (order[i - 1] if i > 0 else None), (order[i + 1] if i + 1 < len(order) else None)

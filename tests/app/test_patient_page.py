@@ -35,9 +35,10 @@ def test_known_patient_shows_card_timeline_and_tables(monkeypatch, demo_db):
     card = _card(at)
     assert "CML-03" in card and "Carmen Testperson" in card
     # the phase now (from the latest count), the progression on the way, and the phases of the demo's record
-    assert "**CP**" in card and "progressed to AP 2011-10-01" in card and "AP at thalidomide start" in card
-    # the latest BCR::ABL1 with its date and molecular level; months on the current line
-    assert "**0.2483% IS · no MMR**  \n2012-08-01" in card and "Imatinib line: 36.0 months (from 2009-08-01)" in card
+    assert "**CP**  \n2012-08-01; progressed to **AP** 2011-10-01; at thalidomide start **AP**" in card
+    # the latest BCR::ABL1 with its date and molecular level; months on the current line; the worklist's answer
+    assert "**0.248% IS (no MMR)**  \n2012-08-01" in card and "Imatinib line: 36.0 months (from 2009-08-01)" in card
+    assert "**nothing due**  \nas of 2012-08-01" in card
     assert "1.9235 (intermediate risk)" in card  # ELTS at its published 4 decimals, Sokal at 2 (below)
     assert "**Imatinib 600 mg/d + Thalidomide 100 mg/d**" in card
     assert "1.32 (high risk)" in card and "**Warning**" in card  # Sokal; latest ELN 2020

@@ -1,7 +1,9 @@
-"""Presentation mode: every page, walked in AppTest, shows no identifying value from the database."""
+"""Presentation mode: every page, walked in AppTest, shows no identifying value from the database; the mode belongs
+to the browser session (its cookie), is left only by a confirmed toggle, and pseudonyms never change meaning."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -37,15 +39,16 @@ def page_bytes(at: AppTest) -> bytes:
             walk(child)
 
     walk(at._tree)
-    for frame in at.dataframe:
+    for frame in [*at.dataframe, *at.table]:
         out.append(frame.value.to_csv().encode())
     return b"\n".join(out)
 
 
-def _board(monkeypatch, db: Path, page: str) -> AppTest:
+def _board(monkeypatch, db: Path, page: str, mode: str | None = "board") -> AppTest:
     monkeypatch.setenv("CMLTRACK_DB", str(db))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.query_params["mode"] = "board"
+    if mode is not None:
+        at.query_params["mode"] = mode
     at.run()
     at.switch_page(page).run()
     assert not at.exception, at.exception
@@ -55,26 +58,31 @@ def _board(monkeypatch, db: Path, page: str) -> AppTest:
 @pytest.mark.parametrize("page", PAGES)
 def test_no_identifier_or_calendar_date_on_any_page(monkeypatch, demo_db, page):
     at = _board(monkeypatch, demo_db, page)
-    assert at.session_state["board"] is True
+    assert at.toggle(key="board").value is True
     sent = page_bytes(at)
     assert len(sent) > 2_000  # the page did draw
     leaks = [v.decode() for v in identifying_values(demo_db) if v in sent]
     assert not leaks, f"{page} shows {leaks[:5]}"
     dates = {m.group(0).decode() for m in CALENDAR_DATE.finditer(sent)}
     assert not dates, f"{page} shows calendar dates {sorted(dates)[:5]}"
-    for frame in at.dataframe:  # a date column would be sent as numbers, not text: check the types too
+    for frame in [*at.dataframe, *at.table]:  # a date column would be sent as numbers, not text: check the types
         assert not any("date" in str(t) for t in frame.value.dtypes), frame.value.dtypes
+    assert not at.dataframe  # on a shared screen every table is a static one that shows every row
+
+
+def _shown_patients(at: AppTest) -> list[str]:
+    """The Patients page's first column: a static table in presentation mode, the grid otherwise."""
+    return at.table[0].value["Patient"].tolist() if at.table else at.dataframe[0].value["patient_id"].tolist()
 
 
 def test_pseudonyms_are_stable_in_a_session_and_drawn_anew_in_the_next(monkeypatch, demo_db):
     first = _board(monkeypatch, demo_db, "pages/patients.py")
-    ids = first.dataframe[0].value["patient_id"].tolist()
+    ids = _shown_patients(first)
     assert all(re.fullmatch(r"P-\d{3}", i) for i in ids) and len(set(ids)) == 21
     first.switch_page("pages/cohort.py").run()
     first.switch_page("pages/patients.py").run()
-    assert first.dataframe[0].value["patient_id"].tolist() == ids  # stable within the session
-    orders = {tuple(_board(monkeypatch, demo_db, "pages/patients.py").dataframe[0].value["patient_id"])
-              for _ in range(3)}
+    assert _shown_patients(first) == ids  # stable within the session
+    orders = {tuple(_shown_patients(_board(monkeypatch, demo_db, "pages/patients.py"))) for _ in range(3)}
     assert len(orders) > 1  # a new session draws new pseudonyms
 
 
@@ -83,15 +91,97 @@ def _param(at: AppTest, key: str) -> str | None:
     return value[0] if isinstance(value, list) else value
 
 
+def _cookie(at: AppTest) -> dict | None:
+    """What the page told the browser to do with the presentation cookie in this run (None: nothing)."""
+    found = []
+
+    def walk(node) -> None:
+        proto = getattr(node, "proto", None)
+        if getattr(proto, "component_name", None) == "cmltrack_board_cookie":
+            found.append(json.loads(proto.json))
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return found[-1] if found else None
+
+
+def _turn_off(at: AppTest, confirm: bool) -> AppTest:
+    at.toggle(key="board").set_value(False).run()
+    assert at.toggle(key="board").value is True  # nothing is revealed before the user confirms
+    at.button(key="board_leave" if confirm else "board_keep").click().run()
+    return at
+
+
 def test_board_mode_keeps_the_patient_out_of_the_url(monkeypatch, demo_db):
     at = _board(monkeypatch, demo_db, "pages/patient.py")
     assert _param(at, "patient") is None  # a pseudonym means another patient in the next session: never in a URL
     shown = next(m.value for m in at.markdown if m.value.startswith("#### P-"))
-    at.session_state["board"] = False  # mode off: the same patient, now by id and in the URL
-    at.run()
+    _turn_off(at, confirm=True)  # mode off: the same patient, now by id and in the URL
     pid = _param(at, "patient")
     assert pid.startswith("CML-") and at.session_state["patient_current"] == pid
     assert shown.startswith("#### P-")
+
+
+@pytest.mark.parametrize("mode", ["BOARD", " Board ", "boad", "normal"])
+def test_any_mode_in_a_link_turns_presentation_mode_on(monkeypatch, demo_db, mode):
+    at = _board(monkeypatch, demo_db, "pages/patients.py", mode=mode)
+    assert at.toggle(key="board").value is True and _param(at, "mode") == "board"
+    assert all(re.fullmatch(r"P-\d{3}", i) for i in _shown_patients(at))
+    unknown = [w.value for w in at.warning if "does not know" in w.value]
+    assert bool(unknown) == (mode.strip().lower() != "board")  # a mistyped mode fails safe, and says so
+
+
+def test_turning_the_mode_off_needs_a_confirmation_and_clears_the_cookie(monkeypatch, demo_db):
+    at = _board(monkeypatch, demo_db, "pages/patients.py")
+    pseudonyms = _shown_patients(at)
+    assert _cookie(at)["value"]  # the browser is told to carry the mode
+    _turn_off(at, confirm=False)  # "Keep presentation mode"
+    assert at.toggle(key="board").value is True and _shown_patients(at) == pseudonyms
+    _turn_off(at, confirm=True)
+    assert at.toggle(key="board").value is False and "mode" not in at.query_params
+    assert _shown_patients(at)[0].startswith("CML-")
+    assert _cookie(at) == {"name": "cmltrack_board", "value": None, "reload": False}  # cleared
+    at.toggle(key="board").set_value(True).run()  # on again: the same pseudonyms as before in this session
+    assert _shown_patients(at) == pseudonyms
+
+
+def _with_cookie(monkeypatch, db: Path, cookie: str | None, page: str = "pages/patients.py") -> AppTest:
+    """A new session of a browser that sends ``cookie`` (a reload, an edited URL, a reconnect), without ?mode."""
+    from cmltrack.ui import board_cookie
+
+    monkeypatch.setattr(board_cookie, "sent", lambda: cookie)
+    return _board(monkeypatch, db, page, mode=None)
+
+
+def test_the_cookie_keeps_the_mode_and_the_pseudonyms_in_a_new_session(monkeypatch, demo_db):
+    first = _board(monkeypatch, demo_db, "pages/patients.py")
+    cookie = _cookie(first)["value"]
+    again = _with_cookie(monkeypatch, demo_db, cookie)  # no ?mode=board: the browser's cookie alone
+    assert again.toggle(key="board").value is True and _param(again, "mode") == "board"
+    assert _shown_patients(again) == _shown_patients(first)  # a pseudonym keeps its meaning
+    for page in PAGES:
+        again.switch_page(page).run()
+        sent = page_bytes(again)
+        assert not [v for v in identifying_values(demo_db) if v in sent], page
+        assert not CALENDAR_DATE.search(sent), page
+    garbled = _with_cookie(monkeypatch, demo_db, "anything")  # a cookie this app did not write: on, new pseudonyms
+    assert garbled.toggle(key="board").value is True
+    assert all(re.fullmatch(r"P-\d{3}", i) for i in _shown_patients(garbled))
+
+
+def test_pseudonyms_that_cannot_be_restored_reload_the_page_and_say_so(monkeypatch, demo_db):
+    from cmltrack.ui.board_cookie import BoardCookie
+
+    stale = BoardCookie(seed=7, digest="0" * 16).value()  # drawn over other patients (the database changed)
+    at = _with_cookie(monkeypatch, demo_db, stale)
+    told = _cookie(at)
+    assert told["reload"] is True and told["value"].endswith(".redrawn") and told["value"] != stale
+    assert not at.table and not at.get("plotly_chart")  # nothing drawn with the new pseudonyms before the reload
+    reloaded = _with_cookie(monkeypatch, demo_db, told["value"])
+    assert any("New pseudonyms" in w.value for w in reloaded.warning)
+    assert _cookie(reloaded)["reload"] is False and not _cookie(reloaded)["value"].endswith(".redrawn")
+    assert all(re.fullmatch(r"P-\d{3}", i) for i in _shown_patients(reloaded))
 
 
 def test_a_link_with_a_pseudonym_is_refused(monkeypatch, demo_db):
@@ -119,9 +209,10 @@ def test_a_real_id_link_in_board_mode_opens_the_patient_and_leaves_the_url(monke
     assert "CML-03" not in page_bytes(at).decode(errors="ignore")
 
 
-def test_toggle_sets_the_url(monkeypatch, demo_db):
+def test_toggle_sets_the_url_and_the_cookie(monkeypatch, demo_db):
     monkeypatch.setenv("CMLTRACK_DB", str(demo_db))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-    assert "mode" not in at.query_params
+    assert "mode" not in at.query_params and _cookie(at) is None  # normal mode never touches the cookie
     at.toggle(key="board").set_value(True).run()
     assert at.query_params["mode"] in ("board", ["board"])
+    assert re.fullmatch(r"1\.[0-9a-f]{16}\.[0-9a-f]{16}", _cookie(at)["value"])

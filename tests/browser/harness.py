@@ -28,10 +28,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(db_path: Path | str, timeout: float = 60.0, log_path: Path | None = None) -> Iterator[str]:
+def streamlit_server(db_path: Path | str, timeout: float = 60.0, log_path: Path | None = None,
+                     port: int | None = None) -> Iterator[str]:
     """Start `streamlit run app.py` on the given database (a file or a postgresql:// URL); yield its base URL; stop
-    it afterwards. The server's output goes to ``log_path`` (default: beside the database file)."""
-    port = free_port()
+    it afterwards. The server's output goes to ``log_path`` (default: beside the database file); ``port`` (default:
+    a free one) lets a second server take over the first one's address, as after a restart."""
+    port = port or free_port()
     env = dict(os.environ, CMLTRACK_DB=str(db_path), STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true",
            f"--server.port={port}", "--server.address=127.0.0.1", "--server.fileWatcherType=none"]

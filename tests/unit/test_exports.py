@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from cmltrack.db import queries as q
-from cmltrack.figures.export import html, image
+from cmltrack.figures.export import html, image, images
 from cmltrack.figures.swimmer import build_swimmer, order_lanes
 from cmltrack.filters import CohortFilter
 from cmltrack.privacy.pseudonyms import Pseudonyms
@@ -52,11 +52,24 @@ def test_html_is_self_contained(swimmer):
 
 
 @needs_chromium
+@needs_chromium
+def test_a_batch_of_images_is_drawn_in_one_browser_and_reports_each(swimmer):
+    heard = []
+    batch = images([swimmer, swimmer, swimmer], "png", width=800, height=600, scale=1,
+                   progress=lambda done, total: heard.append((done, total)))
+    assert heard == [(1, 3), (2, 3), (3, 3)]
+    assert batch[0] == batch[2] == image(swimmer, "png", width=800, height=600, scale=1)  # the same picture
+
+
+@needs_chromium
 def test_deck_has_a_slide_per_patient_and_no_identifiers_when_deidentified(con, swimmer):
     from pptx import Presentation
 
     names = Pseudonyms([f"CML-{i:02d}" for i in range(1, 22)], seed=7)
-    data = build_deck(con, swimmer, ["CML-01", "CML-03"], "ELN2020", names, 1.0)
+    heard = []
+    data = build_deck(con, swimmer, ["CML-01", "CML-03"], "ELN2020", names, 1.0,
+                      progress=lambda done, total: heard.append(f"{done}/{total}"))
+    assert heard == ["1/3", "2/3", "3/3"]  # the swimmer and the two patients, each reported
     prs = Presentation(io.BytesIO(data))
     assert len(prs.slides) == 3
     text = " ".join(shape.text_frame.text for slide in prs.slides for shape in slide.shapes if shape.has_text_frame)

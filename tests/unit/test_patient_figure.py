@@ -104,6 +104,37 @@ def test_a_patient_without_labs_still_draws(con):
     assert isinstance(fig.to_json(), str) and pd.notna(p["thal_start_date"])
 
 
+def test_the_legend_names_every_kind_of_mark(con):
+    fig = _fig(con, "CML-03")  # AP shading, ELN zones, two drugs, ongoing treatment, adverse events
+    shown = {t["name"] for t in fig["data"] if t.get("showlegend", True) is not False}
+    groups = {t.get("legendgrouptitle", {}).get("text") for t in fig["data"] if t.get("showlegend", True) is not False}
+    assert {"600 mg/d", "100 mg/d", "Ongoing at last visit", "ELN warning zone", "ELN failure zone",
+            "Accelerated phase", "MMR, MR4, MR4.5 levels", "Grade 1"} <= shown
+    assert {"Imatinib", "Thalidomide", "Treatment", "Zones and levels"} <= groups
+
+
+def test_the_boards_compact_course_fits_its_screen(con):
+    fig = _fig(con, "CML-03", compact=True, calendar=False, scale=1.35)
+    titles = [a["text"] for a in fig["layout"]["annotations"] if a["text"] in ROWS]
+    assert titles == ["Treatment", "Response", "Adverse events", "BCR::ABL1 IS (%)"]
+    assert fig["layout"]["height"] == 600
+    assert not [t for t in fig["data"] if t.get("yaxis") in ("y5", "y6", "y7", "y8")]  # no marrow, no counts
+    bars = [t for t in fig["data"] if t["type"] == "bar" and t["yaxis"] == "y"]
+    assert all(t["constraintext"] == "none" for t in bars)  # labels at projector size, never shrunk
+    assert {label for t in bars for label in t["text"]} == {"400 mg", "600 mg", "100 mg"}
+
+
+def test_a_bar_too_short_for_its_label_on_a_projector_has_none(con):
+    def thalidomide(fig):
+        return next(t for t in fig["data"] if t["type"] == "bar" and t["yaxis"] == "y" and t["name"] == "100 mg/d")
+
+    board = thalidomide(_fig(con, "CML-19", compact=True, calendar=False, scale=1.35))  # 1 month of years on the axis
+    assert board["x"][0] == pytest.approx(1.02, abs=0.01) and list(board["text"]) == [""]
+    assert list(thalidomide(_fig(con, "CML-19"))["text"]) == ["100 mg"]  # on a screen it may shrink to fit
+    # one month of a 15-month course is long enough (CML-11)
+    assert list(thalidomide(_fig(con, "CML-11", compact=True, calendar=False, scale=1.35))["text"]) == ["100 mg"]
+
+
 def test_a_high_risk_aca_shades_accelerated_phase_from_its_date_and_is_marked(con):
     p, seg, labs, ev, aes = _inputs(con, "CML-05")  # chronic phase throughout by its counts
     when = pd.to_datetime(labs["date"]).sort_values().iloc[-4]
