@@ -4,14 +4,13 @@ follow the agenda and the presenter can type an open question (shown, never stor
 import pandas as pd
 import streamlit as st
 
-from cmltrack.derive.lab_grades import lab_grades
 from cmltrack.figures.export import html, image, images_available
 from cmltrack.figures.patient import build_patient_timeline
 from cmltrack.figures.swimmer import SORTS, order_lanes
 from cmltrack.privacy.pseudonyms import coded_reason, deidentify
 from cmltrack.spreadsheet import spreadsheet_csv
 from cmltrack.timeaxis import ANCHORS
-from cmltrack.ui import agenda, auth, board, patient_card, patient_nav, session, shell, sidebar, tables
+from cmltrack.ui import agenda, auth, board, patient_card, patient_nav, session, shell, sidebar, tables, visits_view
 from cmltrack.ui import data as q
 
 shell.require_app()
@@ -112,9 +111,8 @@ st.caption(f"Responses derived from the labs by {rules} (shaded: {rules} warning
 visits_tab, ae_tab, treatment_tab, meds_tab = st.tabs(["Visits and labs", "Adverse events", "Treatment",
                                                        "Concomitant medications"])
 with visits_tab:
-    st.caption("Columns ending *grade_from_labs*: the CTCAE v5.0 grade of that count, derived from the labs (default "
-               "lower limits of normal), not a recorded adverse event.")
-for tab, frame, name in ((visits_tab, lab_grades(labs), "visits"), (ae_tab, aes, "adverse_events"),
+    visits_view.show(labs, pid, deid, p["thal_start_date"] if pd.notna(p["thal_start_date"]) else p["im_start_date"])
+for tab, frame, name in ((ae_tab, aes, "adverse_events"),
                          (treatment_tab, segments, "treatment"), (meds_tab, meds, "concomitant_medications")):
     with tab:
         if frame.empty:

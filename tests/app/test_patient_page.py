@@ -44,6 +44,9 @@ def test_known_patient_shows_card_timeline_and_tables(monkeypatch, demo_db):
     assert "1.32 (high risk)" in card and "**Warning**" in card  # Sokal; latest ELN 2020
     fig = _figure(at)
     assert fig["layout"]["yaxis4"]["type"] == "log"
+    visits = at.dataframe[0].value  # newest first, the molecular level beside each BCR::ABL1 result
+    assert str(visits["date"].iloc[0]) == "2012-08-01" and visits["date"].is_monotonic_decreasing
+    assert visits.columns[:5].tolist() == ["date", "bcr_abl1_is_pct", "molecular_level", "wbc", "wbc_grade_from_labs"]
     assert [t.label for t in at.tabs] == ["Visits and labs", "Adverse events", "Treatment",
                                              "Concomitant medications"]
     labels = [b.label for b in at.get("download_button")]

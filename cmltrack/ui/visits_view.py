@@ -1,0 +1,39 @@
+"""The patient page's table of visits and labs (cmltrack.analysis.visits_table) on screen and as CSV."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from cmltrack.analysis import visits_table as vt
+from cmltrack.privacy.pseudonyms import deidentify
+from cmltrack.spreadsheet import spreadsheet_csv
+from cmltrack.ui import tables
+
+
+def show(labs: pd.DataFrame, patient_id: str, deid: Callable[[str], str] | None, anchor: pd.Timestamp | None) -> None:
+    """Visits newest first under clinical headers; in presentation mode (``deid``: the session's pseudonyms) months
+    since ``anchor`` instead of dates. Numbers stay numbers on screen (a header sorts them) and in the CSV."""
+    if labs.empty:
+        st.write("No visits recorded.")
+        return
+    frame = vt.visits(labs)
+    if deid is not None:
+        frame = deidentify(frame.assign(patient_id=patient_id), deid, {patient_id: anchor}).drop(columns="patient_id")
+    names = vt.headers(frame.columns)
+    config = {c: st.column_config.Column(names[c], help=vt.COLUMNS[c].help or None if c in vt.COLUMNS else None)
+              for c in frame.columns}
+    height = min(38 + 35 * len(frame), 420)
+    if deid is not None:  # a static table a projector shows whole, written as on screen
+        tables.show(vt.as_text(frame), config, height=height)
+    else:
+        written = {c: vt.COLUMNS[c].text for c in frame.columns if c in vt.COLUMNS and vt.COLUMNS[c].text}
+        styled = frame.style.format(na_rep="").format(written, na_rep="")  # shown as written, sorted as numbers
+        st.dataframe(styled, column_config=config, hide_index=True, height=height, key="visits_table")
+    st.caption("**gr.**: the CTCAE v5.0 grade of the count before it, derived from the labs (default lower limits "
+               "of normal), not a recorded adverse event. Blank: not measured at that visit.")
+    st.download_button("Download visits (CSV)", spreadsheet_csv(frame.rename(columns=names)),
+                       file_name=f"{deid(patient_id) if deid else patient_id}_visits.csv", mime="text/csv",
+                       key="csv_visits")
