@@ -5,6 +5,7 @@ import datetime as dt
 import streamlit as st
 
 from cmltrack.analysis.worklist import NEWS_DAYS, REASONS, default_as_of
+from cmltrack.clinical.monitoring import FOLLOW_UP_MONTHS, add_months
 from cmltrack.spreadsheet import spreadsheet_csv
 from cmltrack.ui import board, patient_nav, session, shell, sidebar
 from cmltrack.ui import data as q
@@ -39,11 +40,21 @@ else:
                       "when its records end.")
 chosen = kinds.pills("Reasons", list(REASONS), format_func=REASONS.get, selection_mode="multi",
                      default=list(REASONS), key="clinic_reasons")
+everyone = kinds.toggle(f"Include patients without a visit in the {FOLLOW_UP_MONTHS:.0f} months before",
+                        key="clinic_all",
+                        help="Patients last seen longer ago are not under follow-up here (lost, or followed "
+                        "elsewhere): left out unless asked, so that they do not bury the overdue tests of the clinic.")
+followed_from = None if everyone else add_months(as_of, -FOLLOW_UP_MONTHS)
 
-worklist = q.worklist(con, cohort_filter, as_of, since, guideline)
+worklist = q.worklist(con, cohort_filter, as_of, since, guideline, followed_from=followed_from)
 rows = worklist[worklist[list(chosen)].any(axis=1)] if chosen else worklist.iloc[0:0]
 counts = ", ".join(f"{int(worklist[k].sum())} {label.lower()}" for k, label in REASONS.items())
 st.markdown(f"**{len(rows)} of {shown} patients need action** ({counts})")
+if followed_from is not None:
+    away = q.not_followed(con, cohort_filter, as_of, followed_from)
+    if away:
+        st.caption(f"{away} living patients without a visit in the {FOLLOW_UP_MONTHS:.0f} months before the as-of "
+                   "date are not listed (lost to follow-up, or followed elsewhere); the switch above lists them too.")
 if rows.empty:
     st.info("Nobody in the filtered cohort needs action for the chosen reasons as of this date.")
     st.stop()

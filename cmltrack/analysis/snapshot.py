@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from cmltrack.clinical.genetics import NONE
@@ -20,6 +21,15 @@ from cmltrack.clinical.responses import molecular
 from cmltrack.clinical.timeline import visit_phase
 from cmltrack.clinical.units import MONTH_DAYS
 from cmltrack.derive import TKIS
+
+
+def bcr_abl1_text(value: float) -> str:
+    """A BCR::ABL1 IS % at three significant digits in plain notation (14.6, 0.248, 0.00321), 'undetectable' for 0."""
+    if value == 0:
+        return "undetectable"
+    if abs(value) >= 100:
+        return f"{value:.0f}"
+    return str(np.format_float_positional(value, precision=3, unique=False, fractional=False, trim="-"))
 
 
 @dataclass(frozen=True)
@@ -44,7 +54,7 @@ def latest_bcr_abl1(labs: pd.DataFrame) -> Latest | None:
         text = f"undetectable ({depth})" if depth else "undetectable (sample too small for a depth)"
     else:
         depth = molecular(value, copies)
-        text = f"{value:.3g}% IS" + (f" ({depth})" if depth else " (no MMR)")
+        text = f"{bcr_abl1_text(value)}% IS" + (f" ({depth})" if depth else " (no MMR)")
     return Latest(text, pd.Timestamp(last["date"]))
 
 

@@ -12,21 +12,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cmltrack.analysis.snapshot import bcr_abl1_text
 from cmltrack.analysis.worklist import molecular_levels
 from cmltrack.derive.lab_grades import SUFFIX, lab_grades
 
 
 def _fixed(decimals: int) -> Callable[[float], str]:
     return lambda v: f"{v:,.{decimals}f}"
-
-
-def bcr_abl1_text(value: float) -> str:
-    """A BCR::ABL1 IS % at three significant digits in plain notation (14.6, 0.248, 0.00321), 'undetectable' for 0."""
-    if value == 0:
-        return "undetectable"
-    if abs(value) >= 100:
-        return f"{value:.0f}"
-    return np.format_float_positional(value, precision=3, unique=False, fractional=False, trim="-")
 
 
 def _grade(value: float) -> str:

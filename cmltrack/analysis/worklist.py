@@ -24,6 +24,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from cmltrack.analysis.snapshot import bcr_abl1_text
 from cmltrack.clinical import ctcae, milestones, monitoring, tfr
 from cmltrack.clinical.responses import LABELS, MOLECULAR_DEPTHS
 from cmltrack.clinical.units import MONTH_DAYS
@@ -110,7 +111,8 @@ def _pcr(w: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     tfr_month = (rows["last_pcr_date"].fillna(rows["tfr_start"]) - rows["tfr_start"]).dt.days / MONTH_DAYS
     words = [_interval_words(t, mo, mmr) for t, mo, mmr in zip(rows["in_tfr"], tfr_month.fillna(0.0),
                                                                  rows["in_mmr"])]
-    text = [("no BCR::ABL1 result yet" if pd.isna(d) else f"BCR::ABL1 overdue by {n} days") + f" ({how})"
+    text = [("no BCR::ABL1 result yet" if pd.isna(d) else f"BCR::ABL1 overdue by {n} day{'' if n == 1 else 's'}")
+            + f" ({how})"
             for d, n, how in zip(rows["last_pcr_date"], late[late > 0], words)]
     return pd.DataFrame({"patient_id": rows["patient_id"], "key": "pcr", "text": text,
                          "days": late[late > 0].astype(int)})
@@ -250,7 +252,7 @@ def build(facts: pd.DataFrame, news: pd.DataFrame, as_of: dt.date, since: dt.dat
     monitored = out["on_tki"] | out["in_tfr"]
     due = pcr_due_dates(out["last_pcr_date"].fillna(out["line_start"]).fillna(out["tfr_start"]), out["in_mmr"],
                         out["tfr_start"].where(out["in_tfr"]))
-    pct = out["last_pcr_pct"].map(lambda v: "" if pd.isna(v) else f"{v:.4g}% IS")
+    pct = out["last_pcr_pct"].map(lambda v: "" if pd.isna(v) else bcr_abl1_text(v) + ("" if v == 0 else "% IS"))
     level = out["level"].where(out["level"].notna(), np.where(out["last_pcr_pct"].notna(), "no MMR", ""))
     result = pd.DataFrame({
         "patient_id": per.index, "reasons": per["reasons"].to_numpy(), "days_overdue": per["days_overdue"].to_numpy()

@@ -31,6 +31,10 @@ ON_TKI_BEFORE_MMR_MONTHS = 3.0
 ON_TKI_IN_MMR_MONTHS = (3.0, 6.0)
 #: After a TKI stop for treatment-free remission: (TFR month from, interval in months), in order.
 TFR_SCHEDULE: tuple[tuple[float, float], ...] = ((0.0, 1.0), (6.0, 2.0), (12.0, 3.0))
+#: Under follow-up: a patient with no visit in this many months before the as-of date is not counted as overdue
+#: (lost to follow-up, or followed elsewhere); the worklist names how many and lists them on request. An
+#: interpretation, not in the paper: four missed tests on the 3-month schedule.
+FOLLOW_UP_MONTHS = 12.0
 #: ELN 2020 milestones (months on the TKI line) and the month until which a milestone without its test is flagged.
 MILESTONES: tuple[float, ...] = (3.0, 6.0, 12.0)
 FLAGGED_UNTIL: dict[float, float] = {3.0: 6.0, 6.0: 12.0, 12.0: 18.0}

@@ -332,10 +332,20 @@ def data_end(con: Connection) -> pd.Timestamp | None:
     return None if row[0] is None else pd.Timestamp(row[0])
 
 
+def _followed(patient_ids: Sequence[str] | None, followed_from: dt.date | None) -> tuple[str, list]:
+    """The worklist's cohort condition: the chosen patients, and those seen on or after ``followed_from``."""
+    chosen = "TRUE" if patient_ids is None else "p.patient_id = ANY(?::VARCHAR[])"
+    seen = "TRUE" if followed_from is None else "s.last_visit_date >= ?::DATE"
+    return f"{chosen} AND {seen}", [*([] if patient_ids is None else [list(patient_ids)]),
+                                    *([] if followed_from is None else [followed_from])]
+
+
 def worklist_facts(con: Connection, f: CohortFilter, as_of: dt.date, since: dt.date, guideline: str = "ELN2020",
-                   patient_ids: Sequence[str] | None = None, tfr_guideline: str = "ELN2020") -> pd.DataFrame:
-    """One row per living patient passing the filter (and in ``patient_ids`` when given) with what the clinic
-    worklist needs, as of ``as_of`` (nothing dated later is read):
+                   patient_ids: Sequence[str] | None = None, tfr_guideline: str = "ELN2020",
+                   followed_from: dt.date | None = None) -> pd.DataFrame:
+    """One row per living patient passing the filter (and in ``patient_ids`` when given; and with a visit on or
+    after ``followed_from`` when given: under follow-up) with what the clinic worklist needs, as of ``as_of``
+    (nothing dated later is read):
 
     the current TKI line (line_start: first start of the TKI begun last; on_tki, current_tki; tki_days of TKI taken;
     tki_count: TKIs ever taken; first_tki), the latest TFR course (tfr_start, tfr_recurrence, tfr_restart), the last
@@ -348,8 +358,8 @@ def worklist_facts(con: Connection, f: CohortFilter, as_of: dt.date, since: dt.d
     count (count_date, wbc, neutrophils, platelets, hb).
     """
     where, params = _where(f)
-    chosen = "TRUE" if patient_ids is None else "p.patient_id = ANY(?::VARCHAR[])"
-    params = [*params, *([] if patient_ids is None else [list(patient_ids)])]
+    chosen, more = _followed(patient_ids, followed_from)
+    params = [*params, *more]
     mr4, mr45 = _at_least("MR4"), _at_least("MR4.5")
     return con.execute(f"""
         WITH clock AS (SELECT ?::DATE AS as_of, ?::DATE AS since),
@@ -464,15 +474,16 @@ NEWS_KINDS: tuple[str, ...] = (*LOSS_KINDS, *PROGRESSION_KINDS)
 
 
 def worklist_news(con: Connection, f: CohortFilter, as_of: dt.date, since: dt.date, guideline: str = "ELN2020",
-                  patient_ids: Sequence[str] | None = None) -> pd.DataFrame:
-    """What changed from ``since`` to ``as_of`` for the patients passing the filter: ELN milestone classifications of
+                  patient_ids: Sequence[str] | None = None, followed_from: dt.date | None = None) -> pd.DataFrame:
+    """What changed from ``since`` to ``as_of`` for the patients passing the filter (as `worklist_facts` chooses
+    them): ELN milestone classifications of
     warning, suboptimal or failure under ``guideline`` (kind 'ELN', detail 'milestone:category'), losses of response
     and progression shown under it (kind the response code), mutations found (MUTATION, detail the mutation) and
     additional chromosome abnormalities (ACA_HR in Ph+ cells and high-risk, else ACA; detail the finding).
     Columns: patient_id, date, kind, detail."""
     where, params = _where(f)
-    chosen = "TRUE" if patient_ids is None else "p.patient_id = ANY(?::VARCHAR[])"
-    params = [*params, *([] if patient_ids is None else [list(patient_ids)])]
+    chosen, more = _followed(patient_ids, followed_from)
+    params = [*params, *more]
     return con.execute(f"""
         WITH clock AS (SELECT ?::DATE AS as_of, ?::DATE AS since),
         cohort AS (SELECT p.patient_id {_FROM} WHERE {where} AND {chosen})
@@ -496,6 +507,17 @@ def worklist_news(con: Connection, f: CohortFilter, as_of: dt.date, since: dt.da
         WHERE k.finding <> 'none' AND k.date BETWEEN (SELECT since FROM clock) AND (SELECT as_of FROM clock)
         ORDER BY 1, 2, 3, 4""",  # noqa: S608 (fixed SQL text and constants; values are bound)
         [as_of, since, *params, guideline, list(NEWS_KINDS), guideline]).df()
+
+
+def not_followed(con: Connection, f: CohortFilter, as_of: dt.date, followed_from: dt.date) -> int:
+    """How many living patients passing the filter, with a record by ``as_of``, were last seen before
+    ``followed_from`` (the worklist leaves them out unless asked: not under follow-up)."""
+    where, params = _where(f)
+    row = con.execute(f"""
+        SELECT count(*) {_FROM} WHERE {where} AND s.last_visit_date < ?::DATE
+          AND NOT (coalesce(p.died, FALSE) AND coalesce(p.death_date <= ?::DATE, TRUE))""",  # noqa: S608
+                      [*params, followed_from, as_of]).fetchone()
+    return int(row[0])
 
 
 def tfr_for(con: Connection, patient_ids: Sequence[str]) -> pd.DataFrame:

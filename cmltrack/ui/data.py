@@ -214,18 +214,28 @@ def data_end(con: Connection) -> pd.Timestamp | None:
 
 @_cohort
 def _worklist(_con: Connection, db: DbKey, f: CohortFilter, as_of: dt.date, since: dt.date, guideline: str,
-              patient_ids: tuple[str, ...] | None) -> pd.DataFrame:
-    facts = q.worklist_facts(_con, f, as_of, since, guideline, patient_ids)
-    news = q.worklist_news(_con, f, as_of, since, guideline, patient_ids)
+              patient_ids: tuple[str, ...] | None, followed_from: dt.date | None) -> pd.DataFrame:
+    facts = q.worklist_facts(_con, f, as_of, since, guideline, patient_ids, followed_from=followed_from)
+    news = q.worklist_news(_con, f, as_of, since, guideline, patient_ids, followed_from=followed_from)
     return wl.build(facts, news, as_of, since, guideline)
 
 
 def worklist(con: Connection, f: CohortFilter, as_of: dt.date, since: dt.date, guideline: str = "ELN2020",
-             patient_ids: Sequence[str] | None = None) -> pd.DataFrame:
+             patient_ids: Sequence[str] | None = None, followed_from: dt.date | None = None) -> pd.DataFrame:
     """The clinic worklist (`queries.worklist_facts` and `worklist_news` assembled by `analysis.worklist.build`),
     cached."""
     return _worklist(con, session.database_key(), f, as_of, since, guideline,
-                     None if patient_ids is None else tuple(patient_ids))
+                     None if patient_ids is None else tuple(patient_ids), followed_from)
+
+
+@_cohort
+def _not_followed(_con: Connection, db: DbKey, f: CohortFilter, as_of: dt.date, followed_from: dt.date) -> int:
+    return q.not_followed(_con, f, as_of, followed_from)
+
+
+def not_followed(con: Connection, f: CohortFilter, as_of: dt.date, followed_from: dt.date) -> int:
+    """`queries.not_followed`, cached."""
+    return _not_followed(con, session.database_key(), f, as_of, followed_from)
 
 
 @_page

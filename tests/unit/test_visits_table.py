@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from cmltrack.analysis import visits_table as vt
+from cmltrack.analysis.snapshot import bcr_abl1_text
 
 
 def _labs() -> pd.DataFrame:
@@ -47,7 +48,7 @@ def test_written_with_sensible_decimals_and_blank_for_missing():
     assert text.iloc[0].tolist() == ["2024-07-10", "", "", "", "", "131", "0", "140", "1", ""]  # never None or nan
     assert text["bcr_abl1_is_pct"].tolist() == ["", "undetectable", "0.1"]
     assert text["wbc"].tolist()[1:] == ["2.0", "3.2"] and text["abl1_copies"].tolist()[1] == "33,000"
-    assert [vt.bcr_abl1_text(v) for v in (14.5624, 0.2483, 0.00321, 0.0001)] == ["14.6", "0.248", "0.00321",
+    assert [bcr_abl1_text(v) for v in (14.5624, 0.2483, 0.00321, 0.0001)] == ["14.6", "0.248", "0.00321",
                                                                                   "0.0001"]
 
 
