@@ -1,15 +1,28 @@
 """Clinic: the worklist of who needs what as of a date; a row opens the patient."""
 
 import datetime as dt
+from functools import partial
 
+import pandas as pd
 import streamlit as st
 
 from cmltrack.analysis.worklist import NEWS_DAYS, REASONS, default_as_of
 from cmltrack.clinical.monitoring import FOLLOW_UP_MONTHS, add_months
 from cmltrack.spreadsheet import spreadsheet_csv
-from cmltrack.ui import board, patient_nav, session, shell, sidebar
+from cmltrack.ui import board, patient_nav, session, shell, sidebar, tables
 from cmltrack.ui import data as q
 
+
+def _picked(key: str, ids: pd.Series) -> None:
+    """A row picked (a callback: once per pick, not on every later rerun): the patient opens after this run starts."""
+    value = st.session_state[key]
+    rows = value.selection.get("rows", []) if key == "worklist" else ([] if value is None else [value])
+    if rows:
+        st.session_state["_clinic_picked"] = ids.iloc[rows[0]]
+
+
+#: The earliest date the pickers offer (the first imatinib trials began in 1998; a registry may hold older records).
+EARLIEST = dt.date(1980, 1, 1)
 shell.require_app()
 con = session.cursor()
 st.subheader("Clinic: who needs what")
@@ -19,6 +32,10 @@ shown, total = q.count_patients(con, cohort_filter)
 if shown == 0:
     sidebar.show_empty(cohort_filter, total)
     st.stop()
+
+picked = st.session_state.pop("_clinic_picked", None)
+if picked:  # in presentation mode the patient travels in the session, never in the URL
+    patient_nav.open_patient(picked)
 
 end = q.data_end(con)
 as_of_default, at_data_end = default_as_of(q.database_source(con), None if end is None else end.date(),
@@ -30,11 +47,12 @@ if board.active():  # no calendar date on a shared screen: the defaults, said in
                   f"{NEWS_DAYS} days.")
 else:
     left, right = dates.columns(2)
-    as_of = left.date_input("As of", value=as_of_default, key="clinic_as_of",
+    as_of = left.date_input("As of", value=as_of_default, key="clinic_as_of", min_value=EARLIEST,
+                            max_value=max(dt.date.today(), as_of_default),
                             help="Tests due and milestones are counted to this day; nothing recorded later is read.")
     since = right.date_input("New since", value=as_of - dt.timedelta(days=NEWS_DAYS), key="clinic_since",
-                             max_value=as_of, help="Warnings, failures, losses of response, progression, mutations "
-                             "and ACA found from this day on (e.g. the last clinic).")
+                             min_value=EARLIEST, max_value=as_of, help="Warnings, failures, losses of response, "
+                             "progression, mutations and ACA found from this day on (e.g. the last clinic).")
     if at_data_end and as_of == as_of_default:
         dates.caption(f"{as_of:%Y-%m-%d} is the last date in the data: this is a fictitious cohort, so 'today' is "
                       "when its records end.")
@@ -73,18 +91,22 @@ columns = {
     "eln_latest": st.column_config.TextColumn(f"Latest {rules}"),
     "status": st.column_config.TextColumn("Now"),
 }
-if board.active():
+caption = ("TFR candidates: ELN 2020 Table 7 requirements the data can show (first chronic phase, TKI line, no "
+           "prior failure, > 5 years of TKI, > 4 after a second-generation TKI, MR4 or deeper > 2 years); the "
+           "transcript type and the mandatory requirements about the patient and the laboratory are to be confirmed. "
+           "Blood counts graded with CTCAE v5.0 against default lower limits of normal.")
+if board.active():  # a static table a projector shows whole, no calendar date; a patient opened by pseudonym
     for column in ("pcr_due", "last_pcr_date"):
         del columns[column]
-event = st.dataframe(table[list(columns)], column_config=columns, hide_index=True, on_select="rerun",
-                     selection_mode="single-row", key="worklist", height=min(38 + 35 * len(table), 640))
-st.caption("Select a row to open the patient. Sort by any column header. TFR candidates: ELN 2020 Table 7 "
-           "requirements the data can show (first chronic phase, TKI line, no prior failure, > 5 years of TKI, "
-           "> 4 after a second-generation TKI, MR4 or deeper > 2 years); the transcript type and the mandatory "
-           "requirements about the patient and the laboratory are to be confirmed. Blood counts graded with CTCAE "
-           "v5.0 against default lower limits of normal.")
-picked = event.selection.get("rows", [])
-if picked:  # in presentation mode the patient travels in the session, never in the URL
-    patient_nav.open_patient(rows["patient_id"].iloc[picked[0]])
+    tables.show(table[list(columns)], columns)
+    st.selectbox("Open a patient of the list", range(len(table)), index=None, key="clinic_open",
+                 format_func=lambda i: f"{table['patient_id'].iloc[i]}: {table['reasons'].iloc[i]}",
+                 on_change=_picked, args=("clinic_open", rows["patient_id"]), placeholder="Pick a pseudonym")
+    st.caption(caption)
+else:
+    st.dataframe(table[list(columns)], column_config=columns, hide_index=True, selection_mode="single-row",
+                 on_select=partial(_picked, "worklist", rows["patient_id"]), key="worklist",
+                 height=min(38 + 35 * len(table), 640))
+    st.caption("Select a row to open the patient; sort by any column header. " + caption)
 st.download_button("Download the worklist (CSV)", spreadsheet_csv(table[list(columns)]), file_name="worklist.csv",
                    mime="text/csv", key="worklist_csv")
