@@ -127,6 +127,27 @@ def test_clicking_a_lane_opens_that_patient(browser, server):
     page.close()
 
 
+def test_a_worklist_row_opens_that_patient(browser, server):
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    page.goto(server + "/clinic")
+    page.get_by_text("4 of 21 patients need action").wait_for(timeout=30_000)
+    grid = page.locator("[data-testid='stDataFrame']").first
+    grid.wait_for()
+    box = grid.bounding_box()
+    # the row marker of the first row (CML-11, the first of the most overdue, then by ID): header and row 35 px high
+    page.mouse.click(box["x"] + 15, box["y"] + 35 + 17)
+    page.wait_for_function("location.pathname.endsWith('/patient') && location.search.includes('patient=CML-11')",
+                           timeout=30_000)
+    page.get_by_text("Needs (clinic worklist)").wait_for(timeout=30_000)
+    wait_for_plot(page)
+    # back to the worklist: the old pick must not open the patient again
+    page.locator("[data-testid='stSidebarNav'] a", has_text="Clinic").click()
+    page.get_by_text("4 of 21 patients need action").wait_for(timeout=30_000)
+    page.wait_for_timeout(2_000)
+    assert page.url.endswith("/clinic")
+    page.close()
+
+
 def test_patient_deep_link_on_a_fresh_server(browser, demo_db):
     with streamlit_server(demo_db) as url:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})

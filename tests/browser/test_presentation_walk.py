@@ -16,7 +16,7 @@ from tests.browser.harness import chromium, free_port, streamlit_server, wait_fo
 from tests.browser.leaks import Identifiers, file_texts, frame_texts, run_finished
 
 pytestmark = pytest.mark.timeout(420)
-SIDEBAR_PAGES = ["Cohort", "Patient", "Patients", "Outcomes", "Safety", "Board", "Import"]
+SIDEBAR_PAGES = ["Cohort", "Clinic", "Patient", "Patients", "Outcomes", "Safety", "Board", "Import"]
 
 
 @pytest.fixture(scope="module")
