@@ -109,11 +109,12 @@ def _pcr(w: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     if rows.empty:
         return _none()
     tfr_month = (rows["last_pcr_date"].fillna(rows["tfr_start"]) - rows["tfr_start"]).dt.days / MONTH_DAYS
-    words = [_interval_words(t, mo, mmr) for t, mo, mmr in zip(rows["in_tfr"], tfr_month.fillna(0.0),
-                                                                 rows["in_mmr"])]
-    text = [("no BCR::ABL1 result yet" if pd.isna(d) else f"BCR::ABL1 overdue by {n} day{'' if n == 1 else 's'}")
+    words = [_interval_words(t, mo, mmr) for t, mo, mmr in zip(rows["in_tfr"].to_numpy(),
+                                                                 tfr_month.fillna(0.0).to_numpy(),
+                                                                 rows["in_mmr"].to_numpy())]
+    text = [("no BCR::ABL1 result yet" if missing else f"BCR::ABL1 overdue by {n} day{'' if n == 1 else 's'}")
             + f" ({how})"
-            for d, n, how in zip(rows["last_pcr_date"], late[late > 0], words)]
+            for missing, n, how in zip(rows["last_pcr_date"].isna().to_numpy(), late[late > 0].to_numpy(), words)]
     return pd.DataFrame({"patient_id": rows["patient_id"], "key": "pcr", "text": text,
                          "days": late[late > 0].astype(int)})
 
@@ -169,9 +170,12 @@ def _news(w: pd.DataFrame, news: pd.DataFrame, since: pd.Timestamp, guideline: s
 def _tfr_candidates(w: pd.DataFrame) -> pd.DataFrame:
     """Patients on a TKI who meet the ELN 2020 minimal (or optimal) requirements to stop it."""
     dmr = (w["last_pcr_date"] - w["mr4_since"]).dt.days / _YEAR_DAYS
-    pool = w[w["on_tki"] & ~w["in_tfr"] & (dmr > tfr.MIN_DMR_YEARS)]
+    failed = w["prior_failure"].fillna(False).astype(bool) | (w["im_status"] == "resistant")
+    # only rows the rule could accept go through it: > 2 years of MR4, > 4 years of TKI, no failure, no progression
+    pool = w[w["on_tki"] & ~w["in_tfr"] & (dmr > tfr.MIN_DMR_YEARS) & ~failed & ~w["progressed"].astype(bool)
+             & (w["tki_days"].astype(float) / _YEAR_DAYS > tfr.MIN_TKI_YEARS_2G)]
     rows = []
-    for _, r in pool.iterrows():
+    for r in pool.to_dict("records"):
         phase_known = r["phase_at_diagnosis"] in ("CP", "AP", "BP")
         first_cp = False if r["progressed"] or r["phase_at_diagnosis"] in ("AP", "BP") else (
             True if phase_known else None)
@@ -246,8 +250,15 @@ def build(facts: pd.DataFrame, news: pd.DataFrame, as_of: dt.date, since: dt.dat
     reasons = pd.concat(found, ignore_index=True)
     reasons["order"] = reasons["key"].map({k: i for i, k in enumerate(REASONS)})
     reasons = reasons.sort_values(["patient_id", "order"], kind="stable")
-    per = reasons.groupby("patient_id", sort=False).agg(reasons=("text", "; ".join), days_overdue=("days", "max"))
-    keys = pd.crosstab(reasons["patient_id"], reasons["key"]).reindex(columns=list(REASONS), fill_value=0) > 0
+    # joined in Python only for the patients with several reasons (most have one); the rest vectorised
+    several = reasons["patient_id"].duplicated(keep=False)
+    joined = pd.concat([reasons.loc[~several].set_index("patient_id")["text"],
+                        reasons.loc[several].groupby("patient_id", sort=False)["text"].agg("; ".join)])
+    per = pd.DataFrame({"days_overdue": reasons.groupby("patient_id", sort=False)["days"].max()})
+    per["reasons"] = joined.reindex(per.index)
+    flags = np.zeros((len(per), len(REASONS)), dtype=bool)
+    flags[per.index.get_indexer(reasons["patient_id"]), reasons["order"].to_numpy()] = True
+    keys = pd.DataFrame(flags, index=per.index, columns=list(REASONS))
     out = w.set_index("patient_id").loc[per.index]
     monitored = out["on_tki"] | out["in_tfr"]
     due = pcr_due_dates(out["last_pcr_date"].fillna(out["line_start"]).fillna(out["tfr_start"]), out["in_mmr"],

@@ -361,18 +361,19 @@ def worklist_facts(con: Connection, f: CohortFilter, as_of: dt.date, since: dt.d
     chosen, more = _followed(patient_ids, followed_from)
     params = [*params, *more]
     mr4, mr45 = _at_least("MR4"), _at_least("MR4.5")
+    # the CTEs read more than once are MATERIALIZED (DuckDB and PostgreSQL): computed once, not inlined at each use
     return con.execute(f"""
         WITH clock AS (SELECT ?::DATE AS as_of, ?::DATE AS since),
-        cohort AS (
+        cohort AS MATERIALIZED (
             SELECT p.patient_id, p.phase_at_diagnosis, p.im_status {_FROM}
             WHERE {where} AND {chosen}
               AND NOT (coalesce(p.died, FALSE) AND coalesce(p.death_date <= (SELECT as_of FROM clock), TRUE))),
-        tki AS (
+        tki AS MATERIALIZED (
             SELECT t.patient_id, t.drug, t.start_date, t.end_date FROM treatments t
             JOIN cohort c ON c.patient_id = t.patient_id
             WHERE t.drug = ANY(?::VARCHAR[]) AND t.start_date <= (SELECT as_of FROM clock)),
         firsts AS (SELECT patient_id, drug, min(start_date) AS first_start FROM tki GROUP BY patient_id, drug),
-        line AS (
+        line AS MATERIALIZED (
             SELECT patient_id, max(first_start) AS line_start, count(*) AS tki_count FROM firsts GROUP BY patient_id),
         first_tki AS (
             SELECT DISTINCT ON (patient_id) patient_id, drug AS first_tki FROM firsts
@@ -394,7 +395,7 @@ def worklist_facts(con: Connection, f: CohortFilter, as_of: dt.date, since: dt.d
             FROM tfr_courses t JOIN cohort c ON c.patient_id = t.patient_id
             WHERE t.start_date <= (SELECT as_of FROM clock)
             ORDER BY t.patient_id, t.start_date DESC),
-        pcr AS (
+        pcr AS MATERIALIZED (
             SELECT l.patient_id, l.date, l.bcr_abl1_is_pct AS pct, l.abl1_copies AS copies, {_EVALUABLE} AS evaluable,
                    {mr4} AS mr4, {mr45} AS mr45
             FROM labs l JOIN cohort c ON c.patient_id = l.patient_id

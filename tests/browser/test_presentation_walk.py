@@ -129,6 +129,10 @@ class Walk:
                              "y": box["y"] + box["height"] / 2 - origin["y"]}, force=True)
         if navigate:
             page.wait_for_function("location.pathname.endsWith('/patient')", timeout=30_000)
+            # the card (the patient's pseudonym) is drawn after the page's queries, which can take a pause longer
+            # than settle()'s quiet time on a loaded machine
+            page.wait_for_function(r"/\bP-\d{3}\b/.test(document.querySelector('[data-testid=stMain]').innerText)",
+                                   timeout=60_000)
 
 
 def _pseudonym(text: str) -> str:
