@@ -40,7 +40,7 @@ if picked:  # in presentation mode the patient travels in the session, never in 
 end = q.data_end(con)
 as_of_default, at_data_end = default_as_of(q.database_source(con), None if end is None else end.date(),
                                            dt.date.today())
-dates, kinds = st.columns([2, 3])
+dates, switch = st.columns([2, 3], vertical_alignment="center")
 if board.active():  # no calendar date on a shared screen: the defaults, said in words
     as_of, since = as_of_default, as_of_default - dt.timedelta(days=NEWS_DAYS)
     dates.caption(f"As of {'the last date in the data' if at_data_end else 'today'}; new findings of the last "
@@ -56,17 +56,16 @@ else:
     if at_data_end and as_of == as_of_default:
         dates.caption(f"{as_of:%Y-%m-%d} is the last date in the data: this is a fictitious cohort, so 'today' is "
                       "when its records end.")
-chosen = kinds.pills("Reasons", list(REASONS), format_func=REASONS.get, selection_mode="multi",
-                     default=list(REASONS), key="clinic_reasons")
-everyone = kinds.toggle(f"Include patients without a visit in the {FOLLOW_UP_MONTHS:.0f} months before",
-                        key="clinic_all",
-                        help="Patients last seen longer ago are not under follow-up here (lost, or followed "
-                        "elsewhere): left out unless asked, so that they do not bury the overdue tests of the clinic.")
+everyone = switch.toggle(f"Include patients without a visit in the {FOLLOW_UP_MONTHS:.0f} months before",
+                         key="clinic_all", help="Patients last seen longer ago are not under follow-up here (lost, "
+                         "or followed elsewhere): left out unless asked, so that they do not bury the overdue tests.")
+chosen = st.pills("Reasons", list(REASONS), format_func=REASONS.get, selection_mode="multi",
+                  default=list(REASONS), key="clinic_reasons")
 followed_from = None if everyone else add_months(as_of, -FOLLOW_UP_MONTHS)
 
 worklist = q.worklist(con, cohort_filter, as_of, since, guideline, followed_from=followed_from)
 rows = worklist[worklist[list(chosen)].any(axis=1)] if chosen else worklist.iloc[0:0]
-counts = ", ".join(f"{int(worklist[k].sum())} {label.lower()}" for k, label in REASONS.items())
+counts = " · ".join(f"{label}: {int(worklist[k].sum())}" for k, label in REASONS.items())
 st.markdown(f"**{len(rows)} of {shown} patients need action** ({counts})")
 if followed_from is not None:
     away = q.not_followed(con, cohort_filter, as_of, followed_from)
@@ -78,18 +77,18 @@ if rows.empty:
     st.stop()
 
 table = rows.assign(patient_id=board.labels(con, rows["patient_id"]))
-columns = {
-    "patient_id": st.column_config.TextColumn("Patient", pinned=True, width="small"),
-    "reasons": st.column_config.TextColumn("Needs", width="large"),
-    "days_overdue": st.column_config.NumberColumn("Days overdue", format="%d",
+columns = {  # the columns that matter first: at 1366 px the last ones scroll (the patient column stays)
+    "patient_id": st.column_config.TextColumn("Patient", pinned=True, width=100),
+    "reasons": st.column_config.TextColumn("Needs", width=320),
+    "days_overdue": st.column_config.NumberColumn("Days overdue", format="%d", width=90,
                                                   help="Days past the BCR::ABL1 due date or the untested milestone"),
-    "pcr_due": st.column_config.DateColumn("BCR::ABL1 due", help="ELN 2020: every 3 months until MMR, then at "
-                                           "least every 6; in TFR monthly to month 6, every 2 months to month 12, "
-                                           "then every 3 months (Hochhaus, Leukemia 2020;34:966)"),
-    "last_pcr_date": st.column_config.DateColumn("Last BCR::ABL1"),
-    "last_pcr": st.column_config.TextColumn("Result"),
-    "eln_latest": st.column_config.TextColumn(f"Latest {rules}"),
-    "status": st.column_config.TextColumn("Now"),
+    "status": st.column_config.TextColumn("Now", width=120),
+    "last_pcr": st.column_config.TextColumn("Last BCR::ABL1", width=130),
+    "pcr_due": st.column_config.DateColumn("BCR::ABL1 due", width=100, help="ELN 2020: every 3 months until MMR, "
+                                           "then at least every 6; in TFR monthly to month 6, every 2 months to "
+                                           "month 12, then every 3 months (Hochhaus, Leukemia 2020;34:966)"),
+    "last_pcr_date": st.column_config.DateColumn("Tested on", width=100),
+    "eln_latest": st.column_config.TextColumn(f"Latest {rules}", width=110),
 }
 caption = ("TFR candidates: ELN 2020 Table 7 requirements the data can show (first chronic phase, TKI line, no "
            "prior failure, > 5 years of TKI, > 4 after a second-generation TKI, MR4 or deeper > 2 years); the "
@@ -104,6 +103,10 @@ if board.active():  # a static table a projector shows whole, no calendar date; 
                  on_change=_picked, args=("clinic_open", rows["patient_id"]), placeholder="Pick a pseudonym")
     st.caption(caption)
 else:
+    for column in ("pcr_due", "last_pcr_date"):  # ISO text sorts as dates do; blank, not "None", when unknown
+        table[column] = pd.to_datetime(table[column]).dt.strftime("%Y-%m-%d").fillna("")
+        columns[column] = st.column_config.TextColumn(columns[column]["label"], width=100,
+                                                      help=columns[column].get("help"))
     st.dataframe(table[list(columns)], column_config=columns, hide_index=True, selection_mode="single-row",
                  on_select=partial(_picked, "worklist", rows["patient_id"]), key="worklist",
                  height=min(38 + 35 * len(table), 640))

@@ -25,13 +25,12 @@ def show(labs: pd.DataFrame, patient_id: str, deid: Callable[[str], str] | None,
     names = vt.headers(frame.columns)
     config = {c: st.column_config.Column(names[c], help=vt.COLUMNS[c].help or None if c in vt.COLUMNS else None)
               for c in frame.columns}
-    height = min(38 + 35 * len(frame), 420)
-    if deid is not None:  # a static table a projector shows whole, written as on screen
-        tables.show(vt.as_text(frame), config, height=height)
-    else:
-        written = {c: vt.COLUMNS[c].text for c in frame.columns if c in vt.COLUMNS and vt.COLUMNS[c].text}
-        styled = frame.style.format(na_rep="").format(written, na_rep="")  # shown as written, sorted as numbers
-        st.dataframe(styled, column_config=config, hide_index=True, height=height, key="visits_table")
+    text = vt.as_text(frame)  # blank for not measured: the grid would write "None"
+    if deid is not None:  # a static table a projector shows whole
+        tables.show(text, config)
+    else:  # a static table too, every column fitted to the width (1366 px included), scrolling past 10 visits
+        with st.container(height=420 if len(text) > 10 else "content", border=False):
+            st.table(tables.projected(text, config), hide_index=True)
     st.caption("**gr.**: the CTCAE v5.0 grade of the count before it, derived from the labs (default lower limits "
                "of normal), not a recorded adverse event. Blank: not measured at that visit.")
     st.download_button("Download visits (CSV)", spreadsheet_csv(frame.rename(columns=names)),

@@ -44,9 +44,11 @@ def test_known_patient_shows_card_timeline_and_tables(monkeypatch, demo_db):
     assert "1.32 (high risk)" in card and "**Warning**" in card  # Sokal; latest ELN 2020
     fig = _figure(at)
     assert fig["layout"]["yaxis4"]["type"] == "log"
-    visits = at.dataframe[0].value  # newest first, the molecular level beside each BCR::ABL1 result
-    assert str(visits["date"].iloc[0]) == "2012-08-01" and visits["date"].is_monotonic_decreasing
-    assert visits.columns[:5].tolist() == ["date", "bcr_abl1_is_pct", "molecular_level", "wbc", "wbc_grade_from_labs"]
+    visits = at.table[0].value  # newest first, clinical headers, the level beside each BCR::ABL1 result
+    assert visits.columns[:5].tolist() == ["Date", "BCR::ABL1 IS %", "Level", "WBC ×10⁹/L", "WBC gr."]
+    assert visits["Date"].iloc[0] == "2012-08-01" and visits["Date"].is_monotonic_decreasing
+    assert visits.iloc[0, :3].tolist() == ["2012-08-01", "0.248", "no MMR"]
+    assert visits.iloc[1, :3].tolist() == ["2012-07-01", "", ""] and "None" not in visits.to_string()
     assert [t.label for t in at.tabs] == ["Visits and labs", "Adverse events", "Treatment",
                                              "Concomitant medications"]
     labels = [b.label for b in at.get("download_button")]
