@@ -255,7 +255,9 @@ def build_swimmer(lanes: pd.DataFrame, segments: pd.DataFrame, events: pd.DataFr
 
     for trace in [*_segment_traces(seg, calendar), *_ongoing_trace(seg, scale), *_event_traces(ev, calendar, scale)]:
         fig.add_trace(trace)
-    placed = _place(tfr, lanes, anchor_col) if tfr is not None and len(tfr) else None
+    # the lane brings the last visit (the end of a course still running)
+    placed = _place(tfr.drop(columns="last_visit_date", errors="ignore"), lanes, anchor_col) \
+        if tfr is not None and len(tfr) else None
     if placed is not None and len(placed):
         fig.add_trace(tfr_layer.swimmer_trace(placed, calendar, DRUG_OFFSET["imatinib"], BAR_WIDTH))
     _group_decor(lanes, fig)
