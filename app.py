@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-from cmltrack.ui import auth, session, shell, sidebar
+from cmltrack.ui import auth, session, shell, sidebar, widget_guard
 
 shell.disable_pages_folder_mode()
-st.set_page_config(page_title="cmltrack", page_icon=":material/monitor_heart:", layout="wide")
+widget_guard.install()
+st.set_page_config(page_title="cmltrack", page_icon=str(shell.ICON), layout="wide")
 auth.require_login()
 
 navigation = st.navigation([

@@ -1,17 +1,21 @@
-"""Benchmark: building a synthetic registry with its derived tables, this checkout against a baseline checkout.
+"""Benchmark: building a synthetic registry with its derived tables, this checkout against a baseline, in one run.
 
-    python bench/build_time.py --baseline-src /tmp/main-src [--patients 10000] [--repeat 2]
+    python bench/build_time.py --baseline-rev 66850a9 [--patients 1000 10000 100000] [--repeat 2]
+    python bench/build_time.py --baseline-src /tmp/main-src ...
 
 Each round builds the same cohort (`python -m cmltrack demo --patients N --seed 0`) once with this checkout and once
-with the baseline source tree (e.g. `git archive main | tar -x -C /tmp/main-src`), alternating which goes first, in
-fresh interpreters. Prints each wall and CPU time (CPU time, the build's and its workers', is the steadier figure
-on a shared machine), the medians and the ratios this / baseline. Issue 16 added a fourth guideline
-(ELN 2025) and the genetic rules to the derivation; this measures what that costs.
+with the baseline source tree (``--baseline-rev``: extracted from git with `git archive`; 66850a9 is main before
+issue 17's derivation), alternating which goes first, in fresh interpreters. Prints each wall and CPU time (CPU time,
+the build's and its workers', is the steadier figure on a shared machine), then a table of the medians and the
+ratios this / baseline, with the machine (cores, processor, load average before and after: other work on the
+machine inflates wall times, not CPU times).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import platform
 import resource
 import statistics
 import subprocess
@@ -33,29 +37,53 @@ def _build(src: Path, patients: int, out: Path) -> tuple[float, float]:
     start, cpu = time.perf_counter(), _cpu()
     subprocess.run([sys.executable, "-m", "cmltrack", "demo", "--patients", str(patients), "--seed", "0", "--out",
                     str(out)], cwd=src, check=True, capture_output=True, text=True)
+    out.unlink()
     return time.perf_counter() - start, _cpu() - cpu
 
 
+def machine() -> str:
+    """Cores, processor and load average, in one line."""
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return f"{os.cpu_count()} cores ({model}), Python {platform.python_version()}, load average {load}"
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the rounds and print the ratio."""
+    """Run the rounds and print the table."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--baseline-src", type=Path, required=True, help="a source tree of the baseline version")
-    parser.add_argument("--patients", type=int, default=10_000)
+    base = parser.add_mutually_exclusive_group(required=True)
+    base.add_argument("--baseline-src", type=Path, help="a source tree of the baseline version")
+    base.add_argument("--baseline-rev", help="a git revision of this repository to use as the baseline")
+    parser.add_argument("--patients", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args(argv)
-    times: dict[str, list[tuple[float, float]]] = {"this": [], "baseline": []}
+    print(f"machine: {machine()}", flush=True)
+    rows = []
     with tempfile.TemporaryDirectory(prefix="cmltrack-build-") as tmp:
-        for i in range(args.repeat):
-            order = [("this", HERE), ("baseline", args.baseline_src)]
-            for name, src in order if i % 2 == 0 else reversed(order):
-                wall, cpu = _build(src, args.patients, Path(tmp) / f"{name}-{i}.duckdb")
-                times[name].append((wall, cpu))
-                print(f"round {i + 1}: {name:8s} wall {wall:6.1f} s, CPU {cpu:6.1f} s", flush=True)
-    for what, k in (("wall", 0), ("CPU", 1)):
-        this = statistics.median(t[k] for t in times["this"])
-        base = statistics.median(t[k] for t in times["baseline"])
-        print(f"{args.patients} patients, {what}: this {this:.1f} s, baseline {base:.1f} s, "
-              f"ratio this / baseline {this / base:.2f}")
+        baseline = args.baseline_src
+        if baseline is None:
+            baseline = Path(tmp) / "baseline"
+            baseline.mkdir()
+            archive = subprocess.run(["git", "archive", args.baseline_rev], cwd=HERE, check=True, capture_output=True)
+            subprocess.run(["tar", "-x", "-C", str(baseline)], input=archive.stdout, check=True)
+        for n in args.patients:
+            times: dict[str, list[tuple[float, float]]] = {"this": [], "baseline": []}
+            for i in range(args.repeat):
+                order = [("this", HERE), ("baseline", baseline)]
+                for name, src in order if i % 2 == 0 else reversed(order):
+                    wall, cpu = _build(src, n, Path(tmp) / f"{name}-{n}-{i}.duckdb")
+                    times[name].append((wall, cpu))
+                    print(f"{n} patients, round {i + 1}: {name:8s} wall {wall:6.1f} s, CPU {cpu:6.1f} s", flush=True)
+            medians = {name: [statistics.median(t[k] for t in times[name]) for k in (0, 1)] for name in times}
+            rows.append((n, *medians["this"], *medians["baseline"]))
+    print(f"\nmachine after: {machine()}")
+    print(f"medians of {args.repeat} rounds; ratio = this / baseline")
+    print(f"{'patients':>9} | {'wall this':>9} | {'wall base':>9} | {'ratio':>5} | {'CPU this':>8} | "
+          f"{'CPU base':>8} | {'ratio':>5}")
+    for n, wall, cpu, base_wall, base_cpu in rows:
+        print(f"{n:>9} | {wall:8.1f}s | {base_wall:8.1f}s | {wall / base_wall:5.2f} | {cpu:7.1f}s | "
+              f"{base_cpu:7.1f}s | {cpu / base_cpu:5.2f}")
     return 0
 
 

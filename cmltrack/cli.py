@@ -1,4 +1,4 @@
-"""Command line: `python -m cmltrack demo|import|validate|upgrade|migrate ...` (see `python -m cmltrack -h`).
+"""Command line: `python -m cmltrack demo|import|validate|upgrade|migrate|audit ...` (see `python -m cmltrack -h`).
 
 Every --db (and demo's --out) takes a DuckDB file or a postgresql:// URL; the default is $CMLTRACK_DB, else
 [cmltrack] db in .streamlit/secrets.toml, else data/cmltrack.duckdb."""
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from cmltrack.config import DEFAULT_DB, database_label, database_path
+from cmltrack.config import DEFAULT_DB, audit_paths, database_label, database_path
 from cmltrack.db.postgres import ServerError, database_target, is_postgres, without_password
 
 if TYPE_CHECKING:
@@ -62,8 +62,26 @@ def _migrate(args: argparse.Namespace) -> int:
 def _upgrade(args: argparse.Namespace) -> int:
     from cmltrack.db.store import upgrade_database
 
-    print(f"rewrote {database_label(upgrade_database(args.db))} in the current schema")
+    backup = upgrade_database(args.db)
+    kept = f"; the old file is kept as {backup}" if backup is not None else ""
+    print(f"rewrote {database_label(args.db)} in the current schema{kept}")
     return 0
+
+
+def _audit_verify(args: argparse.Namespace) -> int:
+    from cmltrack.privacy.audit import read_key, verify
+
+    if not args.trail.exists():
+        print(f"no audit trail at {args.trail} (nothing written yet)")
+        return 0
+    verdict = verify(args.trail, read_key(args.key), args.key)
+    if verdict.ok:
+        print(f"audit trail {args.trail}: {verdict.lines} lines, intact ({verdict.signed} signed and chained"
+              + (f", {verdict.lines - verdict.signed} written before the chain and sealed by it" if
+                 verdict.lines > verdict.signed else "") + ")")
+        return 0
+    print(f"audit trail {args.trail}: line {verdict.broken_line} is broken: {verdict.reason}", file=sys.stderr)
+    return 1
 
 
 def _report(plan: ImportPlan) -> None:
@@ -92,7 +110,7 @@ def _validate(args: argparse.Namespace) -> int:
 
     existing: set[str] = set()
     if args.db is not None and exists(args.db):
-        existing = set(read_frames(args.db)[0]["patients"]["patient_id"])
+        existing = set(read_frames(args.db, upgrading=True)[0]["patients"]["patient_id"])  # as import reads it
     plan = check_sources(args.sources, existing)
     _report(plan)
     if plan.problems:
@@ -162,6 +180,14 @@ def build_parser(default: Path | str | None = None) -> argparse.ArgumentParser:
     mig.add_argument("--replace", action="store_true",
                      help="overwrite a registry that already holds patients (default: refuse)")
     mig.set_defaults(func=_migrate)
+    trail, key = audit_paths()
+    audit = sub.add_parser("audit", help="the audit trail of views and exports (with login on)")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
+    check = audit_commands.add_parser("verify", help="check every line of the audit trail (chain, signatures, "
+                                                     "key, end) and name the first broken line; exit 1 if any")
+    check.add_argument("--trail", type=Path, default=trail, help=f"the trail (default: {trail})")
+    check.add_argument("--key", type=Path, default=key, help=f"its key (default: {key})")
+    check.set_defaults(func=_audit_verify)
     return parser
 
 

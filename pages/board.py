@@ -5,10 +5,10 @@ import streamlit as st
 
 from cmltrack.figures.export import images_available
 from cmltrack.filters import CohortFilter, best_response_label
-from cmltrack.ui import agenda, board, cohort_page, patient_nav, session, sidebar
+from cmltrack.ui import agenda, board, cohort_page, downloads, patient_nav, session, sidebar
 from cmltrack.ui import data as q
 from cmltrack.ui.deck import build_deck
-from cmltrack.ui.tables import escape_markdown
+from cmltrack.ui.escape import md
 
 con, lanes = cohort_page.start("Tumour board agenda")
 guideline = sidebar.current_guideline()
@@ -45,7 +45,7 @@ for i, pid in enumerate(ids):
     row = everyone.loc[pid]
     place, who, facts, up, down, off = st.columns([0.4, 1.6, 4, 1, 1.1, 1], vertical_alignment="center")
     place.markdown(f"**{i + 1}**")
-    who.markdown(f"**{escape_markdown(_name(pid))}**")
+    who.markdown(f"**{md(_name(pid))}**")
     age = f"{row['age_years']:.0f} y" if pd.notna(row["age_years"]) else "age not recorded"
     facts.markdown(f"{row['sex']}, {age} · imatinib {row['im_status'] or '—'} · best on thalidomide "
                    f"{best_response_label(row['best_response'])} · latest {sidebar.guideline_label(guideline)} "
@@ -81,7 +81,10 @@ elif st.button(f"Build the deck: the cohort swimmer + {len(ids)} patients"
     bar.empty()
     built = st.session_state["_deck"] = (made_for, deck)
 if built is not None and built[0] == made_for:  # a deck of this agenda, mode and data only
-    st.download_button("Download the deck (PowerPoint)", built[1], file_name="tumour_board.pptx", type="primary",
+    deck_bytes = built[1]
+    st.download_button("Download the deck (PowerPoint)",
+                       downloads.on_demand(lambda: deck_bytes, "board", "deck", ids, slides=len(ids)),
+                       file_name="tumour_board.pptx", type="primary",
                        mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
                        icon=":material/download:", on_click="ignore")
 st.caption("Slide 1: the cohort swimmer as the Cohort page draws it (first 25 lanes; the agenda's patients marked "

@@ -9,7 +9,7 @@ import streamlit as st
 from cmltrack.analysis.worklist import NEWS_DAYS, REASONS, default_as_of
 from cmltrack.clinical.monitoring import FOLLOW_UP_MONTHS, add_months
 from cmltrack.spreadsheet import spreadsheet_csv
-from cmltrack.ui import board, patient_nav, session, shell, sidebar, tables
+from cmltrack.ui import board, downloads, patient_nav, session, shell, sidebar, tables
 from cmltrack.ui import data as q
 
 
@@ -111,5 +111,7 @@ else:
                  on_select=partial(_picked, "worklist", rows["patient_id"]), key="worklist",
                  height=min(38 + 35 * len(table), 640))
     st.caption("Select a row to open the patient; sort by any column header. " + caption)
-st.download_button("Download the worklist (CSV)", spreadsheet_csv(table[list(columns)]), file_name="worklist.csv",
-                   mime="text/csv", key="worklist_csv")
+st.download_button("Download the worklist (CSV)",
+                   downloads.on_demand(lambda: spreadsheet_csv(table[list(columns)]), "clinic", "worklist CSV",
+                                       rows["patient_id"].tolist()),
+                   file_name="worklist.csv", mime="text/csv", key="worklist_csv", on_click="ignore")

@@ -6,9 +6,10 @@ import streamlit as st
 
 from cmltrack.figures.export import html, image, images_available
 from cmltrack.figures.overview import build_overview
+from cmltrack.figures.plain import unescaped
 from cmltrack.figures.swimmer import BANDS, SORTS, order_lanes
 from cmltrack.timeaxis import ANCHORS
-from cmltrack.ui import agenda, board, cohort_page, patient_nav, sidebar
+from cmltrack.ui import agenda, auth, board, cohort_page, downloads, patient_nav, sidebar
 from cmltrack.ui import data as q
 
 PAGE_SIZES = (25, 50, 100, 200)
@@ -20,7 +21,7 @@ AXIS_LABELS = {"thalidomide": "thalidomide start", "imatinib": "imatinib start",
 def _lane_clicked() -> None:
     """A new click on a lane (a callback: it runs once per click, not on every later rerun)."""
     points = st.session_state["swimmer"].selection.get("points", [])
-    picked = [pt["customdata"][0] for pt in points if pt.get("customdata")]
+    picked = [unescaped(pt["customdata"][0]) for pt in points if pt.get("customdata")]  # shown as plain text
     if picked:
         st.session_state["_lane_picked"] = picked[0]
 
@@ -67,6 +68,8 @@ page = 1
 if pages > 1:
     page = paging.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1, step=1, key="lane_page")
 shown = ordered.iloc[(page - 1) * per_page: page * per_page]
+ids = shown["patient_id"].tolist()
+auth.audit_view("cohort", ids, mode="board" if board.active() else "normal")
 
 no_anchor = int(shown[ANCHORS[anchor][1]].isna().sum())
 st.caption(f"Lanes {(page - 1) * per_page + 1}-{(page - 1) * per_page + len(shown)} of {len(ordered)} patients"
@@ -93,11 +96,14 @@ st.caption(
 
 with st.expander("Export for slides", icon=":material/download:"):
     png, svg, page_html = st.columns(3)
-    png.download_button("Swimmer as PNG", lambda: image(figure, "png"), file_name="cohort_swimmer.png",
+    swimmer = {fmt: downloads.on_demand(build, "cohort", f"swimmer {fmt.upper()}", ids) for fmt, build in (
+        ("png", lambda: image(figure, "png")), ("svg", lambda: image(figure, "svg")),
+        ("html", lambda: html(figure, "Cohort swimmer")))}
+    png.download_button("Swimmer as PNG", swimmer["png"], file_name="cohort_swimmer.png",
                         mime="image/png", on_click="ignore", disabled=not images_available())
-    svg.download_button("Swimmer as SVG", lambda: image(figure, "svg"), file_name="cohort_swimmer.svg",
+    svg.download_button("Swimmer as SVG", swimmer["svg"], file_name="cohort_swimmer.svg",
                         mime="image/svg+xml", on_click="ignore", disabled=not images_available())
-    page_html.download_button("Swimmer as HTML", lambda: html(figure, "Cohort swimmer"),
+    page_html.download_button("Swimmer as HTML", swimmer["html"],
                               file_name="cohort_swimmer.html", mime="text/html", on_click="ignore")
     st.caption("The PowerPoint deck for a tumour board (this swimmer and a slide per patient) is built from the "
                "board's agenda on the Board page.")

@@ -11,6 +11,7 @@ from cmltrack.ingest.problems import ImportRejected
 from cmltrack.ingest.readers import SUFFIXES
 from cmltrack.ingest.template import template_zip
 from cmltrack.ui import auth, import_view, session, shell
+from cmltrack.ui.escape import md
 
 shell.require_app()
 st.subheader("Import data")
@@ -28,13 +29,12 @@ st.download_button("Template (CSV, one file per table)", template_zip, file_name
 files = st.file_uploader("Files to import", type=[s.lstrip(".") for s in SUFFIXES], accept_multiple_files=True,
                          key="import_files")
 if not files:
-    st.caption(f"The database now: {database_label()} ({len(q.patient_ids(session.cursor()))} patients).")
+    st.caption(f"The database now: {md(database_label())} ({len(q.patient_ids(session.cursor()))} patients).")
     st.stop()
 
-sources = import_view.save_uploads(files)
 existing = q.patient_ids(session.cursor())
 with st.spinner("Checking the files..."):
-    plan = import_view.checked(sources, existing, session.database_key())
+    plan = import_view.checked(files, existing, session.database_key())
 import_view.show_report(plan)
 if not plan.ok:
     st.stop()
@@ -49,9 +49,11 @@ if st.button(f"Import {plan.counts['patients']} patients", type="primary", disab
              icon=":material/upload:"):
     bar = st.progress(0.0, text="Starting")
     try:
-        import_sources(database_path(), sources, mode=mode, progress=lambda f, text: bar.progress(min(f, 1.0), text))
+        with import_view.on_disk(files) as sources:  # deleted when the import ends, whatever the outcome
+            import_sources(database_path(), sources, mode=mode,
+                           progress=lambda f, text: bar.progress(min(f, 1.0), text))
     except DatabaseBusy as exc:
-        st.error(f"**{exc}.** Nothing was written.", icon=":material/hourglass:")
+        st.error(f"**{md(exc)}.** Nothing was written.", icon=":material/hourglass:")
     except ServerError as exc:  # the server failed mid-import: its transaction was rolled back
         st.error(f"**The database server stopped the import:** {type(exc).__name__}. Nothing was written; try again, "
                  "or ask the server's administrator.", icon=":material/database:")
@@ -59,11 +61,11 @@ if st.button(f"Import {plan.counts['patients']} patients", type="primary", disab
         st.error(f"**Import refused:** {len(exc.problems)} error(s). Nothing was written.")
         st.code(str(exc))
     except (ValueError, RuntimeError) as exc:  # e.g. a server encoding that cannot store the data
-        st.error(f"**The import could not be written:** {exc}. Nothing was written.", icon=":material/database:")
+        st.error(f"**The import could not be written:** {md(exc)}. Nothing was written.", icon=":material/database:")
     except Exception as exc:  # noqa: BLE001 (an unforeseen failure is said in words; the write is atomic)
-        st.error(f"**The import failed:** {type(exc).__name__}: {exc}. Nothing was written; please report this "
+        st.error(f"**The import failed:** {type(exc).__name__}: {md(exc)}. Nothing was written; please report this "
                  "with the files you imported.", icon=":material/error:")
     else:
-        import_view.forget_uploads()
+        import_view.forget_check()
         st.success(f"Imported {counts}. Every page now shows the new database.", icon=":material/done_all:")
         st.page_link("pages/cohort.py", label="Open the cohort", icon=":material/view_timeline:")

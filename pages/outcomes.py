@@ -8,6 +8,7 @@ from cmltrack.filters import CohortFilter
 from cmltrack.timeaxis import MONTH_DAYS
 from cmltrack.ui import board, cohort_page, sidebar, tables
 from cmltrack.ui import data as q
+from cmltrack.ui.escape import md
 
 con, lanes = cohort_page.start("Outcomes")
 guideline = sidebar.current_guideline()
@@ -48,7 +49,7 @@ if not endpoints.empty:
     figure = km_figure(groups, labels[chosen], scale=board.scale(), x_title="Months from the endpoint's origin",
                        y_title="Event-free (%)")
     st.plotly_chart(figure, config={"displaylogo": False}, key="km_endpoint")
-    st.caption(f"Kaplan-Meier of {labels[chosen]} as analysed by the trial (AVAL, CNSR: 0 event, else censored), "
+    st.caption(f"Kaplan-Meier of {md(labels[chosen])} as analysed by the trial (AVAL, CNSR: 0 event, else censored), "
                f"{len(rows)} patients, {int(curve['event'].sum())} events; months of {MONTH_DAYS} days"
                + ("; one curve per arm as randomised." if len(groups) > 1 else "."))
 courses = q.tfr_for(con, ids)

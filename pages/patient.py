@@ -10,8 +10,21 @@ from cmltrack.figures.swimmer import SORTS, order_lanes
 from cmltrack.privacy.pseudonyms import coded_reason, deidentify
 from cmltrack.spreadsheet import spreadsheet_csv
 from cmltrack.timeaxis import ANCHORS
-from cmltrack.ui import agenda, auth, board, patient_card, patient_nav, session, shell, sidebar, tables, visits_view
+from cmltrack.ui import (
+    agenda,
+    auth,
+    board,
+    downloads,
+    patient_card,
+    patient_nav,
+    session,
+    shell,
+    sidebar,
+    tables,
+    visits_view,
+)
 from cmltrack.ui import data as q
+from cmltrack.ui.escape import md
 
 shell.require_app()
 con = session.cursor()
@@ -56,11 +69,11 @@ top[4].button("Off the agenda" if on_agenda else "Add to the agenda", key="agend
 
 record = q.patient(con, pid, guideline)
 if record.empty:
-    st.error(f"No patient with {'pseudonym' if deid else 'ID'} **{pid}** in this database. Pick one above, or "
+    st.error(f"No patient with {'pseudonym' if deid else 'ID'} **{md(pid)}** in this database. Pick one above, or "
              "check the link.")
     st.stop()
 p = record.iloc[0]
-auth.audit_view(pid)
+auth.audit_view("patient", [pid], mode="board" if deid else "normal")
 segments, labs = q.treatments_for(con, [pid]), q.labs_for(con, [pid])
 events, aes = q.events_for(con, [pid], guideline), q.adverse_events_for(con, [pid])
 meds = q.medications_for(con, [pid])
@@ -97,11 +110,14 @@ figure = build_patient_timeline(p, segments, labs, events, aes, anchor=anchor, g
 name = deid(pid) if deid else pid
 png, svg, page_html, _ = st.columns([1, 1, 1, 2])
 images = images_available()  # PNG and SVG are drawn by Chromium on the server
-png.download_button("PNG", lambda: image(figure, "png"), file_name=f"{name}_course.png", mime="image/png",
+exports = {fmt: downloads.on_demand(build, "patient", f"course {fmt.upper()}", [pid]) for fmt, build in (
+    ("png", lambda: image(figure, "png")), ("svg", lambda: image(figure, "svg")),
+    ("html", lambda: html(figure, f"{name}: course")))}
+png.download_button("PNG", exports["png"], file_name=f"{name}_course.png", mime="image/png",
                     on_click="ignore", icon=":material/download:", disabled=not images)
-svg.download_button("SVG", lambda: image(figure, "svg"), file_name=f"{name}_course.svg", mime="image/svg+xml",
+svg.download_button("SVG", exports["svg"], file_name=f"{name}_course.svg", mime="image/svg+xml",
                     on_click="ignore", icon=":material/download:", disabled=not images)
-page_html.download_button("HTML", lambda: html(figure, f"{name}: course"), file_name=f"{name}_course.html",
+page_html.download_button("HTML", exports["html"], file_name=f"{name}_course.html",
                           mime="text/html", on_click="ignore", icon=":material/download:")
 st.caption(f"Responses derived from the labs by {rules} (shaded: {rules} warning and failure zones of BCR::ABL1 "
            "from the start of the imatinib line; open triangles: undetectable BCR::ABL1 at the assay's sensitivity; "
@@ -112,11 +128,11 @@ visits_tab, ae_tab, treatment_tab, meds_tab = st.tabs(["Visits and labs", "Adver
                                                        "Concomitant medications"])
 with visits_tab:
     visits_view.show(labs, pid, deid, p["thal_start_date"] if pd.notna(p["thal_start_date"]) else p["im_start_date"])
-for tab, frame, name in ((ae_tab, aes, "adverse_events"),
-                         (treatment_tab, segments, "treatment"), (meds_tab, meds, "concomitant_medications")):
+for tab, frame, table in ((ae_tab, aes, "adverse_events"),
+                          (treatment_tab, segments, "treatment"), (meds_tab, meds, "concomitant_medications")):
     with tab:
         if frame.empty:
-            st.write(f"No {name.replace('_', ' ')} recorded.")
+            st.write(f"No {table.replace('_', ' ')} recorded.")
             continue
         if deid is not None:  # months since thalidomide (or imatinib) start instead of dates; no free text
             anchor = p["thal_start_date"] if pd.notna(p["thal_start_date"]) else p["im_start_date"]
@@ -129,5 +145,7 @@ for tab, frame, name in ((ae_tab, aes, "adverse_events"),
             for column in shown.select_dtypes("datetime").columns:  # calendar dates, not midnight timestamps
                 shown[column] = shown[column].dt.date
         tables.show(shown, height=min(38 + 35 * len(shown), 420))
-        st.download_button(f"Download {name.replace('_', ' ')} (CSV)", spreadsheet_csv(shown),
-                           file_name=f"{deid(pid) if deid else pid}_{name}.csv", mime="text/csv", key=f"csv_{name}")
+        st.download_button(f"Download {table.replace('_', ' ')} (CSV)",
+                           downloads.on_demand(lambda shown=shown: spreadsheet_csv(shown), "patient",
+                                               f"{table} CSV", [pid]),
+                           file_name=f"{name}_{table}.csv", mime="text/csv", key=f"csv_{table}", on_click="ignore")

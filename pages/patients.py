@@ -6,10 +6,11 @@ import streamlit as st
 from cmltrack.analysis.concordance import disagreements
 from cmltrack.filters import best_response_label
 from cmltrack.privacy.pseudonyms import deidentify
-from cmltrack.ui import agenda, board, cohort_page, sidebar, tables
+from cmltrack.ui import agenda, auth, board, cohort_page, sidebar, tables
 from cmltrack.ui import data as q
 
 con, lanes = cohort_page.start("Patients")
+auth.audit_view("patients", lanes["patient_id"].tolist(), mode="board" if board.active() else "normal")
 guideline = sidebar.current_guideline()
 rules = sidebar.guideline_label(guideline)
 

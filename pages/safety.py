@@ -8,6 +8,7 @@ from cmltrack.figures.safety import grade_bars, onset_strip
 from cmltrack.privacy.pseudonyms import ae_label
 from cmltrack.ui import board, cohort_page, tables
 from cmltrack.ui import data as q
+from cmltrack.ui.escape import md
 
 PERIODS = {"emergent": "Since thalidomide start (treatment-emergent)", "all": "Whole record (imatinib years too)"}
 
@@ -57,7 +58,7 @@ if len(onsets):
 st.caption(f"{len(aes)} adverse events in {aes['patient_id'].nunique()} of {len(lanes)} patients "
            f"({PERIODS[period].lower()}; treatment-emergent: onset from thalidomide start to "
            f"{safety.EMERGENT_DAYS} days after it stopped). CTCAE grades as recorded (version "
-           f"{', '.join(sorted(aes['ctcae_version'].dropna().unique())) or 'not recorded'}).")
+           f"{md(', '.join(sorted(aes['ctcae_version'].dropna().unique()))) or 'not recorded'}).")
 unknown = safety.onset_unknown(aes)
 if len(unknown):
     st.markdown(f"**{len(unknown)} adverse events of unknown onset**")

@@ -107,6 +107,16 @@ def fingerprint(db: Path | str) -> object:
         return generation(con), hashlib.sha256(repr(rows).encode()).hexdigest()
 
 
+@pytest.fixture(autouse=True)
+def audit_trail(tmp_path_factory, monkeypatch) -> tuple[Path, Path]:
+    """Every test's audit trail and key in a folder of their own, apart from each other (never the project's)."""
+    folder = tmp_path_factory.mktemp("audit")
+    trail, key = folder / "trail" / "audit.jsonl", folder / "key" / "audit.key"
+    monkeypatch.setenv("CMLTRACK_AUDIT", str(trail))
+    monkeypatch.setenv("CMLTRACK_AUDIT_KEY", str(key))
+    return trail, key
+
+
 @pytest.fixture(scope="session")
 def frames() -> dict[str, pd.DataFrame]:
     return demo_frames()

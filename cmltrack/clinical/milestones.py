@@ -115,10 +115,13 @@ def _check_guideline(guideline: str) -> None:
         raise ValueError(f"guideline must be one of {list(GUIDELINES)}, got {guideline!r}")
 
 
+_TIMED: dict[str, tuple[float, ...]] = {g: tuple(sorted(m for m in rows if m != ANY_TIME)) for g, rows in RULES.items()}
+
+
 def timed_milestones(guideline: str) -> list[float]:
     """The guideline's milestones in months (3, 6, 12[, 18])."""
     _check_guideline(guideline)
-    return sorted(m for m in RULES[guideline] if m != ANY_TIME)
+    return list(_TIMED[guideline])
 
 
 def milestone(months: float, guideline: str = "ELN2020") -> float:
@@ -151,16 +154,7 @@ def classify(months: float, bcr_abl1_is_pct: float | None = None, ph_pos_pct: fl
     bcr = None if bcr_abl1_is_pct is None else _number("bcr_abl1_is_pct", bcr_abl1_is_pct, None)
     ph = None if ph_pos_pct is None else _number("ph_pos_pct", ph_pos_pct, 100.0)
     has_chr = None if chr is None else flag("chr", chr)
-    found: list[str] = []
-    if bcr is not None and row.bcr_above is not None:
-        found.append(_band(bcr, row.bcr, row.bcr_above))
-    elif bcr is None and ph is not None and row.ph_above is None and row.bcr_above is not None \
-            and guideline in ("ELN2020", "ELN2025"):
-        found.append(_band(bcr_equivalent(ph), row.bcr, row.bcr_above))
-    if ph is not None and row.ph_above is not None:
-        found.append(_band(ph, row.ph, row.ph_above))
-    if has_chr is not None and row.no_chr is not None:
-        found.append(OPTIMAL if has_chr else row.no_chr)
+    found = row_categories(guideline, reached, bcr, ph, has_chr)
     if not found:
         tests = [name for name, present in (("bcr_abl1_is_pct", row.bcr_above), ("ph_pos_pct", row.ph_above),
                                             ("chr", row.no_chr)) if present]
@@ -169,9 +163,36 @@ def classify(months: float, bcr_abl1_is_pct: float | None = None, ph_pos_pct: fl
     return worst(found)
 
 
+def row_categories(guideline: str, reached: float, bcr: float | None, ph: float | None,
+                   chr: bool | None) -> list[str]:
+    """What the row of milestone ``reached`` (a key of RULES[guideline]) says of each result given (values already
+    checked, as `classify` checks them); empty when the row has no criterion for any of them."""
+    row = RULES[guideline][reached]
+    found: list[str] = []
+    if bcr is not None and row.bcr_above is not None:
+        found.append(_band(bcr, row.bcr, row.bcr_above))
+    elif bcr is None and ph is not None and row.ph_above is None and row.bcr_above is not None \
+            and guideline in ("ELN2020", "ELN2025"):
+        found.append(_band(bcr_equivalent(ph), row.bcr, row.bcr_above))
+    if ph is not None and row.ph_above is not None:
+        found.append(_band(ph, row.ph, row.ph_above))
+    if chr is not None and row.no_chr is not None:
+        found.append(OPTIMAL if chr else row.no_chr)
+    return found
+
+
 def worst(categories: list[str]) -> str:
     """The most severe of the categories."""
     return max(categories, key=_SEVERITY.__getitem__)
+
+
+#: Categories by severity (SEVERITY_ORDER[severity(c)] == c).
+SEVERITY_ORDER: tuple[str, ...] = tuple(sorted(_SEVERITY, key=_SEVERITY.__getitem__))
+
+
+def severity(category: str) -> int:
+    """0 optimal, 1 warning, 2 suboptimal, 3 failure (`worst` picks the highest)."""
+    return _SEVERITY[category]
 
 
 #: The "any time" rows' genetic criteria: guideline -> finding -> category.

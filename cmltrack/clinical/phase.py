@@ -30,9 +30,12 @@ from cmltrack.clinical.validate import number, percent
 PHASES: tuple[str, ...] = ("CP", "AP", "BP")
 RULE_SETS: tuple[str, ...] = ("ELN", "WHO2016", "WHO2022", "ICC2022")
 #: rules -> (blasts at or above which: blast phase, accelerated phase (None: no accelerated phase)).
-_BLASTS: dict[str, tuple[float, float | None]] = {
+BLASTS: dict[str, tuple[float, float | None]] = {
     "ELN": (30.0, 15.0), "WHO2016": (20.0, 10.0), "WHO2022": (20.0, None), "ICC2022": (20.0, 10.0),
 }
+#: Accelerated phase from basophils at or above this (every rule set with an accelerated phase), and (ELN) from
+#: blasts + promyelocytes above this.
+BASOPHILS_AP_FROM, BLASTS_PROMYELOCYTES_AP_ABOVE = 20.0, 30.0
 
 
 def _pct(name: str, value: float | None) -> float | None:
@@ -52,20 +55,20 @@ def phase(
     ``platelets=None``: platelet criterion not assessed. ``aca_ph_positive``: whether a (high-risk, major-route)
     additional chromosome abnormality in Ph+ cells is present; None: no karyotype known.
     """
-    if rules not in _BLASTS:
+    if rules not in BLASTS:
         raise ValueError(f"rules must be one of {', '.join(RULE_SETS)}; got {rules!r}")
     blasts, baso = _pct("blasts_pct", blasts_pct), _pct("basophils_pct", basophils_pct)
     plt = None if platelets is None else number("platelets", platelets)
     bp_sum = _pct("blasts_promyelocytes_pct", blasts_promyelocytes_pct)
-    bp_from, ap_from = _BLASTS[rules]
+    bp_from, ap_from = BLASTS[rules]
     if blasts is not None and blasts >= bp_from:
         return "BP"
     if ap_from is not None:
         accelerated = [
             blasts is not None and blasts >= ap_from,
-            baso is not None and baso >= 20,
+            baso is not None and baso >= BASOPHILS_AP_FROM,
             aca_ph_positive is True,
-            rules == "ELN" and bp_sum is not None and bp_sum > 30,
+            rules == "ELN" and bp_sum is not None and bp_sum > BLASTS_PROMYELOCYTES_AP_ABOVE,
             rules in ("ELN", "WHO2016") and plt is not None and plt < 100,
             rules == "WHO2016" and plt is not None and plt > 1000,
         ]
@@ -81,7 +84,7 @@ def who2022_risk_features(blasts_pct: float | None, basophils_pct: float | None,
     found = []
     if blasts is not None and 10 <= blasts < 20:
         found.append("blasts 10-19%")
-    if baso is not None and baso >= 20:
+    if baso is not None and baso >= BASOPHILS_AP_FROM:
         found.append("basophils >= 20%")
     if aca_ph_positive:
         found.append("high-risk ACA in Ph+ cells")

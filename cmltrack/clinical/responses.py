@@ -83,8 +83,13 @@ _pct = percent
 #: cytogenetic response is < 1% BCR::ABL1-positive nuclei of at least 200 nuclei counted.
 FISH_MIN_NUCLEI = 200
 FISH_CCYR_BELOW = 1.0
-#: A marrow is evaluable for a cytogenetic response with at least this many metaphases (ELN 2009 table 2).
+#: A marrow is evaluable for cytogenetic response with at least this many metaphases (ELN 2009 table 2).
 MIN_METAPHASES = 20
+#: Cytogenetic response by the % of Ph+ metaphases (ELN 2009 table 2): (upper bound, inclusive, category), in order;
+#: above the last bound: no response.
+CYTOGENETIC_BANDS: tuple[tuple[float, str], ...] = ((0.0, "CCyR"), (35.0, "PCyR"), (65.0, "minor"), (95.0, "minimal"))
+#: Complete hematologic response (ELN 2009 table 2): WBC, platelets (x10^9/L) and basophils (%) below these.
+CHR_WBC_BELOW, CHR_PLATELETS_BELOW, CHR_BASOPHILS_BELOW = 10.0, 450.0, 5.0
 
 
 def cytogenetic(ph_pos_pct: float | None, metaphases: int | None = None, fish_pct: float | None = None,
@@ -103,15 +108,7 @@ def cytogenetic(ph_pos_pct: float | None, metaphases: int | None = None, fish_pc
     if pct is None and fish is None:
         raise ValueError("ph_pos_pct or fish_pct is needed")
     if pct is not None and (metaphases is None or metaphases >= MIN_METAPHASES):
-        if pct == 0:
-            return "CCyR"
-        if pct <= 35:
-            return "PCyR"
-        if pct <= 65:
-            return "minor"
-        if pct <= 95:
-            return "minimal"
-        return NO_RESPONSE
+        return next((category for upper, category in CYTOGENETIC_BANDS if pct <= upper), NO_RESPONSE)
     if fish is not None and nuclei is not None and nuclei >= FISH_MIN_NUCLEI and fish < FISH_CCYR_BELOW:
         return "CCyR"
     return NOT_EVALUABLE
@@ -124,7 +121,8 @@ def hematologic(wbc: float, platelets: float, basophils_pct: float, immature_cel
                                                            ("spleen_cm", spleen_cm)))
     baso = _pct("basophils_pct", basophils_pct)
     immature = flag("immature_cells", immature_cells)
-    return wbc < 10 and platelets < 450 and baso < 5 and not immature and spleen_cm == 0
+    return (wbc < CHR_WBC_BELOW and platelets < CHR_PLATELETS_BELOW and baso < CHR_BASOPHILS_BELOW and not immature
+            and spleen_cm == 0)
 
 
 #: Molecular response depth (Cross NCP et al., Leukemia 2015;29:999-1003, table 1): (name, upper bound of

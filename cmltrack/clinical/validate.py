@@ -20,8 +20,8 @@ def number(name: str, value: object, upper: float | None = None, positive: bool 
     """``value`` as a finite float >= 0 (> 0 when ``positive``), at most ``upper`` (default: LIMITS[name])."""
     if value is None:
         raise ValueError(f"{name} is missing")
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{name} must be a number, got {value!r}")
+    if type(value) is not float and (isinstance(value, bool) or not isinstance(value, numbers.Real)):
+        raise ValueError(f"{name} must be a number, got {value!r}")  # (a plain float skips the slower ABC check)
     f = float(value)
     if math.isnan(f):
         raise ValueError(f"{name} is missing (NaN)")

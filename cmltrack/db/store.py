@@ -8,6 +8,7 @@ PostgreSQL registry is built the same way in memory, then copied to the server i
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import tempfile
 from collections.abc import Callable
@@ -16,11 +17,14 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from cmltrack.db.guard import DATA_FILE_MODE, keep_backup
 from cmltrack.db.lock import writer_lock
 from cmltrack.db.postgres import copy_registry, is_postgres, redacted, registry_patients, row_counts
 from cmltrack.db.schema import SCHEMA_VERSION, TABLES, create_schema
-from cmltrack.derive import ASSESSMENT_COLUMNS, SUMMARY_COLUMNS, derived_responses_and_assessments, patient_summary
-from cmltrack.derive.tfr import TFR_COLUMNS, tfr_courses
+from cmltrack.derive import ASSESSMENT_COLUMNS, SUMMARY_COLUMNS, derived_tables
+from cmltrack.derive.tfr import TFR_COLUMNS
+
+log = logging.getLogger("cmltrack")
 
 #: Hears (fraction done 0-1, what is being done) during a database build.
 Progress = Callable[[float, str], None]
@@ -146,16 +150,7 @@ def rehearse(frames: dict[str, pd.DataFrame]) -> RowsRefused | None:
 def with_derived(frames: dict[str, pd.DataFrame],
                  progress: Callable[[float], None] | None = None) -> dict[str, pd.DataFrame]:
     """The fact tables plus every derived table: recorded responses are kept, derived ones always recomputed."""
-    recorded = frames["responses"]
-    if "source" in recorded:  # a source without the column (an import) records every row
-        recorded = recorded[recorded["source"].fillna("recorded") == "recorded"]
-    recorded = recorded.assign(source="recorded", guideline="none")
-    derived, assessments = derived_responses_and_assessments(frames, progress)
-    responses = pd.concat([recorded, derived], ignore_index=True) if len(derived) else recorded
-    out = dict(frames, responses=responses, eln_assessments=assessments)
-    out["patient_summary"] = patient_summary(frames, responses)
-    out["tfr_courses"] = tfr_courses(frames)
-    return out
+    return dict(frames, **derived_tables(frames, progress=progress))
 
 
 def load_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame], source: str,
@@ -183,16 +178,22 @@ def write_database(path: str | Path, frames: dict[str, pd.DataFrame], source: st
     with it.
 
     Holds the database's writer lock throughout (DatabaseBusy if another writer has it). ``progress(fraction,
-    text)`` hears how far the build has got.
+    text)`` hears how far the build has got. Never writes over a file that is not a cmltrack registry, nor over a
+    registry written by a newer cmltrack (cmltrack.db.guard); a registry in an older schema is kept as
+    PATH.bak-<version> first.
     """
     progress = progress or (lambda fraction, text: None)
     with writer_lock(path):
         if is_postgres(path):
             return _write_server(str(path), frames, source, progress)
-        return _write(Path(path), frames, source, progress)
+        _write(Path(path), frames, source, progress)
+        return path if isinstance(path, Path) else Path(path)
 
 
 def _write_server(url: str, frames: dict[str, pd.DataFrame], source: str, progress: Progress) -> str:
+    from cmltrack.db.connection import replaceable_version
+
+    replaceable_version(url)  # NewerSchema: a newer cmltrack's registry is never overwritten
     with duckdb.connect(":memory:") as con:
         create_schema(con)
         load_frames(con, frames, source, progress)
@@ -202,7 +203,12 @@ def _write_server(url: str, frames: dict[str, pd.DataFrame], source: str, progre
     return url
 
 
-def _write(target: Path, frames: dict[str, pd.DataFrame], source: str, progress: Progress) -> Path:
+def _write(target: Path, frames: dict[str, pd.DataFrame], source: str, progress: Progress) -> Path | None:
+    """Build the new file beside ``target`` and rename it into place; return where an older-schema file was kept
+    (None when there was none)."""
+    from cmltrack.db.connection import replaceable_version
+
+    previous = replaceable_version(target)  # refuses a foreign file or a newer registry before any work
     target.parent.mkdir(parents=True, exist_ok=True)
     for stale in target.parent.glob(f".{target.name}.*.tmp*"):  # left by a killed writer; the lock is ours now
         stale.unlink(missing_ok=True)
@@ -216,19 +222,33 @@ def _write(target: Path, frames: dict[str, pd.DataFrame], source: str, progress:
             load_frames(con, frames, source, progress)
             progress(0.97, "saving the file")
             con.execute("CHECKPOINT")
+        os.chmod(tmp, DATA_FILE_MODE)
+        backup = None
+        if previous is not None and previous < SCHEMA_VERSION and target.exists():
+            backup = keep_backup(target, previous)
+            log.info("kept the schema %s database as %s", previous, backup.name)
         os.replace(tmp, target)
         progress(1.0, "done")
     finally:
         for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
             leftover.unlink(missing_ok=True)
-    return target
+    return backup
 
 
-def read_frames(path: str | Path) -> tuple[dict[str, pd.DataFrame], str]:
-    """The fact tables of an existing database (any schema version) and its source, for rewriting it."""
-    from cmltrack.db.connection import columns_of, open_readonly
+def read_frames(path: str | Path, upgrading: bool = False) -> tuple[dict[str, pd.DataFrame], str]:
+    """The fact tables of an existing registry and its source, for rewriting it: of the current schema, or of an
+    older one when ``upgrading``. Raises NotARegistry, NewerSchema or OlderSchema (cmltrack.db.guard) otherwise:
+    what this version does not know would be lost in the rewrite."""
+    from cmltrack.db.connection import check_registry, columns_of, open_readonly
+    from cmltrack.db.guard import OlderSchema
 
     with open_readonly(path) as con:
+        try:
+            check_registry(con, str(path))
+        except OlderSchema as exc:
+            if not upgrading:
+                raise OlderSchema(f"{exc}: upgrade it first with `python -m cmltrack upgrade --db {path}`",
+                                  exc.version) from None
         frames = {}
         for table in TABLES:
             have = columns_of(con, table)
@@ -244,11 +264,20 @@ def read_frames(path: str | Path) -> tuple[dict[str, pd.DataFrame], str]:
     return frames, (row[0] if row else "unknown")
 
 
-def upgrade_database(path: str | Path) -> str | Path:
-    """Rewrite a database in the current schema: its facts are kept, every derived table is recomputed."""
+def upgrade_database(path: str | Path) -> Path | None:
+    """Rewrite a registry in the current schema: its facts are kept, every derived table is recomputed. A file in an
+    older schema is kept as PATH.bak-<version> (returned; None for a registry on a server, upgraded in one
+    transaction, or a file already current). A newer registry or a file that is not one is refused."""
+    from cmltrack.db.connection import DatabaseMissing, exists
+
     with writer_lock(path):
-        frames, source = read_frames(path)
-        return write_database(path, frames, source=source)
+        if not exists(path):
+            raise DatabaseMissing(f"no database at {path}")
+        frames, source = read_frames(path, upgrading=True)
+        if is_postgres(path):
+            _write_server(str(path), frames, source, lambda fraction, text: None)
+            return None
+        return _write(Path(path), frames, source, lambda fraction, text: None)
 
 
 def migrate_database(source: str | Path, url: str, replace: bool = False) -> dict[str, int]:

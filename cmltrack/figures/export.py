@@ -11,6 +11,7 @@ import io
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from html import escape
 from queue import Queue
 
 import plotly.graph_objects as go
@@ -88,7 +89,7 @@ def images(figures: Sequence[go.Figure], fmt: str = "png", width: int = SLIDE_WI
 def html(fig: go.Figure, title: str) -> bytes:
     """A standalone HTML page with the interactive figure and plotly.js inside (opens offline)."""
     return fig.to_html(include_plotlyjs=True, full_html=True, config={"displaylogo": False},
-                       div_id="cmltrack-figure").replace("<head>", f"<head><title>{title}</title>", 1).encode()
+                       div_id="cmltrack-figure").replace("<head>", f"<head><title>{escape(title)}</title>", 1).encode()
 
 
 @dataclass(frozen=True)

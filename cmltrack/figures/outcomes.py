@@ -10,6 +10,7 @@ from plotly.subplots import make_subplots
 from cmltrack.analysis.stats import at_risk_at, cumulative_incidence, kaplan_meier
 from cmltrack.figures import projector
 from cmltrack.figures.palette import OKABE_ITO
+from cmltrack.figures.plain import plain_text
 
 COLOURS = (OKABE_ITO["blue"], OKABE_ITO["vermillion"], OKABE_ITO["bluish_green"], OKABE_ITO["reddish_purple"])
 DASHES = ("solid", "dash", "dot", "dashdot")
@@ -71,7 +72,7 @@ def km_figure(groups: dict[str, pd.DataFrame], title: str, competing: bool = Fal
     rows = max(len([g for g in groups.values() if len(g)]), 1)  # first group on top, text not clipped at the edges
     fig.update_yaxes(title_text="At risk", range=[rows - 0.4, -0.6], showgrid=False, row=2, col=1)
     fig.update_xaxes(title_text=x_title, dtick=3, range=[-0.7, x_max + 0.5], row=2, col=1)
-    return projector.enforce(fig) if scale > 1 else fig
+    return plain_text(projector.enforce(fig) if scale > 1 else fig)
 
 
 def _rgba(hex_colour: str, alpha: float) -> str:

@@ -22,6 +22,7 @@ from cmltrack.derive.lab_grades import SUFFIX, grade_text, lab_grades
 from cmltrack.figures import projector
 from cmltrack.figures import tfr as tfr_layer
 from cmltrack.figures.palette import AE_GRADE_COLOURS, GLYPHS, OKABE_ITO, SEVERITY_WORDS, dose_shade, drug_label
+from cmltrack.figures.plain import plain_text
 from cmltrack.privacy.pseudonyms import ae_label, coded_reason
 from cmltrack.timeaxis import ANCHORS, MONTH_DAYS, months_between
 
@@ -444,4 +445,4 @@ def build_patient_timeline(patient: pd.Series, segments: pd.DataFrame, labs: pd.
     fig.update_xaxes(showgrid=True, gridcolor="#EEEEEE")
     for annotation in fig.layout.annotations[:len(rows)]:  # the subplot titles
         annotation.update(x=0, xanchor="left", font=dict(size=12 * scale, color="#333333"))
-    return projector.enforce(fig) if board else fig
+    return plain_text(projector.enforce(fig) if board else fig)

@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 
 from cmltrack.figures import projector
 from cmltrack.figures.palette import AE_GRADE_COLOURS
+from cmltrack.figures.plain import plain_text
 
 
 def grade_bars(table: pd.DataFrame, title: str, axis_title: str, scale: float = 1.0) -> go.Figure:
@@ -26,7 +27,7 @@ def grade_bars(table: pd.DataFrame, title: str, axis_title: str, scale: float = 
                       margin=dict(l=10, r=10, t=60, b=40), legend=dict(orientation="h", y=1.02, yanchor="bottom"),
                       xaxis=dict(title=axis_title, dtick=1 if largest <= 20 else None, tickformat="d"),
                       legend_traceorder="normal")  # a tick per patient only while they are few
-    return projector.enforce(fig) if scale > 1 else fig
+    return plain_text(projector.enforce(fig) if scale > 1 else fig)
 
 
 def onset_strip(onsets: pd.DataFrame, scale: float = 1.0) -> go.Figure:
@@ -45,4 +46,4 @@ def onset_strip(onsets: pd.DataFrame, scale: float = 1.0) -> go.Figure:
                       height=int((160 + 28 * max(terms, 1)) * scale), font=dict(size=13 * scale),
                       margin=dict(l=10, r=10, t=60, b=40), xaxis=dict(title="Months since thalidomide start"),
                       legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"))
-    return projector.enforce(fig) if scale > 1 else fig
+    return plain_text(projector.enforce(fig) if scale > 1 else fig)

@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 from cmltrack.figures import projector
 from cmltrack.figures import tfr as tfr_layer
 from cmltrack.figures.palette import GLYPHS, SEVERITY_WORDS, dose_shade, drug_label
+from cmltrack.figures.plain import plain_text
 from cmltrack.privacy.pseudonyms import ae_label, coded_reason
 from cmltrack.timeaxis import ANCHORS, months_between
 
@@ -290,4 +291,4 @@ def build_swimmer(lanes: pd.DataFrame, segments: pd.DataFrame, events: pd.DataFr
                    ticktext=_lane_labels(lanes), showgrid=False, zeroline=False, tickfont=dict(size=12 * scale),
                    range=[bottom + 0.6, -0.5]),  # reversed: first lane on top
     )
-    return projector.enforce(fig) if board else fig
+    return plain_text(projector.enforce(fig) if board else fig)

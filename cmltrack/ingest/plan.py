@@ -210,7 +210,7 @@ def _existing(path: str | Path) -> tuple[dict[str, pd.DataFrame], str | None]:
 
     if not exists(path):
         return {t: empty_frame(t) for t in TABLES}, None
-    return read_frames(path)
+    return read_frames(path, upgrading=True)  # an older schema is rewritten, its file kept as PATH.bak-<version>
 
 
 def import_sources(db: str | Path, sources: Sequence[Source], mode: Mode = "add",

@@ -17,6 +17,7 @@ from cmltrack.figures.palette import drug_label
 from cmltrack.filters import CohortFilter, best_response_label
 from cmltrack.timeaxis import MONTH_DAYS, months_between
 from cmltrack.ui import data as q
+from cmltrack.ui.escape import md
 
 #: (label, score, source) of each risk score; shown at the precision its paper publishes (scores.CUTOFFS).
 SCORES = (("Sokal", "sokal", "Blood 1984;63:789"), ("Hasford", "hasford", "JNCI 1998;90:850"),
@@ -92,8 +93,9 @@ def trial_note(p: pd.Series, pseudonym: str | None) -> str:
 
 
 def _field(col: st.delta_generator.DeltaGenerator, label: str, value: str, note: str = "", help: str = "") -> None:
+    """A label, a value in bold and a note under it; the value and the note are data, shown literally."""
     col.caption(label, help=help or None)
-    col.markdown(f"**{value}**" + (f"  \n{note}" if note else ""))
+    col.markdown(f"**{md(value)}**" + (f"  \n{md(note)}" if note else ""))
 
 
 def when(date: pd.Timestamp | None, anchor: pd.Timestamp | None, deidentified: bool) -> str:
@@ -136,23 +138,23 @@ def show(p: pd.Series, segments: pd.DataFrame, labs: pd.DataFrame, rules: str, p
                               pd.DataFrame(columns=["start_date", "restart_date"]), None, dt.date.today())
     with st.container(border=True):
         who, status, phase, doses, bcr, eln = st.columns([1.5, 1.2, 1.5, 2, 1.6, 1.4])
-        about = f"{age_label(p)}: {_num(p['age_years'], '.0f')} years; sex {p['sex']}"
-        note = trial_note(p, pseudonym)
+        about = md(f"{age_label(p)}: {_num(p['age_years'], '.0f')} years; sex {p['sex']}")
+        note = "  \n".join(md(part) for part in trial_note(p, pseudonym).split("  \n") if part)
         if board:
-            who.markdown(f"#### {pseudonym}\n{about}" + (f"  \n{note}" if note else ""))
+            who.markdown(f"#### {md(pseudonym)}\n{about}" + (f"  \n{note}" if note else ""))
         else:
             name = p["display_name"] if pd.notna(p["display_name"]) else ""
-            who.markdown(f"#### {p['patient_id']}\n{name}  \nMRN {p['mrn'] if pd.notna(p['mrn']) else '—'}  \n{about}"
-                         + (f"  \n{note}" if note else ""))
+            who.markdown(f"#### {md(p['patient_id'])}\n{md(name)}  \nMRN {md(p['mrn']) if pd.notna(p['mrn']) else '—'}"
+                         f"  \n{about}" + (f"  \n{note}" if note else ""))
         _field(status, "Imatinib", str(p["im_status"] or "—").capitalize(),
                f"{_num(p['months_im_before_thal'], '.1f')} months before thalidomide")
         now = current_phase(labs, aca_since)
         progressed = latest_progression(course.events)
         _field(phase, "Phase now", now.text if now else "not measured",
                "; ".join(filter(None, [when(now.date if now else None, anchor, board),
-                                       f"progressed to **{progressed.text}** {when(progressed.date, anchor, board)}"
+                                       f"progressed to {progressed.text} {when(progressed.date, anchor, board)}"
                                        .strip() if progressed else "",
-                                       f"at thalidomide start **{p['phase_at_thal']}**"
+                                       f"at thalidomide start {p['phase_at_thal']}"
                                        if pd.notna(p["thal_start_date"]) else "",
                                        f"at diagnosis {p['phase_at_diagnosis'] or '—'}"])),
                help="ELN phase at the latest visit with a blood differential (blasts, blasts + promyelocytes, "
@@ -174,7 +176,7 @@ def show(p: pd.Series, segments: pd.DataFrame, labs: pd.DataFrame, rules: str, p
         needs = "; ".join(course.needs) if course.needs else "nothing due"
         not_cp = p["phase_at_diagnosis"] in ("AP", "BP")
         if board:  # one line each: the board's screen is for the course
-            st.caption(f"Mutations: {mutation} · Karyotype (ACA): {karyotype} · Clinic worklist: {needs}")
+            st.caption(md(f"Mutations: {mutation} · Karyotype (ACA): {karyotype} · Clinic worklist: {needs}"))
             st.caption("Risk at diagnosis" + (f" (validated in chronic phase; {p['phase_at_diagnosis']} here)"
                                               if not_cp else "") + ": " +
                        " · ".join(f"{label} {p[f'{score}_group']}" for label, score, *_ in SCORES))

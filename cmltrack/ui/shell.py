@@ -9,13 +9,20 @@ page checks that app.py is running it; a page started alone reruns the app throu
 from __future__ import annotations
 
 import contextlib
+import logging
+import secrets
 import threading
+import traceback
 from collections.abc import Iterator
+from pathlib import Path
 
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+log = logging.getLogger("cmltrack")
 _state = threading.local()
+#: The browser tab's icon, served by this server (a Material icon would be fetched from Google's font servers).
+ICON = Path(__file__).with_name("icon.png")
 
 
 def disable_pages_folder_mode() -> None:
@@ -25,12 +32,26 @@ def disable_pages_folder_mode() -> None:
 
 @contextlib.contextmanager
 def running() -> Iterator[None]:
-    """Mark the pages run inside this block as run by app.py."""
+    """Mark the pages run inside this block as run by app.py; an unexpected error of a page ends in a message with
+    a reference, never a traceback in the browser (st.stop and st.rerun are not errors: they pass through)."""
     _state.active = True
     try:
         yield
+    except Exception as exc:  # noqa: BLE001 (the last line of defence: every error ends here, logged)
+        failed(exc)
     finally:
         _state.active = False
+
+
+def failed(exc: BaseException) -> None:
+    """Log an unexpected error with its traceback (frames only: an error's message may hold data) under a short
+    reference, and tell the user what happened and what to do."""
+    reference = secrets.token_hex(4)
+    frames = "".join(traceback.format_tb(exc.__traceback__))
+    log.error("page failed, reference %s: %s\n%s", reference, type(exc).__name__, frames)
+    st.error(f"**This page could not be shown.** Something unexpected went wrong (reference {reference}). Reload "
+             "the page or press Reset filters in the sidebar; if it happens again, tell the administrator the "
+             "reference: the server's log has the details.", icon=":material/error:")
 
 
 def require_app() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import streamlit as st
@@ -16,6 +17,9 @@ from cmltrack.ui import data as q
 CHOICE_KEYS = ("status", "sex", "phase", "eutos", "best", "arm")
 _SEX_LABEL = {"F": "Female", "M": "Male"}
 _AGE_BOUNDS = "_age_bounds"
+#: The options of each multi-choice filter, and the label it is named by when a value sent for it is refused.
+_CHOICES = {"status": (STATUSES, "Imatinib status"), "sex": (SEXES, "Sex"), "phase": (PHASES, "Phase"),
+            "eutos": (EUTOS_GROUPS, "EUTOS risk"), "best": (BEST_RESPONSES, "Best response")}
 
 
 def filter_from_state(state: Mapping, age_bounds: tuple[int, int] | None) -> CohortFilter:
@@ -38,10 +42,65 @@ def _reset() -> None:
         st.session_state["age"] = st.session_state[_AGE_BOUNDS]
 
 
+def _refused_choices() -> list[str]:
+    """Reset each choice filter (and the rules) whose value from the browser is not one of its options (a forged
+    widget message, or a stale link); return their labels. Runs before the widgets are drawn."""
+    refused = []
+    for key, (options, label) in _CHOICES.items():
+        value = st.session_state.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) and v in options for v in value):
+            st.session_state[key] = [v for v in value if v in options] if isinstance(value, list | tuple) else []
+            refused.append(label)
+    if st.session_state.get("rules") not in (None, *GUIDELINES):
+        st.session_state["rules"] = "ELN2020"
+        refused.append("ELN recommendations")
+    return refused
+
+
+def _arm_refused(arms: list[str]) -> bool:
+    """Reset the arm filter the browser sent when a value is not one of this database's arms (a database without arms
+    has none to offer); return whether it was reset. Runs before the widget is drawn."""
+    value = st.session_state.get("arm")
+    if value is None:
+        return False
+    if isinstance(value, list | tuple) and all(isinstance(v, str) and v in arms for v in value):
+        return False
+    st.session_state["arm"] = [v for v in value if v in arms] if isinstance(value, list | tuple) else []
+    return True
+
+
+def _valid_age(value: object, bounds: tuple[int, int] | None) -> bool:
+    """Whether an age range is two whole years within this database's bounds, lower first."""
+    try:
+        low, high = (float(v) for v in value)
+    except (TypeError, ValueError):
+        return False
+    return (bounds is not None and math.isfinite(low) and math.isfinite(high) and low.is_integer()
+            and high.is_integer() and bounds[0] <= low <= high <= bounds[1])
+
+
+def _age_refused(bounds: tuple[int, int] | None) -> bool:
+    """Reset the age range the browser sent when it is not valid (`_valid_age`); return whether it was reset. Runs
+    before the slider is drawn."""
+    value = st.session_state.get("age")
+    if value is None or _valid_age(value, bounds):
+        return False
+    if bounds is None or bounds[0] >= bounds[1]:  # no slider is drawn for this database
+        del st.session_state["age"]
+    else:
+        st.session_state["age"] = bounds
+    return True
+
+
 def render_filters(con: Connection) -> CohortFilter:
-    """Draw the filters and the count of patients shown; return the filter."""
+    """Draw the filters and the count of patients shown; return the filter. A filter value the browser sent that is
+    not one the widget offers is reset, with a message, before anything uses it."""
     bar = st.sidebar
+    refused = _refused_choices()
     board.render_toggle()
+    notice = bar.empty()  # where a refused value is said, above the filters
     source = q.database_source(con) or ""
     if source == DEMO_SOURCE:
         bar.warning("**Demo data**: 21 fictitious patients built from a published abstract, not real people.",
@@ -58,6 +117,8 @@ def render_filters(con: Connection) -> CohortFilter:
     bar.pills("Sex", SEXES, key="sex", format_func=_SEX_LABEL.get, **multi)
     bounds = q.age_bounds(con)
     st.session_state[_AGE_BOUNDS] = bounds
+    if _age_refused(bounds):
+        refused.append("Age at thalidomide start")
     if bounds is not None and bounds[0] < bounds[1]:
         bar.slider("Age at thalidomide start (years)", bounds[0], bounds[1], value=bounds, key="age",
                    bind="query-params", help="At thalidomide start; for patients who never took it, at imatinib "
@@ -68,10 +129,19 @@ def render_filters(con: Connection) -> CohortFilter:
     bar.multiselect("Best response on thalidomide", BEST_RESPONSES, key="best", format_func=best_response_label,
                     placeholder="All", bind="query-params")
     arms = q.arms(con)
+    if _arm_refused(arms):
+        refused.append("Treatment arm")
     if arms:  # imported trials: the arm each patient was randomised to
         bar.multiselect("Treatment arm", arms, key="arm", placeholder="All", bind="query-params",
                         help="As randomised (CDISC ARM / TRT01P). The Cohort page can also band its lanes by arm.")
-    cohort_filter = filter_from_state(st.session_state, bounds)
+    values = {key: st.session_state.get(key) for key in (*CHOICE_KEYS, "age")}
+    if values["age"] is not None and not _valid_age(values["age"], bounds):  # a link's ?age= no slider sends
+        values["age"] = None  # not applied; the next run resets the slider (above) and the link with it
+        refused.append("Age at thalidomide start")
+    if refused:
+        notice.warning(f"A filter value sent by the browser was not valid and was reset: {', '.join(refused)}.",
+                       icon=":material/restart_alt:")
+    cohort_filter = filter_from_state(values, bounds)
     shown, total = q.count_patients(con, cohort_filter)
     bar.markdown(f"**Showing {shown} of {total} patients**")
     bar.button("Reset filters", on_click=_reset, disabled=not cohort_filter.active)

@@ -7,7 +7,6 @@ the page (no inner scroll box). The column labels and number formats of ``column
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,13 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from cmltrack.ui import board
-
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+!|<>~$])")
-
-
-def escape_markdown(text: str) -> str:
-    """``text`` shown as written where Streamlit reads Markdown (no emphasis, links, images or HTML from it)."""
-    return _MARKDOWN.sub(r"\\\1", text)
+from cmltrack.ui.escape import md
 
 
 def _label(config: Any, column: str) -> str:
@@ -47,7 +40,7 @@ def _cell(value: object, fmt: str | None) -> str:
             pass
     if isinstance(value, float):
         return f"{value:g}"
-    return escape_markdown(str(value))  # st.table reads cells as Markdown: data is shown as written
+    return md(value)  # st.table reads cells as Markdown: data is shown as written
 
 
 def projected(frame: pd.DataFrame, column_config: Mapping[str, Any] | None = None) -> pd.DataFrame:

@@ -10,7 +10,7 @@ import streamlit as st
 from cmltrack.analysis import visits_table as vt
 from cmltrack.privacy.pseudonyms import deidentify
 from cmltrack.spreadsheet import spreadsheet_csv
-from cmltrack.ui import tables
+from cmltrack.ui import downloads, tables
 
 
 def show(labs: pd.DataFrame, patient_id: str, deid: Callable[[str], str] | None, anchor: pd.Timestamp | None) -> None:
@@ -33,6 +33,8 @@ def show(labs: pd.DataFrame, patient_id: str, deid: Callable[[str], str] | None,
             st.table(tables.projected(text, config), hide_index=True)
     st.caption("**gr.**: the CTCAE v5.0 grade of the count before it, derived from the labs (default lower limits "
                "of normal), not a recorded adverse event. Blank: not measured at that visit.")
-    st.download_button("Download visits (CSV)", spreadsheet_csv(frame.rename(columns=names)),
+    st.download_button("Download visits (CSV)",
+                       downloads.on_demand(lambda: spreadsheet_csv(frame.rename(columns=names)), "patient",
+                                           "visits CSV", [patient_id]),
                        file_name=f"{deid(patient_id) if deid else patient_id}_visits.csv", mime="text/csv",
-                       key="csv_visits")
+                       key="csv_visits", on_click="ignore")

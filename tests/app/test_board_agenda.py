@@ -12,6 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app.test_presentation_mode import identifying_values, page_bytes
+from tests.markdown import shown
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,12 +29,13 @@ def _app(monkeypatch, db: Path, page: str, **params: str) -> AppTest:
 
 
 def _counter(at: AppTest) -> str:
-    return next(m.value for m in at.markdown if "on the board's agenda" in m.value)
+    return next(shown(m.value) for m in at.markdown if "on the board's agenda" in m.value)
 
 
 def _shown(at: AppTest) -> str:
     """The patient on the card: '#### CML-03' or '#### P-007'."""
-    return next(re.search(r"#### (\S+)", m.value).group(1) for m in at.markdown if m.value.startswith("#### "))
+    headings = (shown(m.value) for m in at.markdown)
+    return next(re.search(r"#### (\S+)", text).group(1) for text in headings if text.startswith("#### "))
 
 
 def test_the_agenda_is_picked_ordered_and_stepped_through(monkeypatch, demo_db):
@@ -47,7 +49,8 @@ def test_the_agenda_is_picked_ordered_and_stepped_through(monkeypatch, demo_db):
     assert _counter(at) == "**3 of 3** on the board's agenda"
 
     at.switch_page("pages/board.py").run()  # reorder: CML-12 up one place
-    assert [m.value for m in at.markdown if re.fullmatch(r"\*\*CML-\d\d · .+\*\*", m.value)][0].startswith("**CML-03")
+    names = [shown(m.value) for m in at.markdown if re.fullmatch(r"\*\*CML-\d\d · .+\*\*", shown(m.value))]
+    assert names[0].startswith("**CML-03")
     at.button(key="agenda_up_2").click().run()
     assert at.session_state["_agenda"] == ["CML-03", "CML-12", "CML-07"]
 
@@ -96,7 +99,7 @@ def test_present_turns_presentation_mode_on_and_opens_the_first_patient(monkeypa
     assert "agenda is empty" in at.info[0].value
     at.session_state["_agenda"] = ["CML-09", "CML-02"]
     at.run()
-    assert [m.value for m in at.markdown if m.value.startswith("**CML-")][:2] == [
+    assert [shown(m.value) for m in at.markdown if shown(m.value).startswith("**CML-")][:2] == [
         "**CML-09 · Ivan Testperson**", "**CML-02 · Berit Testperson**"]
     next(b for b in at.button if b.label.startswith("Present the 2")).click().run()
     assert at.toggle(key="board").value is True
@@ -116,6 +119,6 @@ def test_the_board_page_on_0_1_21_and_1008_patients(monkeypatch, request, backen
     at.session_state["_agenda"] = [*everyone, "NOT-THERE"]  # a patient no longer in the database is dropped
     at.run()
     assert at.session_state["_agenda"] == everyone
-    listed = [m.value for m in at.markdown if m.value.startswith("**CML-")]
+    listed = [shown(m.value) for m in at.markdown if shown(m.value).startswith("**CML-")]
     assert [v.split(" · ")[0].strip("*") for v in listed] == everyone
     assert next(b for b in at.button if b.label.startswith(f"Present the {len(everyone)}"))

@@ -81,7 +81,7 @@ def test_a_thousand_patients(monkeypatch, large_db):
 def test_presentation_mode_pseudonyms_a_static_table_and_no_dates(monkeypatch, demo_db):
     at = _open(monkeypatch, demo_db, mode="board")
     assert not at.dataframe and not at.date_input
-    shown = at.table[0].value
+    shown = at.table[0].value.replace(r"\\", "", regex=True)  # cells are escaped Markdown
     assert shown["Patient"].str.fullmatch(r"P-\d{3}").all() and "BCR::ABL1 due" not in shown.columns
     assert "As of the last date in the data" in _text(at)
     at.selectbox(key="clinic_open").set_value(0).run()  # a pseudonym picked opens that patient

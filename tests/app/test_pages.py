@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.markdown import shown
+
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ("pages/cohort.py", "pages/patients.py")
 
@@ -48,7 +50,7 @@ def test_a_missing_database_file_gives_a_clear_page(monkeypatch, tmp_path):
     monkeypatch.setenv("CMLTRACK_DB", str(missing))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
     assert not at.exception
-    assert "The database is missing" in at.error[0].value and "registry.duckdb" in at.error[0].value
+    assert "The database is missing" in shown(at.error[0].value) and "registry.duckdb" in shown(at.error[0].value)
     assert not missing.exists()
 
 
@@ -186,7 +188,7 @@ def test_an_old_schema_database_asks_for_an_upgrade(monkeypatch, tmp_path, frame
     monkeypatch.setenv("CMLTRACK_DB", str(db))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
     assert not at.exception
-    assert "another version of cmltrack" in at.error[0].value and "cmltrack upgrade --db" in at.error[0].value
+    assert "older cmltrack" in shown(at.error[0].value) and "cmltrack upgrade --db" in shown(at.error[0].value)
 
 
 @pytest.mark.parametrize("page", ["pages/outcomes.py", "pages/safety.py"])

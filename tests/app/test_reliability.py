@@ -14,6 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
+from tests.markdown import shown
+
 ROOT = Path(__file__).resolve().parents[2]
 AUTH = {"auth": {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
                  "client_id": "cmltrack", "client_secret": "s", "server_metadata_url":
@@ -39,19 +41,19 @@ def _run(monkeypatch, db: Path, page: str | None = None, secrets: dict | None = 
 
 def test_an_unreachable_database_server_gives_a_clear_page_without_the_password(monkeypatch):
     at = _run(monkeypatch, "postgresql://clinic:s3cret@127.0.0.1:9/registry")
-    message = at.error[0].value
+    message = shown(at.error[0].value)
     assert "database server cannot be reached" in message and "postgresql://clinic@127.0.0.1:9/registry" in message
     assert "s3cret" not in message
 
 
 def test_an_unparseable_database_address_is_named_without_echoing_it(monkeypatch):
     at = _run(monkeypatch, "postgresql://clinic:100%sure@127.0.0.1:9/registry")
-    assert "database address is not valid" in at.error[0].value and "100%sure" not in at.error[0].value
+    assert "database address is not valid" in shown(at.error[0].value) and "100%sure" not in shown(at.error[0].value)
 
 
 def test_a_database_address_of_another_kind_is_refused_without_echoing_it(monkeypatch):
     at = _run(monkeypatch, "mysql://clinic:s3cret@db.hospital.example/registry")
-    message = at.error[0].value
+    message = shown(at.error[0].value)
     assert "database setting is not valid" in message and "mysql://" in message and "s3cret" not in message
 
 
@@ -66,7 +68,7 @@ def test_a_query_past_the_statement_timeout_gives_a_clear_page(monkeypatch, new_
     with psycopg.connect(url) as writer:  # an upgrade holding the registry: every read waits, then times out
         writer.execute("LOCK TABLE meta IN ACCESS EXCLUSIVE MODE")
         at = _run(monkeypatch, url)
-    assert "took too long to answer" in at.error[0].value
+    assert "took too long to answer" in shown(at.error[0].value)
 
 
 def test_a_replica_out_of_connections_says_the_database_is_busy(monkeypatch, new_registry, frames):
@@ -80,13 +82,13 @@ def test_a_replica_out_of_connections_says_the_database_is_busy(monkeypatch, new
 
     monkeypatch.setattr(PgRegistry, "snapshot", exhausted)
     at = _run(monkeypatch, url)
-    assert "The database is busy" in at.error[0].value and "run more replicas" in at.error[0].value
+    assert "The database is busy" in shown(at.error[0].value) and "run more replicas" in shown(at.error[0].value)
 
 
 def test_a_server_without_a_registry_says_how_to_make_one(monkeypatch, new_registry):
     at = _run(monkeypatch, new_registry("bare"))
-    assert "No cmltrack registry on this server yet" in at.error[0].value
-    assert "python -m cmltrack migrate --db FILE.duckdb --to postgresql://" in at.error[0].value
+    assert "No cmltrack registry on this server yet" in shown(at.error[0].value)
+    assert "python -m cmltrack migrate --db FILE.duckdb --to postgresql://" in shown(at.error[0].value)
 
 
 def test_an_older_registry_asks_for_an_upgrade(monkeypatch, new_registry, frames):
@@ -99,7 +101,8 @@ def test_an_older_registry_asks_for_an_upgrade(monkeypatch, new_registry, frames
         conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
         conn.execute("UPDATE meta SET value = 'another' WHERE key = 'generation'")
     at = _run(monkeypatch, url)
-    assert "another version of cmltrack" in at.error[0].value and "upgrade --db postgresql://" in at.error[0].value
+    message = shown(at.error[0].value)
+    assert "older cmltrack (schema 3" in message and "upgrade --db postgresql://" in message
 
 
 def test_an_import_on_the_server_is_seen_by_the_next_run(monkeypatch, new_registry, frames):
@@ -118,7 +121,9 @@ def test_a_damaged_file_gives_a_clear_page(monkeypatch, tmp_path):
     bad = tmp_path / "registry.duckdb"
     bad.write_bytes(b"not a database " * 500)
     at = _run(monkeypatch, bad)
-    assert "damaged or is not a cmltrack database" in at.error[0].value and "registry.duckdb" in at.error[0].value
+    message = shown(at.error[0].value)
+    assert "damaged or is not a cmltrack database" in message and "registry.duckdb" in message
+    assert "remove CMLTRACK_DB to use the demo database" in message  # the setting that names it
     assert bad.read_bytes() == b"not a database " * 500  # left as it was
 
 
@@ -131,7 +136,7 @@ def test_a_locked_file_gives_a_busy_page(monkeypatch, tmp_path, frames):
     try:
         assert holder.stdout.readline().strip() == "locked"
         at = _run(monkeypatch, db)
-        assert "The database is busy" in at.error[0].value
+        assert "The database is busy" in shown(at.error[0].value)
     finally:
         holder.kill()
         holder.wait()
@@ -142,7 +147,7 @@ def test_a_locked_file_gives_a_busy_page(monkeypatch, tmp_path, frames):
 
 def test_local_mode_says_so(monkeypatch, demo_db):
     at = _run(monkeypatch, demo_db)
-    assert any("Local mode" in c.value and "127.0.0.1" in c.value for c in at.sidebar.caption)
+    assert any("Local mode" in c.value and "127.0.0.1" in shown(c.value) for c in at.sidebar.caption)
 
 
 def test_login_gate_blocks_the_app_until_signed_in(monkeypatch, demo_db):
@@ -162,16 +167,16 @@ def test_every_page_is_behind_the_gate(monkeypatch, demo_db, page):
     assert not at.dataframe and not at.get("plotly_chart")
 
 
-def test_signed_in_user_sees_the_app_and_each_patient_view_is_audited(monkeypatch, demo_db, tmp_path):
-    trail = tmp_path / "audit.jsonl"
-    monkeypatch.setattr("cmltrack.ui.auth.AUDIT_LOG", trail)
+def test_signed_in_user_sees_the_app_and_each_patient_view_is_audited(monkeypatch, demo_db, audit_trail):
+    trail, _ = audit_trail
     user = {"is_logged_in": True, "email": "haematologist@hospital.example"}
     at = _run(monkeypatch, demo_db, "pages/patient.py", secrets=AUTH, user=user, patient="CML-03")
-    assert any("Signed in as haematologist@hospital.example" in c.value for c in at.sidebar.caption)
+    assert any("Signed in as haematologist@hospital.example" in shown(c.value) for c in at.sidebar.caption)
     assert at.get("plotly_chart")
     lines = [json.loads(line) for line in trail.read_text().splitlines()]
     assert lines and {line["user"] for line in lines} == {"haematologist@hospital.example"}
-    assert all(line["action"] == "view" and len(line["patient"]) == 16 for line in lines)
+    views = [line for line in lines if line["page"] == "patient"]
+    assert len(views) == 1 and views[0]["action"] == "view" and [len(t) for t in views[0]["patients"]] == [16]
     assert "CML-03" not in trail.read_text()
     assert (trail.stat().st_mode & 0o777) == 0o600
 
@@ -215,7 +220,8 @@ def test_any_url_parameters_give_a_page_or_a_message_never_a_traceback(monkeypat
         at.query_params[key] = value
     at.run()
     assert not at.exception
+    assert not any("could not be shown" in e.value for e in at.error)  # not even one caught by the error guard
     at.switch_page("pages/patient.py").run()
-    assert not at.exception
+    assert not at.exception and not any("could not be shown" in e.value for e in at.error)
     assert at.get("plotly_chart") or at.error  # the patient, or a clear message
     assert fingerprint(demo_db) == before

@@ -55,37 +55,6 @@ def test_synthetic_cohort_writes_and_filters(tmp_path):
         len(GUIDELINES),)
 
 
-PARALLEL_CHECK = """
-import pandas as pd
-from cmltrack import derive
-from cmltrack.cohorts.synthetic import synthetic_frames
-
-frames = synthetic_frames(120, seed=5)
-one = derive.derived_responses_and_assessments(frames)
-many = derive._in_workers(
-    [c for _, c in frames["labs"].sort_values(["patient_id", "date"]).assign(
-        date=lambda f: pd.to_datetime(f["date"]).dt.date).groupby(
-        frames["labs"]["patient_id"].rank(method="dense").astype(int) // 30)],
-    {p: d.date() for p, d in derive._tki_line_start(frames["treatments"]).items()}, derive.genetic_findings(frames),
-    None)
-events = pd.DataFrame([e for r in many for e in r[0]], columns=one[0].columns).drop_duplicates()
-assessments = pd.DataFrame([a for r in many for a in r[1]], columns=one[1].columns)
-key = lambda f: f.sort_values(list(f.columns[:4])).reset_index(drop=True)
-pd.testing.assert_frame_equal(key(one[0]), key(events))
-pd.testing.assert_frame_equal(key(one[1]), key(assessments))
-print("same", len(events), len(assessments))
-"""
-
-
-def test_parallel_derivation_gives_what_the_sequential_one_gives():
-    """Worker processes (as the CLI uses them for large cohorts) derive exactly what one process derives. Run in a
-    fresh interpreter, as the CLI is, not inside pytest's."""
-    run = subprocess.run([sys.executable, "-c", PARALLEL_CHECK], cwd=ROOT, capture_output=True, text=True,
-                         timeout=180)
-    assert run.returncode == 0, run.stderr[-3000:]
-    assert run.stdout.startswith("same ")
-
-
 @pytest.fixture()
 def overview(demo_db):
     con = open_readonly(demo_db)
