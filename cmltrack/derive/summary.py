@@ -9,7 +9,7 @@ import pandas as pd
 
 from cmltrack.clinical import responses as resp
 from cmltrack.clinical.evaluability import is_evaluable
-from cmltrack.clinical.scores import elts, eutos, hasford, published, risk_group, sokal
+from cmltrack.clinical.scores import elts, eutos, hasford, risk_group, sokal
 from cmltrack.derive.visits import classify_visits
 from cmltrack.timeaxis import months_between
 
@@ -63,9 +63,7 @@ def _scores(p: pd.DataFrame) -> dict[str, pd.Series]:
         values[known] = [func(*row) for row in zip(*inputs)]
         group = pd.Series("unknown", index=p.index, dtype=object)
         group[known] = [risk_group(name, v) for v in values[known]]
-        # stored as compared with the cut-offs: at the precision the paper publishes (Sokal 2 decimals, ELTS 4)
-        out[f"{name}_score"] = values.map(lambda v, score=name: published(score, v) if pd.notna(v) else v)
-        out[f"{name}_group"] = group
+        out[f"{name}_score"], out[f"{name}_group"] = values.round(4), group
     return out
 
 
