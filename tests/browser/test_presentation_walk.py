@@ -226,6 +226,7 @@ def _run_the_board(walk: Walk, server: str) -> None:
     assert len(places) >= 3, text[:600]
     main.get_by_role("button", name=re.compile(r"Present the \d patients")).click()
     page.wait_for_function("location.pathname.endsWith('/patient')", timeout=30_000)
+    wait_for_plot(page)  # the patient page's run: its queries may pause longer than settle()'s quiet time
     text = walk.check("Present")
     _projector_grade(page, "the board's view of a patient")  # dose labels at 18 px, never shrunk into a bar
     total = len(places)
