@@ -6,8 +6,7 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from cmltrack.analysis.worklist import NEWS_DAYS, REASONS, default_as_of
-from cmltrack.clinical.monitoring import FOLLOW_UP_MONTHS, add_months
+from cmltrack.analysis.worklist import FOLLOW_UP_MONTHS, NEWS_DAYS, REASONS, default_as_of, followed_from
 from cmltrack.spreadsheet import spreadsheet_csv
 from cmltrack.ui import board, downloads, patient_nav, session, shell, sidebar, tables
 from cmltrack.ui import data as q
@@ -61,14 +60,14 @@ everyone = switch.toggle(f"Include patients without a visit in the {FOLLOW_UP_MO
                          "or followed elsewhere): left out unless asked, so that they do not bury the overdue tests.")
 chosen = st.pills("Reasons", list(REASONS), format_func=REASONS.get, selection_mode="multi",
                   default=list(REASONS), key="clinic_reasons")
-followed_from = None if everyone else add_months(as_of, -FOLLOW_UP_MONTHS)
+seen_from = None if everyone else followed_from(as_of)
 
-worklist = q.worklist(con, cohort_filter, as_of, since, guideline, followed_from=followed_from)
+worklist = q.worklist(con, cohort_filter, as_of, since, guideline, followed_from=seen_from)
 rows = worklist[worklist[list(chosen)].any(axis=1)] if chosen else worklist.iloc[0:0]
 counts = " · ".join(f"{label}: {int(worklist[k].sum())}" for k, label in REASONS.items())
 st.markdown(f"**{len(rows)} of {shown} patients need action** ({counts})")
-if followed_from is not None:
-    away = q.not_followed(con, cohort_filter, as_of, followed_from)
+if seen_from is not None:
+    away = q.not_followed(con, cohort_filter, as_of, seen_from)
     if away:
         st.caption(f"{away} living patients without a visit in the {FOLLOW_UP_MONTHS:.0f} months before the as-of "
                    "date are not listed (lost to follow-up, or followed elsewhere); the switch above lists them too.")

@@ -47,6 +47,15 @@ _YEAR_DAYS = 365.25
 NEWS_DAYS = 91
 
 
+#: Patients without a visit in this many months before the as-of date are not under follow-up (clinical.monitoring).
+FOLLOW_UP_MONTHS = monitoring.FOLLOW_UP_MONTHS
+
+
+def followed_from(as_of: dt.date) -> dt.date:
+    """The first day a visit must fall on (or after) for a patient to be under follow-up on ``as_of``."""
+    return monitoring.add_months(as_of, -FOLLOW_UP_MONTHS)
+
+
 def default_as_of(source: str | None, data_end: dt.date | None, today: dt.date) -> tuple[dt.date, bool]:
     """The worklist's default as-of date: today, or for the fictitious demo and synthetic cohorts (their data end
     long ago) the last date in the data; and whether it is the data's last date."""
