@@ -12,6 +12,7 @@ auth.require_login()
 
 navigation = st.navigation([
     st.Page("pages/cohort.py", title="Cohort", icon=":material/view_timeline:", default=True),
+    st.Page("pages/clinic.py", title="Clinic", icon=":material/checklist:", url_path="clinic"),
     st.Page("pages/patient.py", title="Patient", icon=":material/person:", url_path="patient"),
     st.Page("pages/patients.py", title="Patients", icon=":material/table_rows:", url_path="patients"),
     st.Page("pages/outcomes.py", title="Outcomes", icon=":material/query_stats:", url_path="outcomes"),

@@ -61,6 +61,21 @@ if not endpoints.empty:
     st.caption(f"Kaplan-Meier of {md(labels[chosen])} as analysed by the trial (AVAL, CNSR: 0 event, else censored), "
                f"{len(rows)} patients, {int(curve['event'].sum())} events; months of {MONTH_DAYS} days"
                + ("; one curve per arm as randomised." if len(groups) > 1 else "."))
+courses = q.tfr_for(con, ids)
+if not courses.empty:
+    st.markdown("#### Treatment-free remission")
+    tfr = outcomes.tfr_durations(courses)
+    st.plotly_chart(km_figure({"All": tfr}, "Remaining in treatment-free remission", scale=board.scale(),
+                              x_title="Months since the TKI stop", y_title="In TFR (%)"),
+                    config={"displaylogo": False}, key="km_tfr")
+    median = outcomes.median_time(tfr)
+    ended = tfr["ended_by"].value_counts()
+    st.caption(f"Kaplan-Meier of remaining in TFR after a TKI stop for treatment-free remission: {len(tfr)} stops "
+               f"by {tfr['patient_id'].nunique()} patients; ended by molecular recurrence (loss of MMR, BCR::ABL1 "
+               f"> 0.1% IS, ELN 2020) in {ended.get('loss of MMR', 0)} and by a TKI restart without a recorded loss "
+               f"in {ended.get('restart', 0)}; censored at the last visit while still off TKI "
+               f"({ended.get('still in TFR', 0)}). Median "
+               + ("not reached" if median is None else f"{median:.1f} months") + "; 95% confidence bands.")
 if not thal_here:
     st.info("No patient shown took thalidomide: response on thalidomide, time to response and time on thalidomide "
             "need it.")

@@ -4,13 +4,24 @@ follow the agenda and the presenter can type an open question (shown, never stor
 import pandas as pd
 import streamlit as st
 
-from cmltrack.derive.lab_grades import lab_grades
 from cmltrack.figures.export import html, image, images_available
 from cmltrack.figures.patient import build_patient_timeline
 from cmltrack.figures.spreadsheet import spreadsheet_csv
 from cmltrack.figures.swimmer import SORTS, order_lanes
 from cmltrack.timeaxis import ANCHORS
-from cmltrack.ui import agenda, auth, board, downloads, patient_card, patient_nav, session, shell, sidebar, tables
+from cmltrack.ui import (
+    agenda,
+    auth,
+    board,
+    downloads,
+    patient_card,
+    patient_nav,
+    session,
+    shell,
+    sidebar,
+    tables,
+    visits_view,
+)
 from cmltrack.ui import data as q
 from cmltrack.ui.escape import md
 
@@ -66,8 +77,9 @@ segments, labs = q.treatments_for(con, [pid]), q.labs_for(con, [pid])
 events, aes = q.events_for(con, [pid], guideline), q.adverse_events_for(con, [pid])
 meds = q.medications_for(con, [pid])
 aca = events.loc[events["kind"] == "ACA_HR", "date"] if len(events) else pd.Series(dtype="datetime64[ns]")
+facts = patient_card.course_for(con, pid, events, guideline)
 patient_card.show(p, segments, labs, rules, deid(pid) if deid else None,
-                  aca_since=pd.Timestamp(aca.min()) if len(aca) else None)
+                  aca_since=pd.Timestamp(aca.min()) if len(aca) else None, course=facts)
 if on_agenda:  # shown in large type in its own box (board.PROJECTOR_CSS), kept by no one
     st.text_input("Open question for the board", key=agenda.question_key(), label_visibility="collapsed",
                   placeholder="Open question for the board: shown here, never stored (no names: the screen is shared)")
@@ -91,8 +103,8 @@ if labs.empty:
 compact = deid is not None and not st.toggle("All rows (marrow, blood counts)", key="full_course",
                                              help="Presentation mode shows the board's rows, to fit one screen.")
 figure = build_patient_timeline(p, segments, labs, events, aes, anchor=anchor, guideline=guideline,
-                                tki_start=q.tki_line_start(con, pid), calendar=deid is None, scale=board.scale(),
-                                meds=meds, compact=compact)
+                                tki_start=facts.line_start, calendar=deid is None, scale=board.scale(),
+                                meds=meds, compact=compact, tfr=facts.tfr)
 course.plotly_chart(figure, config={"displaylogo": False}, key="patient_timeline")
 name = deid(pid) if deid else pid
 png, svg, page_html, _ = st.columns([1, 1, 1, 2])
@@ -114,9 +126,8 @@ st.caption(f"Responses derived from the labs by {rules}; the zones are {rules}'s
 visits_tab, ae_tab, treatment_tab, meds_tab = st.tabs(["Visits and labs", "Adverse events", "Treatment",
                                                        "Concomitant medications"])
 with visits_tab:
-    st.caption("Columns ending *grade_from_labs*: the CTCAE v5.0 grade of that count, derived from the labs (default "
-               "lower limits of normal), not a recorded adverse event.")
-for tab, frame, table in ((visits_tab, lab_grades(labs), "visits"), (ae_tab, aes, "adverse_events"),
+    visits_view.show(labs, pid, deid, p["thal_start_date"] if pd.notna(p["thal_start_date"]) else p["im_start_date"])
+for tab, frame, table in ((ae_tab, aes, "adverse_events"),
                           (treatment_tab, segments, "treatment"), (meds_tab, meds, "concomitant_medications")):
     with tab:
         if frame.empty:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from cmltrack.analysis.safety import thalidomide_windows
@@ -207,3 +208,30 @@ def by_arm(rows: pd.DataFrame, lanes: pd.DataFrame) -> dict[str, pd.DataFrame]:
     if arm.isna().any():
         groups["Arm not recorded"] = rows[arm.isna()]
     return groups
+
+
+def tfr_durations(courses: pd.DataFrame) -> pd.DataFrame:
+    """Treatment-free remission per course (cmltrack.db.queries.tfr_for): ``duration`` in months from the first day
+    off the TKI to the first of molecular recurrence (loss of MMR, ELN 2020) or a restart of the TKI (``event`` 1,
+    ``ended_by`` 'loss of MMR' or 'restart'), else to the last visit (censored, ``event`` 0, still in TFR)."""
+    from cmltrack.timeaxis import months_between
+
+    start = pd.to_datetime(courses["start_date"])
+    recurrence, restart = pd.to_datetime(courses["recurrence_date"]), pd.to_datetime(courses["restart_date"])
+    ended = pd.concat([recurrence, restart], axis=1).min(axis=1)
+    last = pd.to_datetime(courses["last_visit_date"]).fillna(start)
+    ended_by = np.where(recurrence.notna() & (restart.isna() | (recurrence <= restart)), "loss of MMR",
+                        np.where(restart.notna(), "restart", "still in TFR"))
+    return pd.DataFrame({"patient_id": courses["patient_id"].to_numpy(),
+                         "duration": months_between(start, ended.fillna(last)).clip(lower=0).to_numpy(),
+                         "event": ended.notna().astype(int).to_numpy(), "ended_by": ended_by})
+
+
+def median_time(durations: pd.DataFrame) -> float | None:
+    """Kaplan-Meier median of ``duration`` (event 1): the first time the estimate is at or below 50%; None while
+    it stays above."""
+    from cmltrack.analysis.stats import kaplan_meier
+
+    km = kaplan_meier(durations["duration"], durations["event"] == 1)
+    below = km[km["survival"] <= 0.5]
+    return None if below.empty else float(below["time"].iloc[0])

@@ -53,3 +53,18 @@ def lab_grade(test: str, value: float, lln: float | None = None) -> int:
             break
         grade += 1
     return grade
+
+
+def below_for_grade(test: str, grade: int, lln: float | None = None) -> float:
+    """The value below which ``test`` is at least CTCAE ``grade`` (1-4): the LLN for grade 1, else the lower bound
+    of the grade before (neutrophils grade 3: < 1.0 x10^9/L); -inf when no value reaches the grade (Hb grade 4)."""
+    key = _ALIASES.get(test.strip().lower()) if isinstance(test, str) else None
+    if key is None:
+        raise ValueError(f"test must be one of neutrophils, platelets, hemoglobin, wbc; got {test!r}")
+    if grade not in (1, 2, 3, 4):
+        raise ValueError(f"grade must be 1, 2, 3 or 4; got {grade!r}")
+    default_lln, bounds = _BANDS[key]
+    if grade == 1:
+        return default_lln if lln is None else number("lln", lln, upper=float("inf"), positive=True)
+    bound = bounds[grade - 2]
+    return float("-inf") if bound is None else bound

@@ -7,13 +7,23 @@ date subtraction for days, ``generate_series``, FILTER and CASE instead of DuckD
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 import pandas as pd
 
 from cmltrack.clinical.dosing import TKIS
 from cmltrack.clinical.genetics import HIGH_RISK_ACA, NONE
-from cmltrack.clinical.responses import FAMILIES, FAMILY
+from cmltrack.clinical.monitoring import MILESTONE_WINDOW, MILESTONES
+from cmltrack.clinical.responses import (
+    FAMILIES,
+    FAMILY,
+    FISH_MIN_NUCLEI,
+    LOSS_KINDS,
+    MIN_METAPHASES,
+    MOLECULAR_DEPTHS,
+    PROGRESSION_KINDS,
+)
 from cmltrack.clinical.units import MONTH_DAYS
 from cmltrack.db.filters import CohortFilter
 from cmltrack.db.registry import Connection
@@ -164,11 +174,11 @@ def treatments_for(con: Connection, patient_ids: Sequence[str]) -> pd.DataFrame:
 _MEASURED = "CASE " + " ".join(
     f"WHEN r.kind IN ({', '.join(repr(k) for k, f in FAMILY.items() if f == family)}) THEN s.labs_{family}"
     for family in FAMILIES) + " ELSE FALSE END"
+#: the responses shown under a guideline (the parameter): derived where the labs measure the family, else recorded
+_SHOWN = f"((r.source = 'derived' AND r.guideline = ? AND {_MEASURED}) OR (r.source = 'recorded' AND NOT {_MEASURED}))"
 _SHOWN_RESPONSES = f"""
     FROM responses r JOIN patient_summary s ON s.patient_id = r.patient_id
-    WHERE r.patient_id = ANY(?::VARCHAR[])
-      AND ((r.source = 'derived' AND r.guideline = ? AND {_MEASURED})
-           OR (r.source = 'recorded' AND NOT {_MEASURED}))"""
+    WHERE r.patient_id = ANY(?::VARCHAR[]) AND {_SHOWN}"""
 
 
 def events_for(con: Connection, patient_ids: Sequence[str], guideline: str = "ELN2020") -> pd.DataFrame:
@@ -294,3 +304,245 @@ def tki_line_start(con: Connection, patient_id: str) -> pd.Timestamp | None:
         [patient_id, list(TKIS)]).fetchone()
     return None if row[0] is None else pd.Timestamp(row[0])
 
+
+
+# --- the clinic worklist (cmltrack.analysis.worklist assembles it with the rules of cmltrack.clinical) -------------
+
+#: BCR::ABL1 result classes (Cross 2015 via responses.MOLECULAR_DEPTHS): evaluable (an undetectable result needs
+#: 10,000 ABL1 copies), at least MR4, at least MR4.5.
+_DEPTH_BOUND = {name: (bound, copies) for name, bound, copies in MOLECULAR_DEPTHS}
+_EVALUABLE = f"NOT (l.bcr_abl1_is_pct = 0 AND coalesce(l.abl1_copies, 0) < {_DEPTH_BOUND['MMR'][1]})"
+
+
+def _at_least(level: str) -> str:
+    bound, copies = _DEPTH_BOUND[level]
+    return (f"((l.bcr_abl1_is_pct > 0 AND l.bcr_abl1_is_pct <= {bound!r}) "
+            f"OR (l.bcr_abl1_is_pct = 0 AND coalesce(l.abl1_copies, 0) >= {copies}))")
+
+
+def _milestone_tests() -> str:
+    """One boolean per ELN 2020 milestone: a classifying result (BCR::ABL1, an evaluable marrow or FISH) in its
+    window on the current line, up to the as-of date."""
+    before, after = MILESTONE_WINDOW
+    months = f"CAST(l.date - ln.line_start AS DOUBLE PRECISION) / {MONTH_DAYS!r}"
+    return ", ".join(f"bool_or({months} BETWEEN {m - before!r} AND {m + after!r}) AS tested_{m:g}"
+                     for m in MILESTONES)
+
+
+def data_end(con: Connection) -> pd.Timestamp | None:
+    """The last date the database knows a patient was seen (the as-of date of a demo or synthetic cohort)."""
+    row = con.execute("SELECT max(last_visit_date) FROM patient_summary").fetchone()
+    return None if row[0] is None else pd.Timestamp(row[0])
+
+
+def _followed(patient_ids: Sequence[str] | None, followed_from: dt.date | None) -> tuple[str, list]:
+    """The worklist's cohort condition: the chosen patients, and those seen on or after ``followed_from``."""
+    chosen = "TRUE" if patient_ids is None else "p.patient_id = ANY(?::VARCHAR[])"
+    seen = "TRUE" if followed_from is None else "s.last_visit_date >= ?::DATE"
+    return f"{chosen} AND {seen}", [*([] if patient_ids is None else [list(patient_ids)]),
+                                    *([] if followed_from is None else [followed_from])]
+
+
+def worklist_facts(con: Connection, f: CohortFilter, as_of: dt.date, since: dt.date, guideline: str = "ELN2020",
+                   patient_ids: Sequence[str] | None = None, tfr_guideline: str = "ELN2020",
+                   followed_from: dt.date | None = None) -> pd.DataFrame:
+    """One row per living patient passing the filter (and in ``patient_ids`` when given; and with a visit on or
+    after ``followed_from`` when given: under follow-up) with what the clinic worklist needs, as of ``as_of``
+    (nothing dated later is read):
+
+    the current TKI line (line_start: first start of the TKI begun last; on_tki, current_tki; tki_days of TKI taken;
+    tki_count: TKIs ever taken; first_tki), the latest TFR course (tfr_start, tfr_recurrence, tfr_restart), the last
+    BCR::ABL1 (last_pcr_date, last_pcr_pct, last_pcr_copies) and the first result of the unbroken run of MR4 (and
+    MR4.5) or deeper up to it (mr4_since, mr45_since; results that cannot be evaluated neither extend nor break a
+    run), whether each milestone of the line has a classifying result (tested_3, tested_6, tested_12), the latest
+    ELN classification under ``guideline`` (eln_latest, eln_latest_date, eln_latest_months) and the last BCR::ABL1
+    before ``since`` with its months on the line (before_pct, before_months), ELN failure ever under
+    ``tfr_guideline`` (prior_failure; assessed: any assessment), progression ever (progressed), and the last blood
+    count (count_date, wbc, neutrophils, platelets, hb).
+    """
+    where, params = _where(f)
+    chosen, more = _followed(patient_ids, followed_from)
+    params = [*params, *more]
+    mr4, mr45 = _at_least("MR4"), _at_least("MR4.5")
+    # the CTEs read more than once are MATERIALIZED (DuckDB and PostgreSQL): computed once, not inlined at each use
+    return con.execute(f"""
+        WITH clock AS (SELECT ?::DATE AS as_of, ?::DATE AS since),
+        cohort AS MATERIALIZED (
+            SELECT p.patient_id, p.phase_at_diagnosis, p.im_status {_FROM}
+            WHERE {where} AND {chosen}
+              AND NOT (coalesce(p.died, FALSE) AND coalesce(p.death_date <= (SELECT as_of FROM clock), TRUE))),
+        tki AS MATERIALIZED (
+            SELECT t.patient_id, t.drug, t.start_date, t.end_date FROM treatments t
+            JOIN cohort c ON c.patient_id = t.patient_id
+            WHERE t.drug = ANY(?::VARCHAR[]) AND t.start_date <= (SELECT as_of FROM clock)),
+        firsts AS (SELECT patient_id, drug, min(start_date) AS first_start FROM tki GROUP BY patient_id, drug),
+        line AS MATERIALIZED (
+            SELECT patient_id, max(first_start) AS line_start, count(*) AS tki_count FROM firsts GROUP BY patient_id),
+        first_tki AS (
+            SELECT DISTINCT ON (patient_id) patient_id, drug AS first_tki FROM firsts
+            ORDER BY patient_id, first_start, drug),
+        current_tki AS (
+            SELECT DISTINCT ON (patient_id) patient_id, drug AS current_tki FROM tki
+            WHERE end_date IS NULL OR end_date >= (SELECT as_of FROM clock)
+            ORDER BY patient_id, start_date DESC, drug),
+        exposure AS (
+            SELECT patient_id,
+                   sum(least(coalesce(end_date, (SELECT as_of FROM clock)), (SELECT as_of FROM clock)) - start_date + 1)
+                   AS tki_days
+            FROM tki GROUP BY patient_id),
+        tfr AS (
+            SELECT DISTINCT ON (t.patient_id) t.patient_id, t.start_date AS tfr_start,
+                   CASE WHEN t.recurrence_date <= (SELECT as_of FROM clock) THEN t.recurrence_date END
+                   AS tfr_recurrence,
+                   CASE WHEN t.restart_date <= (SELECT as_of FROM clock) THEN t.restart_date END AS tfr_restart
+            FROM tfr_courses t JOIN cohort c ON c.patient_id = t.patient_id
+            WHERE t.start_date <= (SELECT as_of FROM clock)
+            ORDER BY t.patient_id, t.start_date DESC),
+        pcr AS MATERIALIZED (
+            SELECT l.patient_id, l.date, l.bcr_abl1_is_pct AS pct, l.abl1_copies AS copies, {_EVALUABLE} AS evaluable,
+                   {mr4} AS mr4, {mr45} AS mr45
+            FROM labs l JOIN cohort c ON c.patient_id = l.patient_id
+            WHERE l.bcr_abl1_is_pct IS NOT NULL AND l.date <= (SELECT as_of FROM clock)),
+        last_pcr AS (
+            SELECT DISTINCT ON (patient_id) patient_id, date AS last_pcr_date, pct AS last_pcr_pct,
+                   copies AS last_pcr_copies
+            FROM pcr ORDER BY patient_id, date DESC),
+        before_pcr AS (
+            SELECT DISTINCT ON (patient_id) patient_id, date AS before_date, pct AS before_pct FROM pcr
+            WHERE date < (SELECT since FROM clock) AND evaluable ORDER BY patient_id, date DESC),
+        breaks AS (
+            SELECT patient_id, max(date) FILTER (WHERE evaluable AND NOT mr4) AS not_mr4,
+                   max(date) FILTER (WHERE evaluable AND NOT mr45) AS not_mr45
+            FROM pcr GROUP BY patient_id),
+        runs AS (
+            SELECT x.patient_id,
+                   min(x.date) FILTER (WHERE x.mr4 AND (b.not_mr4 IS NULL OR x.date > b.not_mr4)) AS mr4_since,
+                   min(x.date) FILTER (WHERE x.mr45 AND (b.not_mr45 IS NULL OR x.date > b.not_mr45)) AS mr45_since
+            FROM pcr x JOIN breaks b ON b.patient_id = x.patient_id GROUP BY x.patient_id),
+        tested AS (
+            SELECT l.patient_id, {_milestone_tests()}
+            FROM labs l JOIN line ln ON ln.patient_id = l.patient_id
+            WHERE l.date <= (SELECT as_of FROM clock) AND l.date >= ln.line_start
+              AND (({_EVALUABLE} AND l.bcr_abl1_is_pct IS NOT NULL)
+                   OR (l.ph_pos_pct IS NOT NULL AND l.metaphases >= {MIN_METAPHASES})
+                   OR (l.fish_pct IS NOT NULL AND l.fish_nuclei >= {FISH_MIN_NUCLEI}))
+            GROUP BY l.patient_id),
+        eln AS (
+            SELECT a.patient_id, a.category AS eln_latest, a.date AS eln_latest_date, a.months AS eln_latest_months
+            FROM eln_assessments a JOIN cohort c ON c.patient_id = a.patient_id
+            WHERE a.guideline = ? AND a.milestone = 'latest' AND a.date <= (SELECT as_of FROM clock)),
+        failures AS (
+            SELECT a.patient_id, bool_or(a.category = 'failure') AS prior_failure, count(*) > 0 AS assessed
+            FROM eln_assessments a JOIN cohort c ON c.patient_id = a.patient_id
+            WHERE a.guideline = ? AND a.date <= (SELECT as_of FROM clock) GROUP BY a.patient_id),
+        progressed AS (
+            SELECT DISTINCT r.patient_id FROM responses r JOIN patient_summary s ON s.patient_id = r.patient_id
+            JOIN cohort c ON c.patient_id = r.patient_id
+            WHERE r.kind IN ('PROG_AP', 'PROG_BP') AND r.date <= (SELECT as_of FROM clock) AND {_SHOWN}),
+        counts AS (
+            SELECT DISTINCT ON (l.patient_id) l.patient_id, l.date AS count_date, l.wbc, l.neutrophils, l.platelets,
+                   l.hb
+            FROM labs l JOIN cohort c ON c.patient_id = l.patient_id
+            WHERE l.date <= (SELECT as_of FROM clock)
+              AND (l.wbc IS NOT NULL OR l.neutrophils IS NOT NULL OR l.platelets IS NOT NULL OR l.hb IS NOT NULL)
+            ORDER BY l.patient_id, l.date DESC)
+        SELECT c.patient_id, c.phase_at_diagnosis, c.im_status, ln.line_start, ct.current_tki IS NOT NULL AS on_tki,
+               ct.current_tki, coalesce(e.tki_days, 0) AS tki_days, coalesce(ln.tki_count, 0) AS tki_count,
+               ft.first_tki, tf.tfr_start, tf.tfr_recurrence, tf.tfr_restart, lp.last_pcr_date, lp.last_pcr_pct,
+               lp.last_pcr_copies, ru.mr4_since, ru.mr45_since,
+               {", ".join(f"coalesce(te.tested_{m:g}, FALSE) AS tested_{m:g}" for m in MILESTONES)},
+               el.eln_latest, el.eln_latest_date, el.eln_latest_months, bp.before_pct,
+               CAST(bp.before_date - ln.line_start AS DOUBLE PRECISION) / {MONTH_DAYS!r} AS before_months,
+               coalesce(fa.prior_failure, FALSE) AS prior_failure, coalesce(fa.assessed, FALSE) AS assessed,
+               pr.patient_id IS NOT NULL AS progressed, co.count_date, co.wbc, co.neutrophils, co.platelets, co.hb
+        FROM cohort c
+        LEFT JOIN line ln ON ln.patient_id = c.patient_id
+        LEFT JOIN current_tki ct ON ct.patient_id = c.patient_id
+        LEFT JOIN exposure e ON e.patient_id = c.patient_id
+        LEFT JOIN first_tki ft ON ft.patient_id = c.patient_id
+        LEFT JOIN tfr tf ON tf.patient_id = c.patient_id
+        LEFT JOIN last_pcr lp ON lp.patient_id = c.patient_id
+        LEFT JOIN before_pcr bp ON bp.patient_id = c.patient_id
+        LEFT JOIN runs ru ON ru.patient_id = c.patient_id
+        LEFT JOIN tested te ON te.patient_id = c.patient_id
+        LEFT JOIN eln el ON el.patient_id = c.patient_id
+        LEFT JOIN failures fa ON fa.patient_id = c.patient_id
+        LEFT JOIN progressed pr ON pr.patient_id = c.patient_id
+        LEFT JOIN counts co ON co.patient_id = c.patient_id
+        ORDER BY c.patient_id""",  # noqa: S608 (fixed SQL text and constants; values are bound)
+        [as_of, since, *params, list(TKIS), guideline, tfr_guideline, tfr_guideline]).df()
+
+
+#: Response events that are news at a clinic: losses of response and progression.
+NEWS_KINDS: tuple[str, ...] = (*LOSS_KINDS, *PROGRESSION_KINDS)
+
+
+def worklist_news(con: Connection, f: CohortFilter, as_of: dt.date, since: dt.date, guideline: str = "ELN2020",
+                  patient_ids: Sequence[str] | None = None, followed_from: dt.date | None = None) -> pd.DataFrame:
+    """What changed from ``since`` to ``as_of`` for the patients passing the filter (as `worklist_facts` chooses
+    them): ELN milestone classifications of
+    warning, suboptimal or failure under ``guideline`` (kind 'ELN', detail 'milestone:category'), losses of response
+    and progression shown under it (kind the response code), mutations found (MUTATION, detail the mutation) and
+    additional chromosome abnormalities (ACA_HR in Ph+ cells and high-risk, else ACA; detail the finding).
+    Columns: patient_id, date, kind, detail."""
+    where, params = _where(f)
+    chosen, more = _followed(patient_ids, followed_from)
+    params = [*params, *more]
+    return con.execute(f"""
+        WITH clock AS (SELECT ?::DATE AS as_of, ?::DATE AS since),
+        cohort AS (SELECT p.patient_id {_FROM} WHERE {where} AND {chosen})
+        SELECT a.patient_id, a.date, 'ELN' AS kind, a.milestone || ':' || a.category AS detail
+        FROM eln_assessments a JOIN cohort c ON c.patient_id = a.patient_id
+        WHERE a.guideline = ? AND a.milestone <> 'latest' AND a.category IN ('warning', 'suboptimal', 'failure')
+          AND a.date BETWEEN (SELECT since FROM clock) AND (SELECT as_of FROM clock)
+        UNION ALL
+        SELECT r.patient_id, r.date, r.kind, NULL FROM responses r
+        JOIN patient_summary s ON s.patient_id = r.patient_id JOIN cohort c ON c.patient_id = r.patient_id
+        WHERE r.kind = ANY(?::VARCHAR[]) AND r.date BETWEEN (SELECT since FROM clock) AND (SELECT as_of FROM clock)
+          AND {_SHOWN}
+        UNION ALL
+        SELECT m.patient_id, m.date, 'MUTATION', m.mutation
+        FROM mutations m JOIN cohort c ON c.patient_id = m.patient_id
+        WHERE m.mutation <> '{NONE}' AND m.date BETWEEN (SELECT since FROM clock) AND (SELECT as_of FROM clock)
+        UNION ALL
+        SELECT k.patient_id, k.date, CASE WHEN k.ph_positive AND k.finding IN ({_HIGH_RISK}) THEN 'ACA_HR' ELSE 'ACA'
+               END, k.finding || CASE WHEN k.ph_positive THEN ' in Ph+ cells' ELSE ' in Ph- cells' END
+        FROM karyotypes k JOIN cohort c ON c.patient_id = k.patient_id
+        WHERE k.finding <> 'none' AND k.date BETWEEN (SELECT since FROM clock) AND (SELECT as_of FROM clock)
+        ORDER BY 1, 2, 3, 4""",  # noqa: S608 (fixed SQL text and constants; values are bound)
+        [as_of, since, *params, guideline, list(NEWS_KINDS), guideline]).df()
+
+
+def not_followed(con: Connection, f: CohortFilter, as_of: dt.date, followed_from: dt.date) -> int:
+    """How many living patients passing the filter, with a record by ``as_of``, were last seen before
+    ``followed_from`` (the worklist leaves them out unless asked: not under follow-up)."""
+    where, params = _where(f)
+    row = con.execute(f"""
+        SELECT count(*) {_FROM} WHERE {where} AND s.last_visit_date < ?::DATE
+          AND NOT (coalesce(p.died, FALSE) AND coalesce(p.death_date <= ?::DATE, TRUE))""",  # noqa: S608
+                      [*params, followed_from, as_of]).fetchone()
+    return int(row[0])
+
+
+def tfr_for(con: Connection, patient_ids: Sequence[str]) -> pd.DataFrame:
+    """Treatment-free remission courses of the given patients (cmltrack.derive.tfr), with each patient's last
+    visit (the end of follow-up)."""
+    return con.execute(
+        """SELECT t.patient_id, t.drug, t.start_date, t.recurrence_date, t.recurrence_pct, t.restart_date,
+                  t.restart_drug, s.last_visit_date
+           FROM tfr_courses t JOIN patient_summary s ON s.patient_id = t.patient_id
+           WHERE t.patient_id = ANY(?::VARCHAR[]) ORDER BY t.patient_id, t.start_date""",
+        [list(patient_ids)]).df()
+
+
+def genetics_for(con: Connection, patient_ids: Sequence[str]) -> pd.DataFrame:
+    """Every mutation and karyotype test of the given patients, negative ones included: test ('mutation' or
+    'karyotype'), date, finding ('NONE' / 'none' when the test found nothing), ph_positive (karyotypes)."""
+    return con.execute(
+        """SELECT patient_id, 'mutation' AS test, date, mutation AS finding, NULL::BOOLEAN AS ph_positive
+           FROM mutations WHERE patient_id = ANY(?::VARCHAR[])
+           UNION ALL
+           SELECT patient_id, 'karyotype', date, finding, ph_positive
+           FROM karyotypes WHERE patient_id = ANY(?::VARCHAR[])
+           ORDER BY 1, 3, 2, 4""",
+        [list(patient_ids), list(patient_ids)]).df()

@@ -21,7 +21,7 @@ import pandas as pd
 
 from cmltrack.db.errors import DatabaseMissing
 from cmltrack.db.guard import OlderSchema, check_version
-from cmltrack.db.schema import COLUMNS, SCHEMA_VERSION, TABLES, create_schema
+from cmltrack.db.schema import COLUMNS, DERIVED, SCHEMA_VERSION, TABLES, create_schema
 from cmltrack.db.store import empty_frame, insert_checked, with_plain_dates
 
 #: What the query layer reads through: a DuckDB cursor, or a PostgreSQL reader (the same SQL runs on both).
@@ -32,7 +32,7 @@ Progress = Callable[[float, str], None]
 #: tables (``responses`` recorded and derived, ``eln_assessments``, ``patient_summary``) of those patients.
 Derive = Callable[..., dict[str, pd.DataFrame]]
 #: The tables a write inserts, in order (a child after its parent).
-WRITTEN: tuple[str, ...] = (*TABLES, "eln_assessments", "patient_summary")
+WRITTEN: tuple[str, ...] = (*TABLES, *DERIVED)
 
 
 def _quiet(fraction: float, text: str) -> None:

@@ -9,7 +9,8 @@ from cmltrack.clinical.responses import ALL_KINDS
 
 # 5: labs neutrophils and FISH, mutations, karyotypes (issue 16)
 # 6: trial imports (arm, death, AE relatedness and unknown onsets, concomitant medications; issue 15)
-SCHEMA_VERSION = 6
+# 7: treatment-free remission courses (derived table tfr_courses; issue 19)
+SCHEMA_VERSION = 7
 
 #: CML therapies the app knows by name (hydroxyurea and interferon before or between TKIs). Other drug names are
 #: accepted (trial datasets: study drug, placebo), stored lower case, and drawn in neutral colours.
@@ -194,14 +195,28 @@ DDL: tuple[str, ...] = (
         best_response VARCHAR NOT NULL,
         best_response_rank INTEGER NOT NULL
     )""",
+    # schema 7: treatment-free remission, one row per TKI stop for TFR (cmltrack.derive.tfr)
+    """CREATE TABLE tfr_courses (
+        patient_id VARCHAR NOT NULL REFERENCES patients (patient_id),
+        drug VARCHAR NOT NULL,                -- the TKI stopped
+        start_date DATE NOT NULL,             -- first day off the TKI
+        recurrence_date DATE CHECK (recurrence_date >= start_date),  -- molecular recurrence: loss of MMR
+        recurrence_pct DOUBLE PRECISION CHECK (recurrence_pct > 0.1),
+        restart_date DATE CHECK (restart_date >= start_date),        -- a TKI taken again
+        restart_drug VARCHAR,
+        PRIMARY KEY (patient_id, start_date)
+    )""",
 )
 
 TABLES: tuple[str, ...] = ("patients", "treatments", "labs", "responses", "adverse_events", "time_to_event",
                            "mutations", "karyotypes", "concomitant_medications")
 
 
+#: Tables computed from the facts (cmltrack.derive) each time patients are written, in the order written.
+DERIVED: tuple[str, ...] = ("eln_assessments", "patient_summary", "tfr_courses")
+
 #: Every registry table, meta first, each after the tables it references (deleted in the reverse order).
-ALL_TABLES: tuple[str, ...] = ("meta", *TABLES, "eln_assessments", "patient_summary")
+ALL_TABLES: tuple[str, ...] = ("meta", *TABLES, *DERIVED)
 
 
 def _columns() -> dict[str, tuple[str, ...]]:

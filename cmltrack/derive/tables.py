@@ -1,8 +1,8 @@
 """Every derived table at once, for the whole registry or only some of its patients.
 
-A patient's derived rows (derived responses, ELN assessments, summary) depend on that patient's facts alone, so an
-import derives only the patients it adds or replaces and appends their rows (`derived_tables(frames, patient_ids)`),
-instead of deriving the registry again.
+A patient's derived rows (derived responses, ELN assessments, summary, treatment-free remission courses) depend on
+that patient's facts alone, so an import derives only the patients it adds or replaces and appends their rows
+(`derived_tables(frames, patient_ids)`), instead of deriving the registry again.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ import pandas as pd
 
 from cmltrack.derive.responses import derived_responses_and_assessments
 from cmltrack.derive.summary import patient_summary
+from cmltrack.derive.tfr import tfr_courses
 
 #: The tables written from the facts by the clinical rules (``responses`` holds recorded and derived rows).
-DERIVED_TABLES: tuple[str, ...] = ("responses", "eln_assessments", "patient_summary")
+DERIVED_TABLES: tuple[str, ...] = ("responses", "eln_assessments", "patient_summary", "tfr_courses")
 
 
 def only_patients(frames: dict[str, pd.DataFrame], patient_ids: Iterable[str]) -> dict[str, pd.DataFrame]:
@@ -42,4 +43,4 @@ def derived_tables(frames: dict[str, pd.DataFrame], patient_ids: Iterable[str] |
     derived, assessments = derived_responses_and_assessments(frames, progress)
     responses = pd.concat([recorded, derived], ignore_index=True) if len(derived) else recorded
     return {"responses": responses, "eln_assessments": assessments,
-            "patient_summary": patient_summary(frames, responses)}
+            "patient_summary": patient_summary(frames, responses), "tfr_courses": tfr_courses(frames)}

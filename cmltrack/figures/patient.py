@@ -20,6 +20,7 @@ from cmltrack.clinical import milestones
 from cmltrack.clinical.timeline import visit_phase
 from cmltrack.derive.lab_grades import SUFFIX, grade_text, lab_grades
 from cmltrack.figures import projector
+from cmltrack.figures import tfr as tfr_layer
 from cmltrack.figures.palette import AE_GRADE_COLOURS, GLYPHS, OKABE_ITO, SEVERITY_WORDS, dose_shade, drug_label
 from cmltrack.figures.plain import plain_text
 from cmltrack.privacy.pseudonyms import ae_label, coded_reason
@@ -390,7 +391,7 @@ def build_patient_timeline(patient: pd.Series, segments: pd.DataFrame, labs: pd.
                            aes: pd.DataFrame, anchor: str = "thalidomide", guideline: str = "ELN2020",
                            tki_start: pd.Timestamp | None = None, calendar: bool = True,
                            scale: float = 1.0, meds: pd.DataFrame | None = None,
-                           compact: bool = False) -> go.Figure:
+                           compact: bool = False, tfr: pd.DataFrame | None = None) -> go.Figure:
     """The patient's course; ``patient`` holds the anchor dates (thal_start_date, im_start_date, diagnosis_date)
     and last_visit_date. ``calendar=False`` gives hover times as months since the anchor (presentation mode);
     ``scale`` enlarges rows and markers, and above 1 (presentation mode) makes every text at least 18 px and black
@@ -398,7 +399,9 @@ def build_patient_timeline(patient: pd.Series, segments: pd.DataFrame, labs: pd.
     categories and preferred terms. Mutations and ACA (kinds MUTATION, ACA_HR, ACA of ``events``) are drawn in the
     Response row, named on hover. ``meds``: concomitant medications (a lane each, grey, in the treatment row; named
     in the hover of the adverse events that began while they were taken). ``compact`` is the board's view:
-    COMPACT_ROWS, COMPACT_PX high. The legend names every kind of mark drawn, shaded zones and phases included."""
+    COMPACT_ROWS, COMPACT_PX high. The legend names every kind of mark drawn, shaded zones and phases included.
+    ``tfr``: the patient's treatment-free remission courses (cmltrack.db.queries.tfr_for), shaded and drawn in the
+    lane of the TKI stopped."""
     if anchor not in ANCHORS:
         raise ValueError(f"anchor must be one of {list(ANCHORS)}, got {anchor!r}")
     axis_title, column = ANCHORS[anchor]
@@ -450,6 +453,8 @@ def build_patient_timeline(patient: pd.Series, segments: pd.DataFrame, labs: pd.
     if len(labs):
         aca = pd.to_datetime(events.loc[events["kind"] == "ACA_HR", "date"]) if len(events) else pd.Series()
         _phases(fig, labs, anchor_date, aca.min() if len(aca) else None)
+    if tfr is not None and len(tfr):
+        tfr_layer.shade_patient(fig, tfr, anchor_date, calendar, drug_label(tfr["drug"].iloc[0]))
     fig.add_vline(x=0, line=dict(color="#444444", width=1.2, dash="dash"))
     fig.update_layout(
         template="plotly_white", barmode="overlay", height=height,

@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 
 from cmltrack.clinical import milestones
 from cmltrack.figures import projector
+from cmltrack.figures import tfr as tfr_layer
 from cmltrack.figures.palette import GLYPHS, SEVERITY_WORDS, dose_shade, drug_label
 from cmltrack.figures.plain import plain_text
 from cmltrack.privacy.pseudonyms import ae_label, coded_reason
@@ -333,7 +334,7 @@ def _legend_px(fig: go.Figure, font_px: float) -> float:
 
 def build_swimmer(lanes: pd.DataFrame, segments: pd.DataFrame, events: pd.DataFrame,
                   anchor: str = "thalidomide", months_before: float | None = None, calendar: bool = True,
-                  scale: float = 1.0) -> go.Figure:
+                  scale: float = 1.0, tfr: pd.DataFrame | None = None) -> go.Figure:
     """Swimmer figure for lanes ordered by `order_lanes`, their treatment segments and their events.
 
     ``months_before`` limits the initial view to that many months before the anchor (zoom out to see all).
@@ -343,6 +344,8 @@ def build_swimmer(lanes: pd.DataFrame, segments: pd.DataFrame, events: pd.DataFr
     categories; ``scale`` above 1 (presentation mode) draws for a projector: every text at least 18 px and black
     (`projector.enforce`), larger markers, and lanes of BOARD_LANE_PX. The figure is always tall enough for its whole
     legend. Patients without the anchor date (e.g. never on thalidomide) are left out; the caller says how many.
+    ``tfr``: treatment-free remission courses (cmltrack.db.queries.tfr_for), drawn on the TKI row of their lanes in
+    a shade of their own.
     """
     if anchor not in ANCHORS:
         raise ValueError(f"anchor must be one of {list(ANCHORS)}, got {anchor!r}")
@@ -381,6 +384,11 @@ def build_swimmer(lanes: pd.DataFrame, segments: pd.DataFrame, events: pd.DataFr
     for trace in [*_segment_traces(seg, calendar), *spans, *_gap_trace(seg), *_stop_traces(stops, calendar, scale),
                   *_ongoing_trace(seg, scale), *earlier, *_event_traces(shown_ev, calendar, scale, near)]:
         fig.add_trace(trace)
+    # the lane brings the last visit (the end of a course still running)
+    placed = _place(tfr.drop(columns="last_visit_date", errors="ignore"), lanes, anchor_col) \
+        if tfr is not None and len(tfr) else None
+    if placed is not None and len(placed):
+        fig.add_trace(tfr_layer.swimmer_trace(placed, calendar, DRUG_OFFSET["imatinib"], BAR_WIDTH))
     _group_decor(lanes, fig)
     start_label = {"thalidomide": "Thalidomide start", "imatinib": "Imatinib start", "diagnosis": "Diagnosis",
                    "treatment": "First treatment"}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cmltrack.clinical.tfr import stored_reason
 from cmltrack.clinical.units import MONTH_DAYS
 from cmltrack.db.schema import PLACEBO
 from cmltrack.ingest import drugs
@@ -143,7 +144,9 @@ def _treatments(ds: Dataset, f: pd.DataFrame) -> Mapped:
     drug = first(f, "EXTRT", "PARCAT2") or "EXTRT"
     fields = [Field("patient_id", "USUBJID", required=True),
               Field("drug", drug, "lower", required=True),
-              Field("dose_mg", "EXDOSE" if "EXDOSE" in f else "AVAL", "number", required=True, low=0, what="a dose")]
+              Field("dose_mg", "EXDOSE" if "EXDOSE" in f else "AVAL", "number", required=True, low=0, what="a dose"),
+              # the reason the dose changed or stopped (EXADJ): a stop for treatment-free remission is recognised
+              Field("reason_stopped", "EXADJ", "named", normalise=stored_reason)]
     out, problems = convert(f, fields, ds.label, ds.rows[f.index], ds.name)
     out, more = with_dates(ds, f, out, (("start_date", ("ASTDT", "ASTDTM", "EXSTDTC"), "start", True),
                                         ("end_date", ("AENDT", "AENDTM", "EXENDTC"), "end", False)))

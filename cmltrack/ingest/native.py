@@ -6,6 +6,7 @@ import pandas as pd
 
 from cmltrack.clinical.genetics import normalise_aca, normalise_mutation
 from cmltrack.clinical.responses import ALL_KINDS, SYNONYMS
+from cmltrack.clinical.tfr import stored_reason
 from cmltrack.ingest.fields import Field
 from cmltrack.ingest.readers import Dataset
 
@@ -51,7 +52,8 @@ LAYOUT: dict[str, list[Field]] = {
         Field("dose_mg", "dose_mg", "number", required=True, low=0, what="a dose"),
         Field("start_date", "start_date", "date", required=True, role="start"),
         Field("end_date", "end_date", "date", role="end"),
-        Field("reason_stopped", "reason_stopped"),
+        # every spelling of a stop for treatment-free remission ("TFR", ...) is stored as one reason
+        Field("reason_stopped", "reason_stopped", "named", normalise=stored_reason),
     ],
     "labs": [
         Field("patient_id", "patient_id", required=True),

@@ -10,11 +10,13 @@ question runs no SQL, and a new version (an import) is a new key, never answered
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 import pandas as pd
 import streamlit as st
 
+from cmltrack.analysis import worklist as wl
 from cmltrack.db import queries
 from cmltrack.db.connection import Connection
 from cmltrack.db.filters import CohortFilter
@@ -198,3 +200,59 @@ def _arms(_con: Connection, db: DbKey) -> list[str]:
 def arms(con: Connection) -> list[str]:
     """`queries.arms`, cached."""
     return _arms(con, session.database_key())
+
+
+@_page
+def _data_end(_con: Connection, db: DbKey) -> pd.Timestamp | None:
+    return queries.data_end(_con)
+
+
+def data_end(con: Connection) -> pd.Timestamp | None:
+    """`queries.data_end`, cached."""
+    return _data_end(con, session.database_key())
+
+
+@_cohort
+def _worklist(_con: Connection, db: DbKey, f: CohortFilter, as_of: dt.date, since: dt.date, guideline: str,
+              patient_ids: tuple[str, ...] | None, followed_from: dt.date | None) -> pd.DataFrame:
+    facts = queries.worklist_facts(_con, f, as_of, since, guideline, patient_ids, followed_from=followed_from)
+    news = queries.worklist_news(_con, f, as_of, since, guideline, patient_ids, followed_from=followed_from)
+    return wl.build(facts, news, as_of, since, guideline)
+
+
+def worklist(con: Connection, f: CohortFilter, as_of: dt.date, since: dt.date, guideline: str = "ELN2020",
+             patient_ids: Sequence[str] | None = None, followed_from: dt.date | None = None) -> pd.DataFrame:
+    """The clinic worklist (`queries.worklist_facts` and `worklist_news` assembled by `analysis.worklist.build`),
+    cached."""
+    return _worklist(con, session.database_key(), f, as_of, since, guideline,
+                     None if patient_ids is None else tuple(patient_ids), followed_from)
+
+
+@_cohort
+def _not_followed(_con: Connection, db: DbKey, f: CohortFilter, as_of: dt.date, followed_from: dt.date) -> int:
+    return queries.not_followed(_con, f, as_of, followed_from)
+
+
+def not_followed(con: Connection, f: CohortFilter, as_of: dt.date, followed_from: dt.date) -> int:
+    """`queries.not_followed`, cached."""
+    return _not_followed(con, session.database_key(), f, as_of, followed_from)
+
+
+@_page
+def _tfr_for(_con: Connection, db: DbKey, patient_ids: tuple[str, ...]) -> pd.DataFrame:
+    return queries.tfr_for(_con, patient_ids)
+
+
+def tfr_for(con: Connection, patient_ids: Sequence[str]) -> pd.DataFrame:
+    """`queries.tfr_for`, cached."""
+    return _tfr_for(con, session.database_key(), tuple(patient_ids))
+
+
+@_page
+def _genetics_for(_con: Connection, db: DbKey, patient_ids: tuple[str, ...]) -> pd.DataFrame:
+    return queries.genetics_for(_con, patient_ids)
+
+
+def genetics_for(con: Connection, patient_ids: Sequence[str]) -> pd.DataFrame:
+    """`queries.genetics_for`, cached."""
+    return _genetics_for(con, session.database_key(), tuple(patient_ids))

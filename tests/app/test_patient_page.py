@@ -35,11 +35,23 @@ def _figure(at: AppTest) -> dict:
 def test_known_patient_shows_card_timeline_and_tables(monkeypatch, demo_db):
     at = _open(monkeypatch, demo_db, "CML-03")
     card = _card(at)
-    assert "CML-03" in card and "Carmen Testperson" in card and "at thalidomide start AP" in card
+    assert "CML-03" in card and "Carmen Testperson" in card
+    # the phase now (from the latest count), the progression on the way, and the phases of the demo's record
+    assert "**CP**  \n2012-08-01; progressed to AP 2011-10-01; at thalidomide start AP" in card
+    # the latest BCR::ABL1 with its date and molecular level; months on the current line; the worklist's answer
+    assert "**0.248% IS (no MMR)**  \n2012-08-01" in card and "Imatinib line: 36.0 months (from 2009-08-01)" in card
+    assert "**nothing due**  \nas of 2012-08-01" in card
+    assert "1.9235 (intermediate risk)" in card  # ELTS at its published 4 decimals, Sokal at 2 (below)
     assert "**Imatinib 600 mg/d + Thalidomide 100 mg/d**" in card
     assert "1.32 (high risk)" in card and "**Warning**" in card  # Sokal; latest ELN 2020
     fig = _figure(at)
     assert fig["layout"]["yaxis3"]["type"] == "log"
+    # newest first, clinical headers, the level beside each BCR::ABL1 result (cells are escaped Markdown)
+    visits = at.table[0].value.replace(r"\\", "", regex=True)
+    assert visits.columns[:5].tolist() == ["Date", "BCR::ABL1 IS %", "Level", "WBC ×10⁹/L", "WBC gr."]
+    assert visits["Date"].iloc[0] == "2012-08-01" and visits["Date"].is_monotonic_decreasing
+    assert visits.iloc[0, :3].tolist() == ["2012-08-01", "0.248", "no MMR"]
+    assert visits.iloc[1, :3].tolist() == ["2012-07-01", "", ""] and "None" not in visits.to_string()
     assert [t.label for t in at.tabs] == ["Visits and labs", "Adverse events", "Treatment",
                                              "Concomitant medications"]
     labels = [b.label for b in at.get("download_button")]

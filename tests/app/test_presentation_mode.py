@@ -14,7 +14,8 @@ from cmltrack.db.connection import open_readonly
 from tests.markdown import shown
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = ("pages/cohort.py", "pages/patient.py", "pages/patients.py", "pages/outcomes.py", "pages/safety.py")
+PAGES = ("pages/cohort.py", "pages/clinic.py", "pages/patient.py", "pages/patients.py", "pages/outcomes.py",
+         "pages/safety.py")
 CALENDAR_DATE = re.compile(rb"(19|20)\d\d-[01]\d(-[0-3]\d)?")
 
 

@@ -9,7 +9,7 @@ import pytest
 from scripts.harness import chromium, streamlit_server, wait_for_plot
 
 pytestmark = pytest.mark.timeout(180)
-NAV = ["Cohort", "Patient", "Patients", "Outcomes", "Safety", "Board", "Import"]
+NAV = ["Cohort", "Clinic", "Patient", "Patients", "Outcomes", "Safety", "Board", "Import"]
 
 
 @pytest.fixture(scope="module")
@@ -124,6 +124,27 @@ def test_clicking_a_lane_opens_that_patient(browser, server):
     wait_for_plot(page)
     page.wait_for_timeout(2_000)
     assert "/patient" not in page.url
+    page.close()
+
+
+def test_a_worklist_row_opens_that_patient(browser, server):
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    page.goto(server + "/clinic")
+    page.get_by_text("4 of 21 patients need action").wait_for(timeout=30_000)
+    grid = page.locator("[data-testid='stDataFrame']").first
+    grid.wait_for()
+    box = grid.bounding_box()
+    # the row marker of the first row (CML-11, the first of the most overdue, then by ID): header and row 35 px high
+    page.mouse.click(box["x"] + 15, box["y"] + 35 + 17)
+    page.wait_for_function("location.pathname.endsWith('/patient') && location.search.includes('patient=CML-11')",
+                           timeout=30_000)
+    page.get_by_text("Needs (clinic worklist)").wait_for(timeout=30_000)
+    wait_for_plot(page)
+    # back to the worklist: the old pick must not open the patient again
+    page.locator("[data-testid='stSidebarNav'] a", has_text="Clinic").click()
+    page.get_by_text("4 of 21 patients need action").wait_for(timeout=30_000)
+    page.wait_for_timeout(2_000)
+    assert page.url.endswith("/clinic")
     page.close()
 
 

@@ -17,7 +17,7 @@ from scripts.harness import chromium, free_port, streamlit_server, wait_for_plot
 from tests.browser.leaks import Identifiers, file_texts, frame_texts, run_finished
 
 pytestmark = pytest.mark.timeout(420)
-SIDEBAR_PAGES = ["Cohort", "Patient", "Patients", "Outcomes", "Safety", "Board", "Import"]
+SIDEBAR_PAGES = ["Cohort", "Clinic", "Patient", "Patients", "Outcomes", "Safety", "Board", "Import"]
 
 
 @pytest.fixture(scope="module")
@@ -130,6 +130,10 @@ class Walk:
                              "y": box["y"] + box["height"] / 2 - origin["y"]}, force=True)
         if navigate:
             page.wait_for_function("location.pathname.endsWith('/patient')", timeout=30_000)
+            # the card (the patient's pseudonym) is drawn after the page's queries, which can take a pause longer
+            # than settle()'s quiet time on a loaded machine
+            page.wait_for_function(r"/\bP-\d{3}\b/.test(document.querySelector('[data-testid=stMain]').innerText)",
+                                   timeout=60_000)
 
 
 def _pseudonym(text: str) -> str:
@@ -223,6 +227,7 @@ def _run_the_board(walk: Walk, server: str) -> None:
     assert len(places) >= 3, text[:600]
     main.get_by_role("button", name=re.compile(r"Present the \d patients")).click()
     page.wait_for_function("location.pathname.endsWith('/patient')", timeout=30_000)
+    wait_for_plot(page)  # the patient page's run: its queries may pause longer than settle()'s quiet time
     text = walk.check("Present")
     _projector_grade(page, "the board's view of a patient")  # dose labels at 18 px, never shrunk into a bar
     total = len(places)
