@@ -27,7 +27,7 @@ import pandas as pd
 from cmltrack.analysis.snapshot import bcr_abl1_text
 from cmltrack.clinical import ctcae, milestones, monitoring, tfr
 from cmltrack.clinical.responses import LABELS, MOLECULAR_DEPTHS
-from cmltrack.clinical.units import MONTH_DAYS
+from cmltrack.clinical.units import MONTH_DAYS, YEAR_DAYS
 from cmltrack.cohorts.demo import DEMO_SOURCE
 from cmltrack.cohorts.synthetic import SOURCE as SYNTHETIC_SOURCE
 from cmltrack.derive.lab_grades import GRADED
@@ -42,7 +42,6 @@ REASONS: dict[str, str] = {
 }
 COLUMNS: tuple[str, ...] = ("patient_id", "reasons", "days_overdue", "pcr_due", "last_pcr_date", "last_pcr",
                             "eln_latest", "status", *REASONS)
-_YEAR_DAYS = 365.25
 #: "New" findings are looked for since this many days before the as-of date, unless another date is chosen.
 NEWS_DAYS = 91
 
@@ -178,11 +177,11 @@ def _news(w: pd.DataFrame, news: pd.DataFrame, since: pd.Timestamp, guideline: s
 
 def _tfr_candidates(w: pd.DataFrame) -> pd.DataFrame:
     """Patients on a TKI who meet the ELN 2020 minimal (or optimal) requirements to stop it."""
-    dmr = (w["last_pcr_date"] - w["mr4_since"]).dt.days / _YEAR_DAYS
+    dmr = (w["last_pcr_date"] - w["mr4_since"]).dt.days / YEAR_DAYS
     failed = w["prior_failure"].fillna(False).astype(bool) | (w["im_status"] == "resistant")
     # only rows the rule could accept go through it: > 2 years of MR4, > 4 years of TKI, no failure, no progression
     pool = w[w["on_tki"] & ~w["in_tfr"] & (dmr > tfr.MIN_DMR_YEARS) & ~failed & ~w["progressed"].astype(bool)
-             & (w["tki_days"].astype(float) / _YEAR_DAYS > tfr.MIN_TKI_YEARS_2G)]
+             & (w["tki_days"].astype(float) / YEAR_DAYS > tfr.MIN_TKI_YEARS_2G)]
     rows = []
     for r in pool.to_dict("records"):
         phase_known = r["phase_at_diagnosis"] in ("CP", "AP", "BP")
@@ -195,7 +194,7 @@ def _tfr_candidates(w: pd.DataFrame) -> pd.DataFrame:
         assessment = tfr.eligibility(
             first_chronic_phase=first_cp, tki_line=line, changed_for_intolerance_only=intolerance_only,
             prior_failure=True if failed else (False if r["assessed"] else None), typical_transcript=None,
-            tki_years=float(r["tki_days"]) / _YEAR_DAYS, second_generation=r["current_tki"] in tfr.SECOND_GENERATION,
+            tki_years=float(r["tki_days"]) / YEAR_DAYS, second_generation=r["current_tki"] in tfr.SECOND_GENERATION,
             dmr_years=tfr.years_between(r["mr4_since"].date(), r["last_pcr_date"].date()),
             mr45_years=None if pd.isna(r["mr45_since"]) else tfr.years_between(r["mr45_since"].date(),
                                                                                 r["last_pcr_date"].date()))

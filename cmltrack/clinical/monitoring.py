@@ -15,7 +15,7 @@ Interpretations (stated, not in the paper): "every 3 to 6 months" in MMR is over
 months), so a clinic is not flagged for a test the guideline leaves to judgement; "in MMR" is the last result's
 depth (a patient who lost MMR is back on the 3-month interval); the TFR interval is the one of the TFR month in
 which the last test was taken (a test in month 5 calls for the next a month later, one in month 6 two months
-later); a month is 30.4375 days (365.25 / 12).
+later); a month is clinical.units.MONTH_DAYS days.
 """
 
 from __future__ import annotations

@@ -12,8 +12,8 @@ for TKI discontinuation):
   > 2 years if MR4.5.
 Molecular recurrence after a stop is the loss of MMR (BCR::ABL1 IS > 0.1%), the trigger to restart the TKI.
 
-Years are 365.25 days. What the data cannot tell (transcript type when not recorded, the patient's motivation, the
-laboratory's sensitivity) is reported as unknown, never assumed.
+A year is clinical.units.YEAR_DAYS days. What the data cannot tell (transcript type when not recorded, the patient's
+motivation, the laboratory's sensitivity) is reported as unknown, never assumed.
 
 A TKI stopped for TFR is a treatment segment whose stop reason names it (``is_tfr_stop``: "treatment-free remission",
 "TFR", "stopped for TFR", ...); the import stores every such spelling as ``TFR_REASON``. Second-generation TKIs
@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cmltrack.clinical.responses import MOLECULAR_DEPTHS, depth
+from cmltrack.clinical.units import YEAR_DAYS
 
 MANDATORY, MINIMAL, OPTIMAL = "mandatory", "minimal", "optimal"
 #: Mandatory requirements no registry records: shown as "to confirm with the patient and laboratory".
@@ -41,7 +42,6 @@ MIN_TKI_YEARS, MIN_TKI_YEARS_2G, MIN_DMR_YEARS = 5.0, 4.0, 2.0
 OPTIMAL_TKI_YEARS, OPTIMAL_DMR_YEARS = 5.0, {"MR4": 3.0, "MR4.5": 2.0}
 #: Status of a TFR assessment.
 NOT_ELIGIBLE, UNKNOWN, CANDIDATE, RECOMMENDED = "not eligible", "unknown", "candidate", "recommended"
-_YEAR_DAYS = 365.25
 #: The stop reason a TKI segment stopped for treatment-free remission is stored with.
 TFR_REASON = "treatment-free remission"
 #: Spellings of a stop for TFR: "TFR" as a word, or "treatment(-)free remission" (any case).
@@ -95,8 +95,8 @@ def _over(value: float | None, bound: float) -> bool | None:
 
 
 def years_between(start: dt.date, end: dt.date) -> float:
-    """Years (365.25 days) from ``start`` to ``end``."""
-    return (end - start).days / _YEAR_DAYS
+    """Years (of YEAR_DAYS) from ``start`` to ``end``."""
+    return (end - start).days / YEAR_DAYS
 
 
 def eligibility(*, first_chronic_phase: bool | None, tki_line: int | None, changed_for_intolerance_only: bool | None,
