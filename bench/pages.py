@@ -3,11 +3,12 @@ checkout against a baseline checkout measured in the same run.
 
     python bench/pages.py [--sizes 10000 100000] [--dir /tmp/cmltrack-bench] [--baseline /tmp/base]
 
-For each registry size and each checkout, one child process (its own Python, importing that checkout's cmltrack)
+For each registry size, page and checkout, one child process (its own Python, importing that checkout's cmltrack)
 runs the app under streamlit.testing.v1.AppTest (the real script, widgets, caches and session state; no browser):
-for each page, a switch to it from the Cohort page with the caches emptied (cold: the first visitor's run after the
-server started, the Cohort page's own queries excepted) and then a rerun (warm: the same page again, as after a
-click). The time is the script run (AppTest's `run`), which is what the server spends before it has sent the page.
+the Cohort page, then a switch to the page with the caches emptied (cold: the first visitor's run of that page after
+the server started) and then a rerun (warm: the same page again, as after a click). A page that takes longer than
+--timeout is reported as "> timeout" (the ratio is then a lower bound).
+The time is the script run (AppTest's `run`), which is what the server spends before it has sent the page.
 Ratios are baseline / this checkout.
 """
 
@@ -28,44 +29,55 @@ PAGES = {"Cohort": "pages/cohort.py", "Patients": "pages/patients.py", "Patient"
          "Import": "pages/import.py"}
 
 
-def _child(root: Path, db: Path) -> dict[str, tuple[float, float]]:
-    """{page: (cold s, warm s)} for the checkout at ``root`` (this process imports its cmltrack)."""
+def _child(root: Path, db: Path, title: str) -> tuple[float, float]:
+    """(cold s, warm s) of one page for the checkout at ``root`` (this process imports its cmltrack)."""
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
     os.environ["CMLTRACK_DB"] = str(db)
     os.chdir(root)
-    result: dict[str, tuple[float, float]] = {}
-    at = AppTest.from_file(str(root / "app.py"), default_timeout=600)
-    for title, path in PAGES.items():
-        if title != "Cohort":
-            at.switch_page(PAGES["Cohort"]).run()
-            st.cache_data.clear()
-            at.switch_page(path)
-        started = time.perf_counter()
-        at.run()
-        cold = time.perf_counter() - started
-        started = time.perf_counter()
-        at.run()
-        warm = time.perf_counter() - started
-        if at.exception:
-            raise RuntimeError(f"{title}: {at.exception}")
-        result[title] = (cold, warm)
-    return result
+    at = AppTest.from_file(str(root / "app.py"), default_timeout=3600)
+    if title != "Cohort":
+        at.run()  # the landing page first, as a visitor does; then the page with the caches emptied
+        st.cache_data.clear()
+        at.switch_page(PAGES[title])
+    started = time.perf_counter()
+    at.run()
+    cold = time.perf_counter() - started
+    started = time.perf_counter()
+    at.run()
+    warm = time.perf_counter() - started
+    if at.exception:
+        raise RuntimeError(f"{title}: {at.exception}")
+    return cold, warm
 
 
-def _measure(root: Path, db: Path) -> dict[str, tuple[float, float]]:
+def _measure(root: Path, db: Path, title: str, timeout: float) -> tuple[float, float] | None:
+    """(cold, warm) in a child process of its own; None when it took longer than ``timeout`` seconds."""
     env = dict(os.environ, PYTHONPATH=str(root))
-    out = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", str(root), str(db)], cwd=root,
-                         env=env, check=True, capture_output=True, text=True)
-    return {k: tuple(v) for k, v in json.loads(out.stdout.strip().splitlines()[-1]).items()}
+    try:
+        out = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", str(root), str(db), title],
+                             cwd=root, env=env, check=True, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None
+    return tuple(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def _cell(times: tuple[float, float] | None, i: int, timeout: float) -> str:
+    return f"{'> ' + format(timeout, '.0f'):>7}s" if times is None else f"{times[i]:>7.2f}s"
+
+
+def _ratio(base: tuple[float, float] | None, ours: tuple[float, float] | None, i: int) -> str:
+    if ours is None:
+        return f"{'?':>6}"
+    return f"{'> ' if base is None else ''}{(base[i] if base else float('nan')) / ours[i]:>5.1f}x"
 
 
 def main(argv: list[str] | None = None) -> int:
     if argv is None and sys.argv[1:2] == ["--child"]:
-        root, db = Path(sys.argv[2]), Path(sys.argv[3])
+        root, db, title = Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4]
         sys.path.insert(0, str(root))
-        print(json.dumps(_child(root, db)))
+        print(json.dumps(_child(root, db, title)))
         return 0
     sys.path.insert(0, str(ROOT))
     from bench.run import database
@@ -75,18 +87,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dir", type=Path, default=Path("/tmp/cmltrack-bench"))
     parser.add_argument("--baseline", type=Path, default=None,
                         help="a checkout of the code before (e.g. `git worktree add /tmp/base main`)")
+    parser.add_argument("--pages", nargs="+", default=list(PAGES), choices=list(PAGES))
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds before a page's run is given up")
     args = parser.parse_args(argv)
     print(f"{'N':>7} {'page':<9} | {'cold':>7} {'warm':>7} | " + (
         f"{'base cold':>9} {'base warm':>9} | {'cold x':>6} {'warm x':>6}" if args.baseline else ""))
     for n in args.sizes:
         db = database(args.dir, n)
-        ours = _measure(ROOT, db)
-        base = _measure(args.baseline, db) if args.baseline else {}
-        for title, (cold, warm) in ours.items():
-            line = f"{n:>7} {title:<9} | {cold:>6.2f}s {warm:>6.2f}s |"
-            if title in base:
-                b_cold, b_warm = base[title]
-                line += f" {b_cold:>8.2f}s {b_warm:>8.2f}s | {b_cold / cold:>5.1f}x {b_warm / warm:>5.1f}x"
+        for title in args.pages:
+            ours = _measure(ROOT, db, title, args.timeout)
+            line = f"{n:>7} {title:<9} | {_cell(ours, 0, args.timeout)} {_cell(ours, 1, args.timeout)} |"
+            if args.baseline:
+                base = _measure(args.baseline, db, title, args.timeout)
+                line += (f" {_cell(base, 0, args.timeout)} {_cell(base, 1, args.timeout)} |"
+                         f" {_ratio(base, ours, 0)} {_ratio(base, ours, 1)}")
             print(line, flush=True)
     return 0
 
