@@ -6,7 +6,6 @@ from cmltrack.analysis import outcomes
 from cmltrack.figures.outcomes import km_figure
 from cmltrack.timeaxis import MONTH_DAYS
 from cmltrack.ui import analyses, board, cohort_page, sidebar, tables
-from cmltrack.ui import data as q
 from cmltrack.ui.escape import md
 
 con, lanes = cohort_page.start("Outcomes")
@@ -36,7 +35,7 @@ if thal_here:
                   "confidence intervals.")
 
 ids = lanes["patient_id"].tolist()
-endpoints = q.time_to_event_for(con, ids)
+endpoints = analyses.endpoints(con, sidebar.current_filter(), guideline)
 if not endpoints.empty:
     st.markdown("#### Trial endpoints as delivered (imported ADTTE)")
     labels = dict(zip(endpoints["parameter"], endpoints["label"]))
