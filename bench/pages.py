@@ -67,10 +67,10 @@ def _cell(times: tuple[float, float] | None, i: int, timeout: float) -> str:
     return f"{'> ' + format(timeout, '.0f'):>7}s" if times is None else f"{times[i]:>7.2f}s"
 
 
-def _ratio(base: tuple[float, float] | None, ours: tuple[float, float] | None, i: int) -> str:
+def _ratio(base: tuple[float, float] | None, ours: tuple[float, float] | None, i: int, timeout: float) -> str:
     if ours is None:
         return f"{'?':>6}"
-    return f"{'> ' if base is None else ''}{(base[i] if base else float('nan')) / ours[i]:>5.1f}x"
+    return f"{'>' if base is None else ''}{(base[i] if base else timeout) / ours[i]:>5.0f}x"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.baseline:
                 base = _measure(args.baseline, db, title, args.timeout)
                 line += (f" {_cell(base, 0, args.timeout)} {_cell(base, 1, args.timeout)} |"
-                         f" {_ratio(base, ours, 0)} {_ratio(base, ours, 1)}")
+                         f" {_ratio(base, ours, 0, args.timeout)} {_ratio(base, ours, 1, args.timeout)}")
             print(line, flush=True)
     return 0
 
