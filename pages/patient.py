@@ -6,23 +6,12 @@ import streamlit as st
 
 from cmltrack.derive.lab_grades import lab_grades
 from cmltrack.figures.export import html, image, images_available
-from cmltrack.figures.swimmer import SORTS
+from cmltrack.figures.patient import build_patient_timeline
+from cmltrack.figures.swimmer import SORTS, order_lanes
 from cmltrack.privacy.pseudonyms import coded_reason, deidentify
 from cmltrack.spreadsheet import spreadsheet_csv
 from cmltrack.timeaxis import ANCHORS
-from cmltrack.ui import (
-    agenda,
-    analyses,
-    auth,
-    board,
-    downloads,
-    patient_card,
-    patient_nav,
-    session,
-    shell,
-    sidebar,
-    tables,
-)
+from cmltrack.ui import agenda, auth, board, downloads, patient_card, patient_nav, session, shell, sidebar, tables
 from cmltrack.ui import data as q
 from cmltrack.ui.escape import md
 
@@ -39,7 +28,7 @@ agenda.keep_only(choices["patient_id"])
 
 # previous / next follow the agenda while the patient is on it, else the swimmer's order of the filtered cohort
 sort = {label: key for key, label in SORTS.items()}.get(st.query_params.get("sort"), "thal_months")
-cohort = analyses.cohort_order(con, sidebar.current_filter(), guideline, sort)
+cohort = order_lanes(q.cohort_lanes(con, sidebar.current_filter(), guideline), sort)["patient_id"].tolist()
 pid, notice = patient_nav.requested()
 if notice:
     st.warning(notice)
@@ -102,7 +91,9 @@ if labs.empty:
     st.info("No visits (blood counts, BCR::ABL1, marrow) are recorded for this patient.")
 compact = deid is not None and not st.toggle("All rows (marrow, blood counts)", key="full_course",
                                              help="Presentation mode shows the board's rows, to fit one screen.")
-figure = analyses.patient_figure(con, pid, guideline, anchor, deid is None, board.scale(), compact)
+figure = build_patient_timeline(p, segments, labs, events, aes, anchor=anchor, guideline=guideline,
+                                tki_start=q.tki_line_start(con, pid), calendar=deid is None, scale=board.scale(),
+                                meds=meds, compact=compact)
 (course or st).plotly_chart(figure, config={"displaylogo": False}, key="patient_timeline")
 name = deid(pid) if deid else pid
 png, svg, page_html, _ = st.columns([1, 1, 1, 2])

@@ -15,9 +15,7 @@ from cmltrack.analysis import outcomes, safety
 from cmltrack.analysis.concordance import disagreements as _disagreements
 from cmltrack.db.connection import Connection
 from cmltrack.figures.outcomes import km_figure
-from cmltrack.figures.patient import build_patient_timeline
 from cmltrack.figures.safety import grade_bars, onset_strip
-from cmltrack.figures.swimmer import order_lanes
 from cmltrack.filters import CohortFilter
 from cmltrack.ui import data as q
 from cmltrack.ui import session
@@ -63,34 +61,6 @@ def _outcome_figures(_con: Connection, db: DbKey, f: CohortFilter, guideline: st
 def outcome_figures(con: Connection, f: CohortFilter, guideline: str, scale: float) -> list[tuple[str, go.Figure]]:
     """(title, figure) of time to CCyR and time on thalidomide of the patients passing ``f``, by imatinib status."""
     return _outcome_figures(con, session.database_key(), f, guideline, scale)
-
-
-@_cached
-def _cohort_order(_con: Connection, db: DbKey, f: CohortFilter, guideline: str, sort: str) -> list[str]:
-    return order_lanes(q.cohort_lanes(_con, f, guideline), sort)["patient_id"].tolist()
-
-
-def cohort_order(con: Connection, f: CohortFilter, guideline: str, sort: str) -> list[str]:
-    """The IDs of the patients passing ``f`` in the swimmer's order ``sort`` (banded by status)."""
-    return _cohort_order(con, session.database_key(), f, guideline, sort)
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def _patient_figure(_con: Connection, db: DbKey, patient_id: str, guideline: str, anchor: str, calendar: bool,
-                    scale: float, compact: bool) -> go.Figure:
-    ids = [patient_id]
-    return build_patient_timeline(
-        q.patient(_con, patient_id, guideline).iloc[0], q.treatments_for(_con, ids), q.labs_for(_con, ids),
-        q.events_for(_con, ids, guideline), q.adverse_events_for(_con, ids), anchor=anchor, guideline=guideline,
-        tki_start=q.tki_line_start(_con, patient_id), calendar=calendar, scale=scale,
-        meds=q.medications_for(_con, ids), compact=compact)
-
-
-def patient_figure(con: Connection, patient_id: str, guideline: str, anchor: str, calendar: bool, scale: float,
-                   compact: bool) -> go.Figure:
-    """One patient's course (cmltrack.figures.patient.build_patient_timeline), built once per database version and
-    options: a rerun of the Patient page (a click on its tabs, a download) does not build it again."""
-    return _patient_figure(con, session.database_key(), patient_id, guideline, anchor, calendar, scale, compact)
 
 
 @_cached
