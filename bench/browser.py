@@ -1,11 +1,21 @@
-"""Browser benchmark: time from page load to the swimmer's SVG in headless Chromium, and the server's memory.
+"""Browser benchmark: page load and interactions to the swimmer's SVG in headless Chromium, and the server's memory.
 
-    python -m bench.browser [--sizes 1000 10000 100000] [--dir /tmp/cmltrack-bench]
+    python -m bench.browser [--sizes 21 10000 100000] [--dir /tmp/cmltrack-bench]
 
-For each synthetic cohort (built by bench/run.py's rule when missing) a real `streamlit run` serves the Cohort page;
-Debian's Chromium (Playwright, never a downloaded browser) opens it twice, each in a new session: cold (the server's
-first look at the file) and warm (its caches filled). Reports navigation-to-SVG seconds and the server process's
-peak resident memory (VmHWM).
+For each synthetic cohort (built by bench/run.py's rule when missing; 21 is the demo cohort) a real `streamlit run`
+serves the Cohort page; Debian's Chromium (Playwright, never a downloaded browser) opens it twice, each in a new
+session: cold (the server's first look at the file) and warm (its caches filled). Reports navigation-to-SVG seconds
+and the server process's peak resident memory (VmHWM).
+
+Then, in one browser session, the time from a click to the updated swimmer SVG (its lane labels changed and its bars
+drawn), warm (the same click made before, so the server's caches hold the answer; cold is the first time):
+- filter: the sidebar's "Female" pill (on, off, on: the third click is warm);
+- lanes: the next page of lanes (+ on the page number; up, down, up), from 51 patients;
+- page: back to the Cohort page from the Patients page by the sidebar link (twice).
+Where the time goes, from the websocket frames Chromium sends and receives: "to request" (click to the rerun
+request leaving the browser), "server" (request to the run's script_finished message: script run, serialisation,
+socket; the swimmer may be drawn before the run ends), "bytes" (received meanwhile), "render" (the last frame received
+before the SVG was updated to the SVG: React and Plotly in the browser).
 """
 
 from __future__ import annotations
@@ -50,18 +60,126 @@ def _load(browser: object, url: str) -> float:
     return elapsed
 
 
+#: The swimmer's lane labels, once its bars are drawn ('' while it is not on the page).
+_LANES_JS = """() => {
+  const plot = document.querySelector('.st-key-swimmer .js-plotly-plot');
+  if (!plot || !plot.querySelector('.main-svg .barlayer .point')) return '';
+  return Array.from(plot.querySelectorAll('.ytick text')).map(t => t.textContent).join('|');
+}"""
+
+
+class Frames:
+    """The websocket frames of one page, timed as Playwright reports them."""
+
+    def __init__(self, page: object) -> None:
+        self.log: list[tuple[float, str, int, bool]] = []  # (time, "sent" | "received", bytes, script finished)
+        page.on("websocket", self._socket)
+
+    def _socket(self, ws: object) -> None:
+        ws.on("framesent", lambda payload: self.log.append((time.perf_counter(), "sent", len(payload), False)))
+        ws.on("framereceived", lambda payload: self.log.append(
+            (time.perf_counter(), "received", len(payload), _finished(payload))))
+
+
+def _finished(payload: bytes | str) -> bool:
+    if isinstance(payload, str) or len(payload) > 256:  # script_finished is a few bytes
+        return False
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    message = ForwardMsg()
+    try:
+        message.ParseFromString(payload)
+    except Exception:  # noqa: BLE001 (not a ForwardMsg)
+        return False
+    return message.WhichOneof("type") == "script_finished"
+
+
+def _timed(page: object, frames: Frames, click: object) -> dict[str, float]:
+    """Click, wait for the swimmer to show other lanes; total and its parts (seconds; bytes received)."""
+    before = page.evaluate(_LANES_JS)
+    mark = len(frames.log)
+    started = time.perf_counter()
+    click()
+    page.wait_for_function(f"(old) => {{ const now = ({_LANES_JS})(); return now !== '' && now !== old; }}",
+                           arg=before, timeout=240_000, polling="raf")
+    done = time.perf_counter()
+    sent = next((t for t, kind, _, _ in frames.log[mark:] if kind == "sent"), float("nan"))
+    deadline = time.monotonic() + 600
+    while not any(end and t >= sent for t, _, _, end in frames.log[mark:]) and time.monotonic() < deadline:
+        page.wait_for_timeout(20)  # the swimmer may be drawn before the rest of the page has run
+    log = frames.log[mark:]
+    finished = min((t for t, _, _, end in log if end and t >= sent), default=float("nan"))
+    received = sum(size for t, kind, size, _ in log if kind == "received" and sent <= t <= finished)
+    last = max((t for t, kind, _, _ in log if kind == "received" and t <= done), default=float("nan"))
+    return {"total": done - started, "request": sent - started, "server": finished - sent,
+            "render": done - last, "bytes": received}
+
+
+def _interactions(browser: object, url: str, n: int) -> dict[str, list[dict[str, float]]]:
+    """{interaction: [cold, warm] timings} in one browser session on the Cohort page."""
+    page = browser.new_page(viewport={"width": 1600, "height": 1100})
+    frames = Frames(page)
+    page.goto(url + "/")
+    wait_for_plot(page, timeout_ms=600_000)
+    page.wait_for_function(f"() => ({_LANES_JS})() !== ''", timeout=600_000)
+    out: dict[str, list[dict[str, float]]] = {}
+    pill = page.locator("[data-testid='stSidebar'] button", has_text="Female").first
+    first = _timed(page, frames, pill.click)
+    _timed(page, frames, pill.click)
+    out["filter"] = [first, _timed(page, frames, pill.click)]
+    _timed(page, frames, pill.click)  # every patient again
+    if n > 50:
+        up = page.locator("[data-testid='stNumberInputStepUp']").first
+        down = page.locator("[data-testid='stNumberInputStepDown']").first
+        first = _timed(page, frames, up.click)
+        _timed(page, frames, down.click)
+        out["lanes"] = [first, _timed(page, frames, up.click)]
+        _timed(page, frames, down.click)
+    nav = page.locator("[data-testid='stSidebarNav']")
+    timings = []
+    for _ in range(2):
+        nav.get_by_role("link", name="Patients", exact=True).click()
+        page.wait_for_function(f"() => ({_LANES_JS})() === ''", timeout=600_000)
+        page.wait_for_selector("[data-testid='stDataFrame'], [data-testid='stTable']", timeout=600_000)
+        timings.append(_timed(page, frames, nav.get_by_role("link", name="Cohort", exact=True).click))
+    out["page"] = timings
+    page.close()
+    return out
+
+
+def _demo(folder: Path) -> Path:
+    path = folder / "demo_21.duckdb"
+    if not path.exists():
+        import subprocess
+
+        folder.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "cmltrack", "demo", "--out", str(path)], check=True,
+                       cwd=Path(__file__).resolve().parents[1], stdout=subprocess.DEVNULL)
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[21, 10000, 100000])
     parser.add_argument("--dir", type=Path, default=Path("/tmp/cmltrack-bench"))
     args = parser.parse_args(argv)
-    print(f"{'N':>7} | {'cold load to SVG':>16} | {'warm load to SVG':>16} | {'server peak RSS':>15}")
+    loads, clicks = [], []
     for n in args.sizes:
-        db = database(args.dir, n)
+        db = _demo(args.dir) if n == 21 else database(args.dir, n)
         with streamlit_server(db, timeout=180) as url, chromium() as browser:
             cold, warm = _load(browser, url), _load(browser, url)
+            interactions = _interactions(browser, url, n)
             rss = _peak_rss_mib(_server_pid(url.rsplit(":", 1)[1]))
-        print(f"{n:>7} | {cold:>15.2f}s | {warm:>15.2f}s | {rss:>11.0f} MiB", flush=True)
+        loads.append(f"{n:>7} | {cold:>15.2f}s | {warm:>15.2f}s | {rss:>11.0f} MiB")
+        for name, (first, again) in interactions.items():
+            clicks.append(f"{n:>7} {name:<7} | {first['total']:>6.2f}s | {again['total']:>6.2f}s | "
+                          f"{again['request']:>6.2f}s {again['server']:>6.2f}s {again['bytes'] / 1024:>7.0f} KiB "
+                          f"{again['render']:>6.2f}s")
+        print(loads[-1], *clicks[-len(interactions):], sep="\n", flush=True)
+    print(f"\n{'N':>7} | {'cold load to SVG':>16} | {'warm load to SVG':>16} | {'server peak RSS':>15}", *loads,
+          sep="\n")
+    print(f"\n{'N':>7} {'click':<7} | {'cold':>7} | {'warm':>7} | warm: {'to request':>6} {'server':>6} "
+          f"{'bytes':>11} {'render':>6}", *clicks, sep="\n")
     return 0
 
 

@@ -6,30 +6,29 @@ from cmltrack.analysis import outcomes
 from cmltrack.db.filters import CohortFilter
 from cmltrack.figures.outcomes import km_figure
 from cmltrack.timeaxis import MONTH_DAYS
-from cmltrack.ui import board, cohort_page, sidebar, tables
+from cmltrack.ui import analyses, board, cohort_page, sidebar, tables
 from cmltrack.ui import data as q
 from cmltrack.ui.escape import md
 
 con, lanes = cohort_page.start("Outcomes")
 guideline = sidebar.current_guideline()
 
-everyone = q.cohort_lanes(con, CohortFilter(), guideline)
 thal_here = bool(lanes["thal_start_date"].notna().any())
-if everyone["thal_start_date"].notna().any():  # an imported trial without thalidomide has nothing to compare
+with st.spinner("Recomputing the abstract on every patient..."):  # seconds once per database version, then cached
+    abstract = analyses.abstract_table(con, guideline)
+if abstract is not None:  # an imported trial without thalidomide has nothing to compare
     # the abstract's own 21 patients: its table first; any other registry: the comparison on request, without the
     # notes about what 21 patients can give
-    abstract = len(everyone) == outcomes.ABSTRACT_PATIENTS
-    section = st.container() if abstract else st.expander(
-        f"The source abstract ({outcomes.ABSTRACT_PATIENTS} patients) against this registry's {len(everyone):,}")
+    everyone = q.count_patients(con, CohortFilter())
+    own = everyone == outcomes.ABSTRACT_PATIENTS
+    section = st.container() if own else st.expander(
+        f"The source abstract ({outcomes.ABSTRACT_PATIENTS} patients) against this registry's {everyone:,}")
     with section:
         st.markdown("#### The source abstract, recomputed from the data")
-        all_ids = everyone["patient_id"].tolist()
-        figures = outcomes.abstract_figures(everyone, q.treatments_for(con, all_ids),
-                                            q.adverse_events_for(con, all_ids))
-        tables.show(outcomes.abstract_table(figures), height=min(38 + 35 * len(figures), 720))
+        tables.show(abstract, height=min(38 + 35 * len(abstract), 720))
         st.caption("ASH 2012 abstract, Blood 2012;120(21):1689, against every patient in the database (not the "
                    "filter)." + (" Two printed percentages cannot come from 21 patients: 16/21 is 76.2%, printed "
-                                 "79%; 10/13 is 76.9%, printed 76%." if abstract else ""))
+                                 "79%; 10/13 is 76.9%, printed 76%." if own else ""))
 
 if thal_here:
     st.markdown("#### Response on thalidomide, filtered cohort")
@@ -47,7 +46,7 @@ if thal_here:
                   "confidence intervals.")
 
 ids = lanes["patient_id"].tolist()
-endpoints = q.time_to_event_for(con, ids)
+endpoints = analyses.endpoints(con, sidebar.current_filter(), guideline)
 if not endpoints.empty:
     st.markdown("#### Trial endpoints as delivered (imported ADTTE)")
     labels = dict(zip(endpoints["parameter"], endpoints["label"]))
@@ -81,13 +80,10 @@ if not thal_here:
             "need it.")
     st.stop()
 st.markdown("#### Time to response and time on thalidomide")
-shown = q.events_for(con, ids, guideline)
-curves = outcomes.time_to_event(lanes, shown[shown["kind"] != "AE"], q.treatments_for(con, ids), q.labs_for(con, ids))
-for title, frame in curves.items():
-    groups = {"Resistant": frame[frame["status"] == "resistant"], "Intolerant": frame[frame["status"] == "intolerant"]}
-    groups = {name: g for name, g in groups.items() if len(g)} or {"All": frame}
-    st.plotly_chart(km_figure(groups, title, competing=title.startswith("Time to"), scale=board.scale()),
-                    config={"displaylogo": False}, key=f"km_{title}")
+with st.spinner("Computing the curves..."):  # seconds once per database version and filter, then cached
+    curves = analyses.outcome_figures(con, sidebar.current_filter(), guideline, board.scale())
+for title, figure in curves:
+    st.plotly_chart(figure, config={"displaylogo": False}, key=f"km_{title}")
 st.caption("Time to CCyR: cumulative incidence (Aalen-Johansen) of the first response of CCyR depth or deeper after "
            f"thalidomide start (up to 30 days after stopping it; {sidebar.guideline_label(guideline)} responses), "
            "with stopping thalidomide and progression to AP/BP "

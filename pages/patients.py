@@ -3,11 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from cmltrack.analysis.concordance import disagreements
 from cmltrack.db.filters import best_response_label
 from cmltrack.privacy.pseudonyms import deidentify
-from cmltrack.ui import agenda, auth, board, cohort_page, patient_nav, sidebar, tables
-from cmltrack.ui import data as q
+from cmltrack.ui import agenda, analyses, auth, board, cohort_page, patient_nav, sidebar, tables
 
 TABLE = "patients_table"
 
@@ -124,7 +122,8 @@ st.caption(
     "thalidomide (the first ELN milestone, 3 months, less a week's visit window)."
 )
 
-found = disagreements(q.comparable_responses(con, lanes["patient_id"].tolist(), guideline))
+with st.spinner("Comparing recorded and derived responses..."):
+    found = analyses.disagreements(con, sidebar.current_filter(), guideline)
 if board.active():
     anchors = dict(zip(lanes["patient_id"], pd.to_datetime(lanes["thal_start_date"].fillna(lanes["im_start_date"]))))
     found = deidentify(found, board.pseudonyms(con), anchors)

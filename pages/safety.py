@@ -4,45 +4,29 @@ import pandas as pd
 import streamlit as st
 
 from cmltrack.analysis import safety
-from cmltrack.figures.palette import drug_label
-from cmltrack.figures.safety import grade_bars, onset_strip
 from cmltrack.privacy.pseudonyms import ae_label
-from cmltrack.ui import board, cohort_page, tables
-from cmltrack.ui import data as q
+from cmltrack.ui import analyses, board, cohort_page, sidebar, tables
 from cmltrack.ui.escape import md
 
 PERIODS = {"emergent": "Since thalidomide start (treatment-emergent)", "all": "Whole record (imatinib years too)"}
 
 con, lanes = cohort_page.start("Safety")
-ids = lanes["patient_id"].tolist()
-by_patient = lanes.set_index("patient_id")
-treatments = q.treatments_for(con, ids)
 default_period = "emergent" if lanes["thal_start_date"].notna().any() else "all"  # an imported trial: whole record
 period = st.segmented_control("Adverse events", list(PERIODS), format_func=PERIODS.get, default=default_period,
                               required=True, key="ae_period") or default_period
-aes = q.adverse_events_for(con, ids)
-if period == "emergent":
-    windows = safety.thalidomide_windows(lanes, treatments)
-    aes = safety.in_windows(aes, windows)
-    exposure = safety.clip_to_windows(treatments, windows, by_patient["last_visit_date"])
-else:
-    exposure = treatments
-if aes.empty:
+scale = board.scale()
+with st.spinner("Counting adverse events..."):  # seconds the first time at 100,000 patients, then cached
+    view = analyses.safety_view(con, sidebar.current_filter(), sidebar.current_guideline(), period, scale)
+if not view["events"]:
     st.info("No adverse events are recorded for the patients shown in this period.")
     st.stop()
 
-worst = safety.worst_grade_by_term(aes)
-scale = board.scale()
-st.plotly_chart(grade_bars(worst.drop(columns="patients"), "Patients by the worst grade of each adverse event",
-                           "Patients", scale), config={"displaylogo": False}, key="worst")
-st.plotly_chart(grade_bars(safety.by_attribution(aes), "Events by attributed drug", "Events", scale, drugs=True),
-                config={"displaylogo": False}, key="attribution")
+st.plotly_chart(view["worst"], config={"displaylogo": False}, key="worst")
+st.plotly_chart(view["attribution"], config={"displaylogo": False}, key="attribution")
 # the rates table takes the full width: it has eleven columns
-rates = safety.exposure_adjusted(aes, exposure, by_patient["last_visit_date"])
-rates["drug"] = rates["drug"].map(drug_label)  # Thalidomide, as in every chart
 st.markdown("**Exposure-adjusted rates**")
 pct = {"format": "%.0f"}
-tables.show(rates, {
+tables.show(view["rates"], {
     "drug": "Drug", "patients": st.column_config.NumberColumn("Patients exposed", format="localized"),
     "patients_with_event": st.column_config.NumberColumn("With an event", format="localized"),
     "pct_patients": st.column_config.NumberColumn("% of patients", **pct),
@@ -56,14 +40,13 @@ tables.show(rates, {
 st.caption("Events attributed to the drug over patient-months on it in the period (ongoing treatment counted "
            "to the last visit). Patient incidence with exact (Clopper-Pearson) intervals; event rates with exact "
            "Poisson intervals, which assume independent events and are too narrow when patients have repeats.")
-onsets = safety.onset_months(aes, by_patient["thal_start_date"])
-if len(onsets):
-    st.plotly_chart(onset_strip(onsets, scale), config={"displaylogo": False}, key="onset")
-st.caption(f"{len(aes):,} adverse events in {aes['patient_id'].nunique():,} of {len(lanes):,} patients "
+if view["onset"] is not None:
+    st.plotly_chart(view["onset"], config={"displaylogo": False}, key="onset")
+st.caption(f"{view['events']:,} adverse events in {view['patients']:,} of {len(lanes):,} patients "
            f"({PERIODS[period].lower()}; treatment-emergent: onset from thalidomide start to "
            f"{safety.EMERGENT_DAYS} days after it stopped). CTCAE grades as recorded (version "
-           f"{md(', '.join(sorted(aes['ctcae_version'].dropna().unique()))) or 'not recorded'}).")
-unknown = safety.onset_unknown(aes)
+           f"{md(', '.join(view['versions'])) or 'not recorded'}).")
+unknown = view["unknown"]
 if len(unknown):
     st.markdown(f"**{len(unknown)} adverse events of unknown onset**")
     tables.show(pd.DataFrame({
@@ -78,13 +61,12 @@ if len(unknown):
 if lanes["arm"].notna().any():
     st.markdown("**Patients with adverse events by treatment arm** (as randomised)")
     pct = {"format": "%.0f%%"}
-    st.dataframe(safety.by_arm(aes, lanes), hide_index=True, column_config={
+    st.dataframe(view["by_arm"], hide_index=True, column_config={
         "arm": "Arm", "patients": "Patients", "with_event": "With an event",
         "pct_event": st.column_config.NumberColumn("%", **pct), "grade3plus": "Grade 3 or worse",
         "pct_grade3plus": st.column_config.NumberColumn("% ", **pct), "serious": "Serious",
         "pct_serious": st.column_config.NumberColumn("%  ", **pct)})
-by_severity = int((aes["grade_source"] == "severity").sum())
-if by_severity:
-    st.warning(f"{by_severity} of these {len(aes)} events have no CTCAE grade: their recorded severity is counted "
-               "as a grade (mild 1, moderate 2, severe 3). Severity is not a CTCAE grade; read those columns with "
-               "care.", icon=":material/warning:")
+if view["by_severity"]:
+    st.warning(f"{view['by_severity']} of these {view['events']} events have no CTCAE grade: their recorded "
+               "severity is counted as a grade (mild 1, moderate 2, severe 3). Severity is not a CTCAE grade; read "
+               "those columns with care.", icon=":material/warning:")

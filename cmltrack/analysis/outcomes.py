@@ -174,20 +174,15 @@ def time_to_event(lanes: pd.DataFrame, responses: pd.DataFrame, treatments: pd.D
                         & (assessed["date"] <= assessed["patient_id"].map(window_end))]
     last_assessed = assessed.groupby("patient_id")["date"].max()
 
-    rows = []
-    for pid in treated.index:
-        if in_ccyr.get(pid, False):
-            continue
-        competing = min([d for d in (stop.get(pid), progressed.get(pid)) if pd.notna(d)], default=pd.NaT)
-        reached, prog = first_ccyr.get(pid, pd.NaT), progressed.get(pid, pd.NaT)
-        if pd.notna(reached) and (pd.isna(prog) or reached <= prog):  # (the window already ends 30 days after a stop)
-            when, event = reached, 1
-        elif pd.notna(competing):
-            when, event = competing, 2
-        else:
-            when, event = last_assessed.get(pid, start[pid]), 0
-        rows.append((pid, treated.at[pid, "im_status"], when, event))
-    to_ccyr = pd.DataFrame(rows, columns=["patient_id", "status", "date", "event"]).set_index("patient_id")
+    # one row per patient not already in CCyR: reached first (event 1), else a competing event (2), else censored
+    pids = treated.index[~in_ccyr.reindex(treated.index, fill_value=False).astype(bool)]
+    reached, prog = first_ccyr.reindex(pids), progressed.reindex(pids)
+    competing = pd.concat([stop.reindex(pids), prog], axis=1).min(axis=1)
+    hit = reached.notna() & (prog.isna() | (reached <= prog))  # (the window already ends 30 days after a stop)
+    censored_at = last_assessed.reindex(pids).fillna(start.reindex(pids))
+    when = reached.where(hit, competing.where(competing.notna(), censored_at))
+    event = np.where(hit, 1, np.where(competing.notna(), 2, 0))
+    to_ccyr = pd.DataFrame({"status": treated.loc[pids, "im_status"], "date": when, "event": event}, index=pids)
     to_ccyr["duration"] = months_between(start.reindex(to_ccyr.index), to_ccyr["date"])
     on_thal = pd.DataFrame({
         "status": treated["im_status"],

@@ -1,18 +1,18 @@
 """Files for slides: figures as PNG, SVG or self-contained HTML, and a PowerPoint deck.
 
 PNG and SVG are drawn by kaleido with Debian's Chromium (apt-get install chromium); HTML embeds plotly.js so it
-opens offline. Several images (a deck) are drawn in one Chromium session, one after another, reporting each.
+opens offline. The first image a process draws starts one Chromium (kaleido's sync server, about 3 s) that stays
+for the process's life and draws every later image, one at a time, in a few tenths of a second (a download of the
+swimmer took 5 s when each started a Chromium of its own; `python bench/exports.py`); a deck reports each image.
 """
 
 from __future__ import annotations
 
-import asyncio
 import io
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
-from queue import Queue
 
 import plotly.graph_objects as go
 
@@ -30,16 +30,39 @@ class ExportUnavailable(RuntimeError):
     """Image export needs a Chromium browser that is not there."""
 
 
+_server_lock = threading.Lock()
+
+
+def _chromium() -> None:
+    """Start the process's drawing Chromium unless it runs (kaleido stops it at exit)."""
+    import kaleido
+    from plotly.io import defaults
+
+    options = {k: v for k, v in (("plotlyjs", defaults.plotlyjs), ("mathjax", defaults.mathjax)) if v}
+    with _server_lock:  # sessions click at the same time; one server per process
+        kaleido.start_sync_server(n=1, silence_warnings=True, **options)
+
+
+def _draw(spec: dict, opts: dict) -> bytes:
+    import kaleido
+
+    try:
+        _chromium()
+        return kaleido.calc_fig_sync(spec, opts=opts)
+    except (RuntimeError, OSError, ValueError) as exc:  # kaleido without a browser
+        raise ExportUnavailable(f"image export needs Chromium (apt-get install chromium): {exc}") from exc
+
+
+def _options(fig: go.Figure, fmt: str, width: int, height: int | None, scale: float) -> dict:
+    if fmt not in ("png", "svg"):
+        raise ValueError(f"fmt must be 'png' or 'svg', got {fmt!r}")
+    return dict(format=fmt, width=width, height=height or fig.layout.height or 700, scale=scale if fmt == "png" else 1)
+
+
 def image(fig: go.Figure, fmt: str, width: int = SLIDE_WIDTH_PX, height: int | None = None,
           scale: float = 2.0) -> bytes:
     """The figure as 'png' or 'svg' bytes (``height`` defaults to the figure's own)."""
-    if fmt not in ("png", "svg"):
-        raise ValueError(f"fmt must be 'png' or 'svg', got {fmt!r}")
-    try:
-        return fig.to_image(format=fmt, width=width, height=height or fig.layout.height or 700,
-                            scale=scale if fmt == "png" else 1)
-    except (RuntimeError, OSError, ValueError) as exc:  # kaleido without a browser
-        raise ExportUnavailable(f"image export needs Chromium (apt-get install chromium): {exc}") from exc
+    return _draw(fig.to_dict(), _options(fig, fmt, width, height, scale))
 
 
 #: Called after each image of a batch with (images done, images in all).
@@ -48,41 +71,13 @@ Progress = Callable[[int, int], None]
 
 def images(figures: Sequence[go.Figure], fmt: str = "png", width: int = SLIDE_WIDTH_PX, height: int | None = None,
            scale: float = 2.0, progress: Progress | None = None) -> list[bytes]:
-    """Each figure as 'png' or 'svg' bytes, drawn in one Chromium session (starting Chromium is most of the cost
-    of one image); ``progress`` is called in the caller's thread after each."""
-    import kaleido
-    from plotly.io import defaults
-
-    if fmt not in ("png", "svg"):
-        raise ValueError(f"fmt must be 'png' or 'svg', got {fmt!r}")
-    specs = [(f.to_dict(), dict(format=fmt, width=width, height=height or f.layout.height or 700,
-                                scale=scale if fmt == "png" else 1)) for f in figures]
-    options = {k: v for k, v in (("plotlyjs", defaults.plotlyjs), ("mathjax", defaults.mathjax)) if v}
-    done: Queue = Queue()
-
-    async def draw() -> None:
-        async with kaleido.Kaleido(n=1, **options) as browser:
-            for spec, opts in specs:
-                done.put(await browser.calc_fig(spec, opts=opts))
-
-    def run() -> None:  # its own thread and event loop, as kaleido's one-shot calls do
-        try:
-            asyncio.run(draw())
-        except BaseException as exc:  # noqa: BLE001 (handed to the caller's thread)
-            done.put(exc)
-
-    worker = threading.Thread(target=run, name="kaleido-batch", daemon=True)
-    worker.start()
+    """Each figure as 'png' or 'svg' bytes, drawn by the process's Chromium; ``progress`` is called after each."""
+    specs = [(f.to_dict(), _options(f, fmt, width, height, scale)) for f in figures]
     out: list[bytes] = []
-    while len(out) < len(specs):
-        item = done.get()
-        if isinstance(item, BaseException):
-            worker.join()
-            raise ExportUnavailable(f"image export needs Chromium (apt-get install chromium): {item}") from item
-        out.append(item)
+    for spec, opts in specs:
+        out.append(_draw(spec, opts))
         if progress is not None:
             progress(len(out), len(specs))
-    worker.join()
     return out
 
 

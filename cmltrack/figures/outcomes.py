@@ -70,8 +70,9 @@ def km_figure(groups: dict[str, pd.DataFrame], title: str, competing: bool = Fal
                                                "<extra></extra>"),
                       row=1, col=1)
         if len(censored):
-            step = pd.Series(y.to_numpy(), index=km["time"])
-            at = [float(step[step.index <= t].iloc[-1]) * 100 for t in censored["duration"]]
+            # the curve's height at each censoring time: the last step at or before it (times ascending)
+            last = np.searchsorted(np.asarray(km["time"], dtype=float), censored["duration"].to_numpy(float), "right")
+            at = (np.asarray(y, dtype=float)[last - 1] * 100).tolist()
             fig.add_trace(go.Scatter(x=censored["duration"], y=at, mode="markers", name=f"{name}: censored",
                                      legendgroup=name, showlegend=False, hoverinfo="skip",
                                      marker=dict(symbol="line-ns-open", size=10 * scale, color=colour,

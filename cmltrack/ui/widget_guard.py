@@ -34,6 +34,8 @@ def decodable(session: SessionState, state: Any) -> bool:
     if metadata is None:
         return True
     kind = state.WhichOneof("value")
+    if kind == "int_value" and metadata.value_type == "double_value":
+        kind = "double_value"  # st.number_input registers doubles; the browser sends a whole-number one as int_value
     if kind is not None and metadata.value_type is not None and kind != metadata.value_type:
         return False  # decoded, it would be sent back to the browser in a field of another kind (a TypeError)
     if kind in _PASS_THROUGH:

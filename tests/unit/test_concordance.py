@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import pytest
 
+import tests.reference.concordance_before_17 as before
 from cmltrack.analysis.concordance import disagreements
 
 
@@ -35,3 +38,32 @@ def test_events_further_apart_than_45_days_are_different_events():
 
 def test_no_disagreement():
     assert disagreements(_rows(("P1", "2010-01-01", "CHR", "recorded"), ("P1", "2010-01-01", "CHR", "derived"))).empty
+
+
+def _random_responses(seed: int, patients: int) -> pd.DataFrame:
+    """Recorded and derived events of a few kinds, clustered so that pairs fall on both sides of 45 days, ties and
+    repeats included; some patients have only derived events."""
+    rng = np.random.default_rng(seed)
+    n = patients * 8
+    start = pd.Timestamp("2010-01-01")
+    return pd.DataFrame({
+        "patient_id": [f"P{i:04d}" for i in rng.integers(0, patients, n)],
+        "date": [start + pd.Timedelta(days=int(d)) for d in rng.integers(0, 8, n) * 40 + rng.integers(-50, 50, n)],
+        "kind": rng.choice(["CHR", "CCYR", "MMR", "LOSS_MMR"], n),
+        "source": rng.choice(["recorded", "derived", "derived"], n),
+    }).sort_values(["patient_id", "date", "kind", "source"], ignore_index=True)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_same_findings_as_before_on_random_responses(seed):
+    responses = _random_responses(seed, 150)
+    pd.testing.assert_frame_equal(disagreements(responses), before.disagreements(responses), check_dtype=False)
+
+
+def test_same_findings_as_before_on_the_demo(con):
+    from cmltrack.db import queries as q
+
+    ids = q.patient_choices(con)["patient_id"].tolist()
+    for guideline in ("ELN2009", "ELN2013", "ELN2020"):
+        responses = q.comparable_responses(con, ids, guideline)
+        pd.testing.assert_frame_equal(disagreements(responses), before.disagreements(responses), check_dtype=False)
