@@ -3,7 +3,7 @@
 PNG and SVG are drawn by kaleido with Debian's Chromium (apt-get install chromium); HTML embeds plotly.js so it
 opens offline. The first image a process draws starts one Chromium (kaleido's sync server, about 3 s) that stays
 for the process's life and draws every later image, one at a time, in a few tenths of a second (a download of the
-swimmer took 5 s when each started a Chromium of its own; `python bench/exports.py`); a deck reports each image.
+swimmer took 5 s when each started a Chromium of its own; `python -m bench.exports`); a deck reports each image.
 """
 
 from __future__ import annotations
