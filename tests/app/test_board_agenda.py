@@ -11,21 +11,13 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app.opening import open_page
 from tests.app.test_presentation_mode import identifying_values, page_bytes
 from tests.markdown import shown
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 def _app(monkeypatch, db: Path, page: str, **params: str) -> AppTest:
-    monkeypatch.setenv("CMLTRACK_DB", str(db))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(monkeypatch, db, page, params)
 
 
 def _counter(at: AppTest) -> str:

@@ -11,8 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cmltrack.registry import write_database
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.app.opening import open_page
 
 
 @pytest.fixture(scope="module")
@@ -29,14 +28,7 @@ def genetics_db(tmp_path_factory, frames) -> Path:
 
 
 def _open(monkeypatch, db, page: str, **params: str) -> AppTest:
-    monkeypatch.setenv("CMLTRACK_DB", str(db))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(monkeypatch, db, page, params, timeout=90)
 
 
 def _traces(at: AppTest, index: int = -1) -> list[dict]:

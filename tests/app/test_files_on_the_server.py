@@ -11,8 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app.downloads import Media
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.app.opening import open_page
 
 
 @pytest.fixture()
@@ -23,14 +22,7 @@ def db(tmp_path, frames) -> Path:
 
 
 def _app(monkeypatch, db: Path, page: str, patient: str | None = None) -> AppTest:
-    monkeypatch.setenv("CMLTRACK_DB", str(db))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    if patient:
-        at.query_params["patient"] = patient
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(monkeypatch, db, page, {"patient": patient} if patient else None)
 
 
 @pytest.mark.parametrize("page", ["pages/patient.py", "pages/cohort.py"])

@@ -12,9 +12,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cmltrack.registry import write_database
+from tests.app.opening import open_page
 from tests.conftest import subset
 
-ROOT = Path(__file__).resolve().parents[2]
 LINK = "[Session expired - sign in again](https://evil.example/login)"
 IMAGE = "![x](http://beacon.example/b.png)"
 HTML_LINK = '<a href="https://evil.example/login">sign in</a>'
@@ -39,13 +39,7 @@ def _assert_plain(at: AppTest) -> None:
 
 
 def _app(monkeypatch, db: Path, page: str, params: dict[str, str] | None = None) -> AppTest:
-    monkeypatch.setenv("CMLTRACK_DB", str(db))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    for key, value in (params or {}).items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(page).run()
-    return at
+    return open_page(monkeypatch, db, page, params, timeout=90, check=False)
 
 
 @pytest.fixture(scope="module")

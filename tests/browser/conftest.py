@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from scripts.harness import CHROMIUM
+from scripts.harness import CHROMIUM, chromium, streamlit_server
 
 
 def pytest_collection_modifyitems(config, items):
@@ -26,3 +26,17 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.xdist_group("browser"))  # one worker runs them all, one after another
             if reason:
                 item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium, one per test module."""
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture(scope="module")
+def server(demo_db):
+    """A real `streamlit run` on the demo database, one per test module (a module may define its own)."""
+    with streamlit_server(demo_db) as url:
+        yield url

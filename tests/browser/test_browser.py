@@ -6,22 +6,10 @@ import re
 
 import pytest
 
-from scripts.harness import chromium, streamlit_server, wait_for_plot
+from scripts.harness import streamlit_server, wait_for_plot
 
 pytestmark = pytest.mark.timeout(180)
 NAV = ["Cohort", "Clinic", "Patient", "Patients", "Outcomes", "Safety", "Board", "Import"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture(scope="module")
-def server(demo_db):
-    with streamlit_server(demo_db) as url:
-        yield url
 
 
 def _nav_links(page) -> list[str]:

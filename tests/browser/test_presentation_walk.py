@@ -13,23 +13,11 @@ import zipfile
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from scripts.harness import chromium, free_port, streamlit_server, wait_for_plot
+from scripts.harness import free_port, streamlit_server, wait_for_plot
 from tests.browser.leaks import Identifiers, file_texts, frame_texts, run_finished
 
 pytestmark = pytest.mark.timeout(420)
 SIDEBAR_PAGES = ["Cohort", "Clinic", "Patient", "Patients", "Outcomes", "Safety", "Board", "Import"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture(scope="module")
-def server(demo_db):
-    with streamlit_server(demo_db) as url:
-        yield url
 
 
 class Walk:

@@ -4,22 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from scripts.harness import chromium, streamlit_server, wait_for_plot
+from scripts.harness import wait_for_plot
 
 pytestmark = pytest.mark.timeout(180)
 SCREEN = {"width": 1920, "height": 1080}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture(scope="module")
-def server(demo_db):
-    with streamlit_server(demo_db) as url:
-        yield url
 
 
 def _open(browser, url: str, requests: list[str] | None = None):

@@ -9,7 +9,7 @@ import asyncio
 import duckdb
 import pytest
 
-from scripts.harness import ProtocolSession, Rerun, chromium, project_copy, run_async, streamlit_server
+from scripts.harness import ProtocolSession, Rerun, project_copy, run_async, streamlit_server
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -19,12 +19,6 @@ def server(demo_db, tmp_path_factory):
     """One server on the demo database for the tests that need no setting of their own."""
     with streamlit_server(demo_db, log_path=tmp_path_factory.mktemp("server") / "server.log") as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
 
 
 def _gather(url: str, paths: list[str]) -> list[Rerun]:
