@@ -73,7 +73,7 @@ def test_exports_are_audited_when_built(monkeypatch, db, audit_trail):
     at.switch_page("pages/patient.py").run()
     before = len(_entries(trail))
     data, _ = media.click(next(b for b in at.get("download_button") if b.label == "Download visits (CSV)"))
-    assert data.startswith("\ufeffdate,".encode())  # UTF-8 with a byte-order mark, for spreadsheets
+    assert data.startswith("\ufeffDate,".encode())  # UTF-8 with a byte-order mark, for spreadsheets
     at.switch_page("pages/cohort.py").run()
     data, _ = media.click(next(b for b in at.get("download_button") if b.label == "Swimmer as HTML"))
     assert b"<html" in data[:200].lower()  # the swimmer as a page of its own

@@ -79,7 +79,7 @@ def test_safety_counts_and_lists_events_of_unknown_onset(monkeypatch, arms_db):
     assert any(f"{UNKNOWN} adverse events of unknown onset" in m.value for m in at.markdown)
     listed = [d for d in at.dataframe if "Event" in d.value.columns]
     assert len(listed) == 1 and len(listed[0].value) == UNKNOWN
-    assert any("1191 adverse events" in c.value for c in at.caption)  # all counted, the unknown ones too
+    assert any("1,191 adverse events" in c.value for c in at.caption)  # all counted, the unknown ones too
     by_arm = [d for d in at.dataframe if "arm" in d.value.columns][0].value.set_index("arm")
     assert by_arm.loc["Placebo", "patients"] == 86
 
