@@ -19,7 +19,7 @@ with st.spinner("Recomputing the abstract on every patient..."):  # seconds once
 if abstract is not None:  # an imported trial without thalidomide has nothing to compare
     # the abstract's own 21 patients: its table first; any other registry: the comparison on request, without the
     # notes about what 21 patients can give
-    everyone = q.count_patients(con, CohortFilter())
+    _, everyone = q.count_patients(con, CohortFilter())  # every patient in the database
     own = everyone == outcomes.ABSTRACT_PATIENTS
     section = st.container() if own else st.expander(
         f"The source abstract ({outcomes.ABSTRACT_PATIENTS} patients) against this registry's {everyone:,}")
