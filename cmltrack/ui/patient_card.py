@@ -181,15 +181,17 @@ def show(p: pd.Series, segments: pd.DataFrame, labs: pd.DataFrame, rules: str, p
                                               if not_cp else "") + ": " +
                        " · ".join(f"{label} {p[f'{score}_group']}" for label, score, *_ in SCORES))
             return
-        genes, due = st.columns([2, 3])
+        # one row: the first screen keeps room for the course and its whole legend (1080p)
+        genes, due, risk = st.columns([2, 2.2, 3])
         _field(genes, "BCR::ABL1 kinase-domain mutations", mutation, f"Karyotype (ACA): {karyotype}")
-        _field(due, "Needs (clinic worklist)", needs,
-               f"as of {when(pd.Timestamp(course.as_of), anchor, board)}: BCR::ABL1 by the ELN 2020 schedule, "
-               f"milestones without their test, new findings of the last {wl.NEWS_DAYS} days, TFR, CTCAE >= 3",
-               help="The rules of the Clinic page, for this patient.")
-        for col, (label, score, source) in zip(st.columns(4), SCORES):
-            _field(col, f"{label} at diagnosis", f"{score_text(score, p[f'{score}_score'])} "
-                   f"({p[f'{score}_group']} risk)", help=f"{source}; {CUTOFFS[score].source}")
+        _field(due, "Needs (clinic worklist)", needs, f"as of {when(pd.Timestamp(course.as_of), anchor, board)}",
+               help="The rules of the Clinic page, for this patient: BCR::ABL1 by the ELN 2020 schedule, milestones "
+                    f"without their test, new findings of the last {wl.NEWS_DAYS} days, TFR, CTCAE >= 3.")
+        scores = [f"{label} {score_text(score, p[f'{score}_score'])} ({p[f'{score}_group']} risk)"
+                  for label, score, _ in SCORES]
+        risk.caption("Risk scores at diagnosis", help="; ".join(f"{label}: {source}, {CUTOFFS[score].source}"
+                                                               for label, score, source in SCORES))
+        risk.markdown(f"**{md(' · '.join(scores[:2]))}**  \n**{md(' · '.join(scores[2:]))}**")
         if not_cp:
             st.caption(f"The four scores were validated in chronic phase; this patient was in {p['phase_at_diagnosis']}"
                        " at diagnosis, so they are shown for reference only.")
