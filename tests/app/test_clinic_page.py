@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.app.opening import open_page
 
 
 def _open(monkeypatch, db, mode: str | None = None) -> AppTest:
-    monkeypatch.setenv("CMLTRACK_DB", str(db))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    if mode:
-        at.query_params["mode"] = mode
-    at.run()
-    at.switch_page("pages/clinic.py").run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(monkeypatch, db, "pages/clinic.py", {"mode": mode} if mode else None)
 
 
 def _text(at: AppTest) -> str:

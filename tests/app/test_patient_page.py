@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from streamlit.testing.v1 import AppTest
 
+from tests.app.opening import open_page
 from tests.markdown import shown
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _open(monkeypatch, db, patient: str | None = None) -> AppTest:
-    monkeypatch.setenv("CMLTRACK_DB", str(db))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    if patient is not None:
-        at.query_params["patient"] = patient
-    at.run()
-    at.switch_page("pages/patient.py").run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(monkeypatch, db, "pages/patient.py", {"patient": patient} if patient is not None else None,
+                     timeout=90)
 
 
 def _card(at: AppTest) -> str:
