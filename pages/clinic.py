@@ -64,12 +64,12 @@ seen_from = None if everyone else followed_from(as_of)
 
 worklist = q.worklist(con, cohort_filter, as_of, since, guideline, followed_from=seen_from)
 rows = worklist[worklist[list(chosen)].any(axis=1)] if chosen else worklist.iloc[0:0]
-counts = " · ".join(f"{label}: {int(worklist[k].sum())}" for k, label in REASONS.items())
-st.markdown(f"**{len(rows)} of {shown} patients need action** ({counts})")
+counts = " · ".join(f"{label}: {int(worklist[k].sum()):,}" for k, label in REASONS.items())
+st.markdown(f"**{len(rows):,} of {shown:,} patients need action** ({counts})")
 if seen_from is not None:
     away = q.not_followed(con, cohort_filter, as_of, seen_from)
     if away:
-        st.caption(f"{away} living patients without a visit in the {FOLLOW_UP_MONTHS:.0f} months before the as-of "
+        st.caption(f"{away:,} living patients without a visit in the {FOLLOW_UP_MONTHS:.0f} months before the as-of "
                    "date are not listed (lost to follow-up, or followed elsewhere); the switch above lists them too.")
 if rows.empty:
     st.info("Nobody in the filtered cohort needs action for the chosen reasons as of this date.")

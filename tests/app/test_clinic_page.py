@@ -1,9 +1,13 @@
-"""AppTest: the Clinic page (the worklist) on 0, 1, 21 and 1,000+ patients, its widgets driven, in both modes."""
+"""AppTest: the Clinic page (the worklist) on 0, 1, 21, 1,008 and 100,000 patients, its widgets driven, in both
+modes."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app.opening import open_page
@@ -63,10 +67,10 @@ def test_an_earlier_as_of_date_reads_nothing_later(monkeypatch, demo_db):
 
 def test_a_thousand_patients(monkeypatch, large_db):
     at = _open(monkeypatch, large_db)  # 1,008 patients, 48 copies of the demo, as of today: none followed
-    assert "1008 living patients without a visit" in _text(at)
+    assert "1,008 living patients without a visit" in _text(at)
     at.date_input(key="clinic_as_of").set_value(dt.date(2012, 8, 1)).run()
     table = at.dataframe[0].value
-    assert len(table) == 4 * 48 and "of 1008 patients need action" in _text(at)
+    assert len(table) == 4 * 48 and "of 1,008 patients need action" in _text(at)
     assert at.get("download_button")[0].label == "Download the worklist (CSV)"
 
 
@@ -80,3 +84,34 @@ def test_presentation_mode_pseudonyms_a_static_table_and_no_dates(monkeypatch, d
     assert not at.exception
     card = " ".join(m.value for m in at.markdown).replace("\\", "")  # values are escaped Markdown
     assert shown["Patient"].iloc[0] in card and "CML-" not in card
+
+
+@pytest.fixture(scope="module")
+def registry_100k(tmp_path_factory) -> Path:
+    """A 100,000-patient synthetic registry, written as `python -m cmltrack demo --patients 100000` writes it."""
+    from cmltrack.cohorts.synthetic import SOURCE, synthetic_frames
+    from cmltrack.registry import write_database
+
+    path = tmp_path_factory.mktemp("registry") / "synthetic_100000.duckdb"
+    return write_database(path, synthetic_frames(100_000, seed=0), source=f"{SOURCE} (n=100000, seed=0)")
+
+
+def test_a_hundred_thousand_patients_in_both_modes(monkeypatch, registry_100k):
+    at = _open(monkeypatch, registry_100k)  # a fictitious cohort: as of its last date, the patients followed
+    text = _text(at)
+    needing = re.search(r"\*\*([\d,]+) of 100,000 patients need action\*\*", text)
+    assert needing and "is the last date in the data" in text, text[:500]
+    table = at.dataframe[0].value
+    assert len(table) == int(needing.group(1).replace(",", "")) > 0  # one row per patient needing action
+    assert table["patient_id"].is_unique and table["reasons"].str.len().gt(0).all()
+    overdue = table["days_overdue"].dropna().tolist()
+    assert overdue == sorted(overdue, reverse=True)  # most overdue first
+    at.toggle(key="clinic_all").set_value(True).run()  # the patients not seen for 12 months too: thousands
+    everyone = at.dataframe[0].value
+    assert len(everyone) > 1000 and set(table["patient_id"]) <= set(everyone["patient_id"])
+    at.button_group(key="clinic_reasons").set_value(["pcr"]).run()  # overdue tests only: a subset
+    assert 0 < len(at.dataframe[0].value) <= len(everyone)
+
+    board = _open(monkeypatch, registry_100k, mode="board")  # pseudonyms, no dates, a table a projector shows
+    shown = " ".join(str(v) for v in board.table[0].value.to_numpy().ravel()) if board.table else ""
+    assert "SYN-" not in shown and not re.search(r"\d{4}-\d{2}-\d{2}", shown)
