@@ -9,7 +9,7 @@ from cmltrack.figures.overview import build_overview
 from cmltrack.figures.plain import unescaped
 from cmltrack.figures.swimmer import BANDS, SORTS, order_lanes
 from cmltrack.timeaxis import ANCHORS
-from cmltrack.ui import agenda, auth, board, cohort_page, downloads, patient_nav, sidebar
+from cmltrack.ui import agenda, auth, board, cohort_page, downloads, memo, patient_nav, session, sidebar
 from cmltrack.ui import data as q
 
 PAGE_SIZES = (25, 50, 100, 200)
@@ -63,7 +63,10 @@ if label:  # in presentation mode this session's pseudonym, which never goes int
 per_page = size.selectbox("Lanes per page", PAGE_SIZES, index=0 if board.active() else 1, key="per_page",
                           help="Presentation mode starts at 25: a page of the swimmer then fits one screen.")
 
-ordered = order_lanes(cohort_page.on_screen(con, lanes), sort, group)
+ordered = memo.remembered(  # ordering 100,000 lanes takes a third of a second: once per view of this session
+    "ordered", (session.database_key(), sidebar.current_filter(), sidebar.current_guideline(), sort, group,
+                board.active() and id(board.pseudonyms(con)), tuple(agenda.items())),
+    lambda: order_lanes(cohort_page.on_screen(con, lanes), sort, group))
 pages = math.ceil(len(ordered) / per_page)
 page = 1
 if pages > 1:
@@ -82,8 +85,9 @@ if pages > 1:
                               help="Shows the page that holds this patient's lane, marked ◀.")
     page = paging.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, value=1, step=1,
                                key="lane_page")
-    if jumped in labels:
-        ordered.loc[ordered["patient_id"] == jumped, "note"] += "  ◀"
+    if jumped in labels:  # a new frame: the remembered one stays as it was
+        ordered = ordered.assign(note=ordered["note"].where(ordered["patient_id"] != jumped,
+                                                            ordered["note"] + "  ◀"))
 shown = ordered.iloc[(page - 1) * per_page: page * per_page]
 ids = shown["patient_id"].tolist()
 auth.audit_view("cohort", ids, mode="board" if board.active() else "normal")
@@ -93,11 +97,16 @@ st.caption(f"Lanes {(page - 1) * per_page + 1:,}-{(page - 1) * per_page + len(sh
            + (f"; {no_anchor:,} without a {anchor} start date are not drawn on this axis." if no_anchor else "."))
 guideline = sidebar.current_guideline()
 if len(ordered) > OVERVIEW_FROM:  # too many lanes to read one by one: the whole filtered cohort at a glance
-    overview = q.cohort_overview(con, sidebar.current_filter(), ANCHORS[anchor][1], guideline)
-    st.plotly_chart(build_overview(overview, ANCHORS[anchor][0], len(ordered), board.scale()),
-                    config={"displaylogo": False}, key="overview")
+    overview = memo.remembered(
+        "overview", (session.database_key(), sidebar.current_filter(), anchor, guideline, board.scale()),
+        lambda: build_overview(q.cohort_overview(con, sidebar.current_filter(), ANCHORS[anchor][1], guideline),
+                               ANCHORS[anchor][0], len(ordered), board.scale()))
+    st.plotly_chart(overview, config={"displaylogo": False}, key="overview")
     st.caption("Lanes below: one page at a time, in the chosen order; pick the page and the lanes per page above.")
-figure = cohort_page.swimmer(con, shown, anchor, before, guideline)
+figure = memo.remembered(  # the lanes shown, as named on screen, and every setting the figure draws
+    "swimmer", (session.database_key(), *(tuple(shown[c]) for c in ("patient_id", "label", "note")), anchor, before,
+                guideline, board.active(), board.scale()),
+    lambda: cohort_page.swimmer(con, shown, anchor, before, guideline))
 st.plotly_chart(figure, config={"displaylogo": False, "scrollZoom": False}, key="swimmer",
                 on_select=_lane_clicked, selection_mode="points")
 
