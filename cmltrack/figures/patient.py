@@ -34,9 +34,12 @@ R_TREAT, R_RESP, R_BCR, R_AE, R_PH, R_WBC, R_PLT, R_HB = range(1, len(ROWS) + 1)
 #: the marrow and each blood count; and the gap between rows (room for the row's title and, under the BCR::ABL1
 #: panel, its time axis labels).
 LANE_PX, MARKER_ROW_PX, AE_TERM_PX, BCR_PX, PH_PX, COUNT_PX, GAP_PX = 34, 26, 22, 280, 120, 100, 46
-#: The board's view of a course (``compact``): these rows only, COMPACT_PX high in all, so that the course, the facts
-#: and the open question fit one 1080p screen.
+#: The board's view of a course (``compact``): these rows only, about COMPACT_PX high in all, so that the course, the
+#: facts and the open question fit one 1080p screen. Its rows in px at projector size: a drug lane and a marker row
+#: tall enough for an 18 px label, an adverse-event term each (a shorter row makes Plotly drop tick labels, leaving
+#: a bar without its term), and the BCR::ABL1 panel taking the rest, COMPACT_BCR_MIN_PX at least.
 COMPACT_ROWS, COMPACT_PX = ROWS[:4], 600
+COMPACT_LANE_PX, COMPACT_MARKER_PX, COMPACT_AE_TERM_PX, COMPACT_BCR_MIN_PX, COMPACT_GAP_PX = 44, 30, 28, 150, 28
 #: A dose label needs this share of the time axis to be read at projector size (about 70 px of the 1,200 px wide
 #: plot a 1080p projector gives); a shorter bar goes unlabelled (its dose is in the legend's shade and on hover)
 #: rather than carry shrunken text.
@@ -399,7 +402,7 @@ def build_patient_timeline(patient: pd.Series, segments: pd.DataFrame, labs: pd.
     categories and preferred terms. Mutations and ACA (kinds MUTATION, ACA_HR, ACA of ``events``) are drawn in the
     Response row, named on hover. ``meds``: concomitant medications (a lane each, grey, in the treatment row; named
     in the hover of the adverse events that began while they were taken). ``compact`` is the board's view:
-    COMPACT_ROWS, COMPACT_PX high. The legend names every kind of mark drawn, shaded zones and phases included.
+    COMPACT_ROWS, about COMPACT_PX high. The legend names every kind of mark drawn, shaded zones and phases included.
     ``tfr``: the patient's treatment-free remission courses (cmltrack.db.queries.tfr_for), shaded and drawn in the
     lane of the TKI stopped."""
     if anchor not in ANCHORS:
@@ -419,12 +422,15 @@ def build_patient_timeline(patient: pd.Series, segments: pd.DataFrame, labs: pd.
         lambda k: GLYPHS[k].group if k in GLYPHS else None).nunique() if len(events) else 0, 2)
     rows = COMPACT_ROWS if compact else ROWS
     board = scale > 1
-    if compact:  # fractions of COMPACT_PX; a lane per drug tall enough for an 18 px dose label on a projector
-        heights = [0.5 * drugs, 0.3 * marker_rows, 2.0, 0.25 * ae_terms]
+    if compact:  # px at projector size; the BCR::ABL1 panel takes what the other rows leave of COMPACT_PX
         margin = dict(l=10, r=60, t=120, b=70)
-        height = COMPACT_PX
-        plot_px = height - margin["t"] - margin["b"]
-        spacing = 28 / plot_px
+        gaps = COMPACT_GAP_PX * (len(rows) - 1)
+        fixed = [COMPACT_LANE_PX * drugs, COMPACT_MARKER_PX * marker_rows, COMPACT_AE_TERM_PX * ae_terms]
+        bcr = max(COMPACT_PX - margin["t"] - margin["b"] - gaps - sum(fixed), COMPACT_BCR_MIN_PX)
+        heights = [fixed[0], fixed[1], bcr, fixed[2]]
+        plot_px = sum(heights) + gaps
+        height = int(plot_px + margin["t"] + margin["b"])
+        spacing = COMPACT_GAP_PX / plot_px
     else:  # pixels: the BCR::ABL1 panel BCR_PX high whatever the number of drugs and adverse events
         k = scale * (1.2 if board else 1)
         heights = [k * h for h in (LANE_PX * drugs, MARKER_ROW_PX * marker_rows, BCR_PX, AE_TERM_PX * ae_terms,

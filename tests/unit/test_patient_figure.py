@@ -117,7 +117,13 @@ def test_the_boards_compact_course_fits_its_screen(con):
     fig = _fig(con, "CML-03", compact=True, calendar=False, scale=1.35)
     titles = [a["text"] for a in fig["layout"]["annotations"] if a["text"] in ROWS]
     assert titles == ["Treatment", "Response", "BCR::ABL1 IS (%)", "Adverse events"]
-    assert fig["layout"]["height"] == 600
+    assert fig["layout"]["height"] <= 640  # under the card and the open question on one 1080p screen
+    plot_px = fig["layout"]["height"] - fig["layout"]["margin"]["t"] - fig["layout"]["margin"]["b"]
+    terms = {y for t in fig["data"] if t.get("yaxis") == "y4" for y in t.get("y", []) if isinstance(y, str)}
+    low, high = fig["layout"]["yaxis4"]["domain"]
+    assert len(terms) == 2 and (high - low) * plot_px >= 26 * len(terms)  # each term's 18 px label has its room
+    low, high = fig["layout"]["yaxis3"]["domain"]
+    assert (high - low) * plot_px >= 150  # the BCR::ABL1 panel stays readable
     assert not [t for t in fig["data"] if t.get("yaxis") in ("y5", "y6", "y7", "y8")]  # no marrow, no counts
     bars = [t for t in fig["data"] if t["type"] == "bar" and t["yaxis"] == "y"]
     assert all(t["constraintext"] == "none" for t in bars)  # labels at projector size, never shrunk
