@@ -1,12 +1,15 @@
 """Tables on screen: an interactive grid normally; in presentation mode a static table that a projector shows whole.
 
 The grid (st.dataframe) draws on a canvas at a fixed small size and scrolls inside its own box. On a shared screen
-`show` draws st.table instead: HTML, so it takes the page's projector type size and black text, and every row is on
-the page (no inner scroll box). The column labels and number formats of ``column_config`` apply to both.
+`show` draws st.table instead: HTML, so it takes the page's projector type size and black text, and every row of it
+is on the page (no inner scroll box); a table longer than BOARD_ROWS pages. The column labels and number formats of
+``column_config`` apply to both.
 """
 
 from __future__ import annotations
 
+import hashlib
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -52,13 +55,32 @@ def projected(frame: pd.DataFrame, column_config: Mapping[str, Any] | None = Non
     return out.set_axis(range(len(out)))
 
 
+#: Rows a static table shows at a time in presentation mode (as many as the swimmer's lanes on a projector page); a
+#: longer table pages, so that 10,000 patients are not drawn as one 10,000-row table nobody can read on a screen.
+BOARD_ROWS = 25
+
+
 def show(frame: pd.DataFrame, column_config: Mapping[str, Any] | None = None, **grid: Any) -> Any:
-    """Draw ``frame``: st.dataframe (with ``grid`` options; its selection event is returned) normally; every row as
-    a static table in presentation mode (None is returned)."""
+    """Draw ``frame``: st.dataframe (with ``grid`` options; its selection event is returned) normally; in
+    presentation mode a static table with every row of the page shown, BOARD_ROWS rows a page (None is returned)."""
     if board.active():
-        st.table(projected(frame, column_config), hide_index=True)
+        st.table(projected(_board_page(frame), column_config), hide_index=True)
         return None
     return st.dataframe(frame, column_config=column_config, hide_index=True, **grid)
+
+
+def _board_page(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``frame`` on the page picked under it (a page picker only above BOARD_ROWS rows)."""
+    if len(frame) <= BOARD_ROWS:
+        return frame
+    pages = math.ceil(len(frame) / BOARD_ROWS)
+    columns = hashlib.sha256("|".join(map(str, frame.columns)).encode()).hexdigest()[:10]  # one picker per table
+    picker, said = st.columns([1, 4], vertical_alignment="bottom")
+    page = int(picker.number_input(f"Rows: page (of {pages:,})", min_value=1, max_value=pages, value=1, step=1,
+                                   key=f"board_rows_{columns}") or 1)
+    first = (page - 1) * BOARD_ROWS
+    said.caption(f"Rows {first + 1:,}-{min(first + BOARD_ROWS, len(frame)):,} of {len(frame):,}.")
+    return frame.iloc[first:first + BOARD_ROWS]
 
 
 def record_table(frame: pd.DataFrame, patient_id: str, thal_start: object, im_start: object,

@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cmltrack.db.connection import open_readonly
+from cmltrack.ui import tables
 from tests.markdown import shown
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,6 +72,17 @@ def test_no_identifier_or_calendar_date_on_any_page(monkeypatch, demo_db, page):
     for frame in [*at.dataframe, *at.table]:  # a date column would be sent as numbers, not text: check the types
         assert not any("date" in str(t) for t in frame.value.dtypes), frame.value.dtypes
     assert not at.dataframe  # on a shared screen every table is a static one that shows every row
+
+
+def test_a_long_table_pages_on_a_shared_screen(monkeypatch, large_db):
+    at = _board(monkeypatch, large_db, "pages/patients.py")  # 1,008 patients: 41 pages of 25 rows
+    first = _shown_patients(at)
+    assert len(first) == tables.BOARD_ROWS and any("Rows 1-25 of 1,008" in c.value for c in at.caption)
+    picker = next(n for n in at.number_input if n.label == "Rows: page (of 41)")
+    picker.set_value(41).run()
+    last = _shown_patients(at)
+    assert len(last) == 1008 - 40 * 25 and not set(last) & set(first)
+    assert all(re.fullmatch(r"P-\d{4}", p) for p in first + last), first[:3]
 
 
 def _shown_patients(at: AppTest) -> list[str]:
