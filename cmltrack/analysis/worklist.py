@@ -120,7 +120,7 @@ def _pcr(w: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     words = [_interval_words(t, mo, mmr) for t, mo, mmr in zip(rows["in_tfr"].to_numpy(),
                                                                  tfr_month.fillna(0.0).to_numpy(),
                                                                  rows["in_mmr"].to_numpy())]
-    text = [("no BCR::ABL1 result yet" if missing else f"BCR::ABL1 overdue by {n} day{'' if n == 1 else 's'}")
+    text = [("no BCR::ABL1 result yet" if missing else f"BCR::ABL1 overdue by {n:,} day{'' if n == 1 else 's'}")
             + f" ({how})"
             for missing, n, how in zip(rows["last_pcr_date"].isna().to_numpy(), late[late > 0].to_numpy(), words)]
     return pd.DataFrame({"patient_id": rows["patient_id"], "key": "pcr", "text": text,
