@@ -55,7 +55,7 @@ def test_an_unexpected_error_of_a_page_shows_a_reference_not_a_traceback(at, mon
         raise RuntimeError(secret)
 
     monkeypatch.setattr("cmltrack.ui.cohort_page.build_swimmer", broken)
-    at.run()
+    at.button_group(key="status").set_value(["intolerant"]).run()  # a new view: its swimmer is built, and fails
     assert not at.exception
     message = at.error[0].value
     assert "could not be shown" in message and "reference" in message
