@@ -65,7 +65,7 @@ per_page = size.selectbox("Lanes per page", PAGE_SIZES, index=0 if board.active(
 
 ordered = memo.remembered(  # ordering 100,000 lanes takes a third of a second: once per view of this session
     "ordered", (session.database_key(), sidebar.current_filter(), sidebar.current_guideline(), sort, group,
-                board.active() and id(board.pseudonyms(con)), tuple(agenda.items())),
+                board.pseudonyms(con) if board.active() else None, tuple(agenda.items())),
     lambda: order_lanes(cohort_page.on_screen(con, lanes), sort, group))
 pages = math.ceil(len(ordered) / per_page)
 page = 1
