@@ -8,6 +8,7 @@ from cmltrack.figures.export import html, image, images_available
 from cmltrack.figures.patient import build_patient_timeline
 from cmltrack.figures.spreadsheet import spreadsheet_csv
 from cmltrack.figures.swimmer import SORTS, order_lanes
+from cmltrack.privacy.pseudonyms import month_anchor
 from cmltrack.timeaxis import ANCHORS
 from cmltrack.ui import (
     agenda,
@@ -126,7 +127,7 @@ st.caption(f"Responses derived from the labs by {rules}; the zones are {rules}'s
 visits_tab, ae_tab, treatment_tab, meds_tab = st.tabs(["Visits and labs", "Adverse events", "Treatment",
                                                        "Concomitant medications"])
 with visits_tab:
-    visits_view.show(labs, pid, deid, p["thal_start_date"] if pd.notna(p["thal_start_date"]) else p["im_start_date"])
+    visits_view.show(labs, pid, deid, month_anchor(p["thal_start_date"], p["im_start_date"]))
 for tab, frame, table in ((ae_tab, aes, "adverse_events"),
                           (treatment_tab, segments, "treatment"), (meds_tab, meds, "concomitant_medications")):
     with tab:

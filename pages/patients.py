@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from cmltrack.db.filters import best_response_label
-from cmltrack.privacy.pseudonyms import deidentify
+from cmltrack.privacy.pseudonyms import deidentify, month_anchor
 from cmltrack.ui import agenda, analyses, auth, board, cohort_page, patient_nav, sidebar, tables
 
 TABLE = "patients_table"
@@ -125,7 +125,8 @@ st.caption(
 with st.spinner("Comparing recorded and derived responses..."):
     found = analyses.disagreements(con, sidebar.current_filter(), guideline)
 if board.active():
-    anchors = dict(zip(lanes["patient_id"], pd.to_datetime(lanes["thal_start_date"].fillna(lanes["im_start_date"]))))
+    anchor_dates = month_anchor(lanes["thal_start_date"], lanes["im_start_date"])
+    anchors = dict(zip(lanes["patient_id"], pd.to_datetime(anchor_dates)))
     found = deidentify(found, board.pseudonyms(con), anchors)
 with st.expander(f"Recorded vs derived responses ({rules}): {len(found)} disagreement(s)"):
     if found.empty:

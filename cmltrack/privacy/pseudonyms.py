@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import random
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -55,6 +56,14 @@ class Pseudonyms:
 def id_set_digest(patient_ids: Iterable[str]) -> str:
     """A short one-way fingerprint of a set of patient ids (order and repeats ignored): it names no patient."""
     return hashlib.sha256("\n".join(sorted(set(patient_ids))).encode()).hexdigest()[:16]
+
+
+def month_anchor(thal_start: Any, im_start: Any) -> Any:
+    """The date a patient's de-identified times count months from: thalidomide start, else imatinib start. Takes one
+    patient's two dates, or two columns of them (a column is returned)."""
+    if isinstance(thal_start, pd.Series):
+        return thal_start.fillna(im_start)
+    return thal_start if pd.notna(thal_start) else im_start
 
 
 def deidentify(frame: pd.DataFrame, pseudonyms: Pseudonyms, anchors: Mapping[str, pd.Timestamp]) -> pd.DataFrame:

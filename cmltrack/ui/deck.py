@@ -11,7 +11,7 @@ from cmltrack.db.connection import Connection
 from cmltrack.db.filters import best_response_label
 from cmltrack.figures.export import Progress, Slide, deck
 from cmltrack.figures.patient import build_patient_timeline
-from cmltrack.privacy.pseudonyms import Pseudonyms
+from cmltrack.privacy.pseudonyms import Pseudonyms, month_anchor
 from cmltrack.ui.patient_card import current_doses, when
 from cmltrack.ui.sidebar import guideline_label
 
@@ -27,7 +27,7 @@ def patient_slide(con: Connection, pid: str, guideline: str, deid: Pseudonyms | 
                                     guideline=guideline,
                                     tki_start=queries.tki_line_start(con, pid), calendar=deid is None, scale=scale,
                                     meds=queries.medications_for(con, [pid]), compact=True)
-    anchor = p["thal_start_date"] if pd.notna(p["thal_start_date"]) else p["im_start_date"]
+    anchor = month_anchor(p["thal_start_date"], p["im_start_date"])
     aca = pd.to_datetime(events.loc[events["kind"] == "ACA_HR", "date"])
     now, bcr = current_phase(labs, aca.min() if len(aca) else None), latest_bcr_abl1(labs)
     at = lambda date: when(date, anchor, deid is not None)  # noqa: E731 (months since thalidomide start with deid)

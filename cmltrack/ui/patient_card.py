@@ -15,6 +15,7 @@ from cmltrack.analysis.snapshot import current_line, current_phase, genetics_tex
 from cmltrack.clinical.scores import CUTOFFS, published
 from cmltrack.db.filters import CohortFilter, best_response_label
 from cmltrack.figures.palette import drug_label
+from cmltrack.privacy.pseudonyms import month_anchor
 from cmltrack.timeaxis import MONTH_DAYS, months_between
 from cmltrack.ui import data as q
 from cmltrack.ui.escape import md
@@ -133,7 +134,7 @@ def show(p: pd.Series, segments: pd.DataFrame, labs: pd.DataFrame, rules: str, p
     one band high for the board's one-screen view. ``course`` (`course_for`) adds the latest progression, the current
     line, mutations and ACA and what the clinic worklist says is due."""
     board = pseudonym is not None
-    anchor = p["thal_start_date"] if pd.notna(p["thal_start_date"]) else p["im_start_date"]
+    anchor = month_anchor(p["thal_start_date"], p["im_start_date"])
     course = course or Course(pd.DataFrame(columns=["date", "kind"]), pd.DataFrame(columns=["test", "date"]),
                               pd.DataFrame(columns=["start_date", "restart_date"]), None, dt.date.today())
     with st.container(border=True):

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from cmltrack.privacy.pseudonyms import Pseudonyms, coded_reason, deidentify
+from cmltrack.privacy.pseudonyms import Pseudonyms, coded_reason, deidentify, month_anchor
 from cmltrack.ui import board
 from cmltrack.ui.escape import md
 
@@ -93,7 +93,7 @@ def record_table(frame: pd.DataFrame, patient_id: str, thal_start: object, im_st
         for column in shown.select_dtypes("datetime").columns:  # calendar dates, not midnight timestamps
             shown[column] = shown[column].dt.date
         return shown
-    anchor = thal_start if pd.notna(thal_start) else im_start
+    anchor = month_anchor(thal_start, im_start)
     shown = deidentify(frame, deid, {patient_id: pd.Timestamp(anchor)}).drop(columns="patient_id")
     shown = shown.drop(columns=[c for c in ("term", "indication") if c in shown])
     if "reason_stopped" in shown:
