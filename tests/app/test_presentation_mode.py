@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from cmltrack.db.connection import open_readonly
 from cmltrack.ui import tables
+from tests.app.opening import open_page
 from tests.markdown import shown
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,14 +50,7 @@ def page_bytes(at: AppTest) -> bytes:
 
 
 def _board(monkeypatch, db: Path, page: str, mode: str | None = "board") -> AppTest:
-    monkeypatch.setenv("CMLTRACK_DB", str(db))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    if mode is not None:
-        at.query_params["mode"] = mode
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(monkeypatch, db, page, {"mode": mode} if mode is not None else None)
 
 
 @pytest.mark.parametrize("page", PAGES)
