@@ -45,7 +45,6 @@ if thal_here:
     right.caption("Among patients evaluable for response (12 weeks on thalidomide). Exact (Clopper-Pearson) 95% "
                   "confidence intervals.")
 
-ids = lanes["patient_id"].tolist()
 endpoints = analyses.endpoints(con, sidebar.current_filter(), guideline)
 if not endpoints.empty:
     st.markdown("#### Trial endpoints as delivered (imported ADTTE)")
@@ -60,7 +59,7 @@ if not endpoints.empty:
     st.caption(f"Kaplan-Meier of {md(labels[chosen])} as analysed by the trial (AVAL, CNSR: 0 event, else censored), "
                f"{len(rows)} patients, {int(curve['event'].sum())} events; months of {MONTH_DAYS} days"
                + ("; one curve per arm as randomised." if len(groups) > 1 else "."))
-courses = q.tfr_for(con, ids)
+courses = analyses.tfr_courses(con, sidebar.current_filter(), guideline)
 if not courses.empty:
     st.markdown("#### Treatment-free remission")
     tfr = outcomes.tfr_durations(courses)

@@ -76,6 +76,16 @@ def endpoints(con: Connection, f: CohortFilter, guideline: str) -> pd.DataFrame:
 
 
 @_cached
+def _tfr_courses(_con: Connection, db: DbKey, f: CohortFilter, guideline: str) -> pd.DataFrame:
+    return q.tfr_for(_con, q.cohort_lanes(_con, f, guideline)["patient_id"].tolist())
+
+
+def tfr_courses(con: Connection, f: CohortFilter, guideline: str) -> pd.DataFrame:
+    """The treatment-free remission courses of the patients passing ``f``; keyed on the filter, as `endpoints`."""
+    return _tfr_courses(con, session.database_key(), f, guideline)
+
+
+@_cached
 def _disagreements_of(_con: Connection, db: DbKey, f: CohortFilter, guideline: str) -> pd.DataFrame:
     ids = q.cohort_lanes(_con, f, guideline)["patient_id"].tolist()
     return _disagreements(q.comparable_responses(_con, ids, guideline))
