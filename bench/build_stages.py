@@ -109,7 +109,7 @@ def stages(patients: int) -> None:
     frames = synthetic_frames(patients, seed=0)
     frames = {t: with_plain_dates(frames.get(t, empty_frame(t))) for t in TABLES}
     stage("generate")
-    line_start = {p: d.date() for p, d in responses.tki_line_start(frames["treatments"]).items() if not pd.isna(d)}
+    line_start = responses.tki_line_start(frames["treatments"])
     genetics = responses.genetic_findings(frames)
     visits = responses.classified_visits(frames["labs"])
     chunks = responses._chunks(visits, line_start, genetics)

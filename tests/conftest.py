@@ -38,7 +38,8 @@ def subset(frames: dict[str, pd.DataFrame], ids: list[str]) -> dict[str, pd.Data
 BOTH_BACKENDS = ("tests/app/", "tests/unit/test_queries.py", "tests/unit/test_demo_abstract.py",
                  "tests/unit/test_outcomes_safety.py", "tests/unit/test_synthetic_and_overview.py",
                  "tests/unit/test_import_realdata.py", "tests/unit/test_import_add.py",
-                 "tests/unit/test_import_trials.py", "tests/unit/test_worklist_queries.py")
+                 "tests/unit/test_import_trials.py", "tests/unit/test_worklist_queries.py",
+                 "tests/unit/test_stored_rules.py")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -16,8 +16,6 @@ from cmltrack.clinical.dosing import TKIS
 from cmltrack.clinical.genetics import HIGH_RISK_ACA, NONE
 from cmltrack.clinical.monitoring import MILESTONE_WINDOW, MILESTONES
 from cmltrack.clinical.responses import (
-    FAMILIES,
-    FAMILY,
     FISH_MIN_NUCLEI,
     LOSS_KINDS,
     MIN_METAPHASES,
@@ -126,10 +124,8 @@ def cohort_overview(con: Connection, f: CohortFilter, anchor_column: str,
             SELECT 'reached_' || x.depth,
                    greatest(CAST(ceil((x.date - c.anchor - 0.5) / {_MONTH}) AS INTEGER), c.f0), c.f1
             FROM (SELECT r.patient_id, d.depth, min(r.date) AS date
-                  FROM responses r JOIN patient_summary s ON s.patient_id = r.patient_id
-                  JOIN (VALUES {_DEPTHS}) d(depth, kind) ON d.kind = r.kind
-                  WHERE (r.source = 'derived' AND r.guideline = ? AND {_MEASURED})
-                     OR (r.source = 'recorded' AND NOT {_MEASURED})
+                  FROM responses r JOIN (VALUES {_DEPTHS}) d(depth, kind) ON d.kind = r.kind
+                  WHERE {_SHOWN}
                   GROUP BY r.patient_id, d.depth) x
             JOIN cohort c ON c.patient_id = x.patient_id),
         steps AS (
@@ -170,15 +166,11 @@ def treatments_for(con: Connection, patient_ids: Sequence[str]) -> pd.DataFrame:
         [list(patient_ids)]).df()
 
 
-# whether the patient's labs measure the family of r.kind (patient_summary.labs_<family>)
-_MEASURED = "CASE " + " ".join(
-    f"WHEN r.kind IN ({', '.join(repr(k) for k, f in FAMILY.items() if f == family)}) THEN s.labs_{family}"
-    for family in FAMILIES) + " ELSE FALSE END"
-#: the responses shown under a guideline (the parameter): derived where the labs measure the family, else recorded
-_SHOWN = f"((r.source = 'derived' AND r.guideline = ? AND {_MEASURED}) OR (r.source = 'recorded' AND NOT {_MEASURED}))"
+#: the responses shown under a guideline (the parameter): the recorded ones shown and those derived under it (which
+#: are shown is stored when the registry is written: cmltrack.derive.summary.with_shown)
+_SHOWN = "(r.shown AND r.guideline IN ('none', ?))"
 _SHOWN_RESPONSES = f"""
-    FROM responses r JOIN patient_summary s ON s.patient_id = r.patient_id
-    WHERE r.patient_id = ANY(?::VARCHAR[]) AND {_SHOWN}"""
+    FROM responses r WHERE r.patient_id = ANY(?::VARCHAR[]) AND {_SHOWN}"""
 
 
 def events_for(con: Connection, patient_ids: Sequence[str], guideline: str = "ELN2020") -> pd.DataFrame:
@@ -225,11 +217,9 @@ _GENETIC_EVENTS = f"""
 def comparable_responses(con: Connection, patient_ids: Sequence[str], guideline: str) -> pd.DataFrame:
     """Recorded responses and those derived under ``guideline``, in the families the patient's labs measure."""
     return con.execute(
-        f"""SELECT r.patient_id, r.date, r.kind, r.source
-            FROM responses r JOIN patient_summary s ON s.patient_id = r.patient_id
-            WHERE r.patient_id = ANY(?::VARCHAR[]) AND (r.source = 'recorded' OR r.guideline = ?)
-              AND {_MEASURED}
-            ORDER BY 1, 2, 3, 4""",  # noqa: S608 (fixed SQL text; values are bound)
+        """SELECT r.patient_id, r.date, r.kind, r.source FROM responses r
+            WHERE r.patient_id = ANY(?::VARCHAR[]) AND r.guideline IN ('none', ?) AND r.family_measured
+            ORDER BY 1, 2, 3, 4""",
         [list(patient_ids), guideline]).df()
 
 
@@ -296,12 +286,9 @@ def patient_choices(con: Connection) -> pd.DataFrame:
 
 
 def tki_line_start(con: Connection, patient_id: str) -> pd.Timestamp | None:
-    """Start of the patient's current TKI line (first start of the TKI begun last), or None."""
-    row = con.execute(
-        """SELECT max(first_start) FROM (
-               SELECT min(start_date) AS first_start FROM treatments
-               WHERE patient_id = ? AND drug = ANY(?::VARCHAR[]) GROUP BY drug) AS lines""",
-        [patient_id, list(TKIS)]).fetchone()
+    """Start of the patient's current TKI line (stored by cmltrack.derive.lines: the first start of the TKI begun
+    last), or None."""
+    row = con.execute("SELECT max(start_date) FROM tki_lines WHERE patient_id = ?", [patient_id]).fetchone()
     return None if row[0] is None else pd.Timestamp(row[0])
 
 
@@ -375,12 +362,12 @@ def worklist_facts(con: Connection, f: CohortFilter, as_of: dt.date, since: dt.d
             SELECT t.patient_id, t.drug, t.start_date, t.end_date FROM treatments t
             JOIN cohort c ON c.patient_id = t.patient_id
             WHERE t.drug = ANY(?::VARCHAR[]) AND t.start_date <= (SELECT as_of FROM clock)),
-        firsts AS (SELECT patient_id, drug, min(start_date) AS first_start FROM tki GROUP BY patient_id, drug),
+        lines AS MATERIALIZED (  -- the TKI lines begun by the as-of date (stored: cmltrack.derive.lines)
+            SELECT l.patient_id, l.line, l.drug, l.start_date FROM tki_lines l
+            JOIN cohort c ON c.patient_id = l.patient_id WHERE l.start_date <= (SELECT as_of FROM clock)),
         line AS MATERIALIZED (
-            SELECT patient_id, max(first_start) AS line_start, count(*) AS tki_count FROM firsts GROUP BY patient_id),
-        first_tki AS (
-            SELECT DISTINCT ON (patient_id) patient_id, drug AS first_tki FROM firsts
-            ORDER BY patient_id, first_start, drug),
+            SELECT patient_id, max(start_date) AS line_start, count(*) AS tki_count FROM lines GROUP BY patient_id),
+        first_tki AS (SELECT patient_id, drug AS first_tki FROM lines WHERE line = 1),
         current_tki AS (
             SELECT DISTINCT ON (patient_id) patient_id, drug AS current_tki FROM tki
             WHERE end_date IS NULL OR end_date >= (SELECT as_of FROM clock)
@@ -436,8 +423,7 @@ def worklist_facts(con: Connection, f: CohortFilter, as_of: dt.date, since: dt.d
             FROM eln_assessments a JOIN cohort c ON c.patient_id = a.patient_id
             WHERE a.guideline = ? AND a.date <= (SELECT as_of FROM clock) GROUP BY a.patient_id),
         progressed AS (
-            SELECT DISTINCT r.patient_id FROM responses r JOIN patient_summary s ON s.patient_id = r.patient_id
-            JOIN cohort c ON c.patient_id = r.patient_id
+            SELECT DISTINCT r.patient_id FROM responses r JOIN cohort c ON c.patient_id = r.patient_id
             WHERE r.kind IN ('PROG_AP', 'PROG_BP') AND r.date <= (SELECT as_of FROM clock) AND {_SHOWN}),
         counts AS (
             SELECT DISTINCT ON (l.patient_id) l.patient_id, l.date AS count_date, l.wbc, l.neutrophils, l.platelets,
@@ -496,8 +482,7 @@ def worklist_news(con: Connection, f: CohortFilter, as_of: dt.date, since: dt.da
         WHERE a.guideline = ? AND a.milestone <> 'latest' AND a.category IN ('warning', 'suboptimal', 'failure')
           AND a.date BETWEEN (SELECT since FROM clock) AND (SELECT as_of FROM clock)
         UNION ALL
-        SELECT r.patient_id, r.date, r.kind, NULL FROM responses r
-        JOIN patient_summary s ON s.patient_id = r.patient_id JOIN cohort c ON c.patient_id = r.patient_id
+        SELECT r.patient_id, r.date, r.kind, NULL FROM responses r JOIN cohort c ON c.patient_id = r.patient_id
         WHERE r.kind = ANY(?::VARCHAR[]) AND r.date BETWEEN (SELECT since FROM clock) AND (SELECT as_of FROM clock)
           AND {_SHOWN}
         UNION ALL

@@ -10,7 +10,9 @@ from cmltrack.clinical.responses import ALL_KINDS
 # 5: labs neutrophils and FISH, mutations, karyotypes (issue 16)
 # 6: trial imports (arm, death, AE relatedness and unknown onsets, concomitant medications; issue 15)
 # 7: treatment-free remission courses (derived table tfr_courses; issue 19)
-SCHEMA_VERSION = 7
+# 8: which responses are shown (responses.family_measured, responses.shown) and the TKI lines (derived table
+#    tki_lines), stored when written instead of recomputed by each query (issue 18)
+SCHEMA_VERSION = 8
 
 #: CML therapies the app knows by name (hydroxyurea and interferon before or between TKIs). Other drug names are
 #: accepted (trial datasets: study drug, placebo), stored lower case, and drawn in neutral colours.
@@ -93,6 +95,10 @@ DDL: tuple[str, ...] = (
         source VARCHAR NOT NULL CHECK (source IN ('recorded', 'derived')),
         guideline VARCHAR NOT NULL DEFAULT 'none' CHECK (guideline IN ('none', {_GUIDELINES_SQL})),
         date_imputed BOOLEAN NOT NULL DEFAULT FALSE,
+        -- schema 8, derived when written (cmltrack.derive.summary.with_shown): the patient's labs measure the
+        -- response's family; the row is shown (derived where the labs measure the family, recorded elsewhere)
+        family_measured BOOLEAN NOT NULL DEFAULT FALSE,
+        shown BOOLEAN NOT NULL DEFAULT FALSE,
         CHECK ((source = 'recorded') = (guideline = 'none')),
         PRIMARY KEY (patient_id, date, kind, source, guideline)
     )""",
@@ -206,6 +212,14 @@ DDL: tuple[str, ...] = (
         restart_drug VARCHAR,
         PRIMARY KEY (patient_id, start_date)
     )""",
+    # schema 8: the TKI lines, each TKI from its first start, numbered in the order begun (cmltrack.derive.lines)
+    """CREATE TABLE tki_lines (
+        patient_id VARCHAR NOT NULL REFERENCES patients (patient_id),
+        line INTEGER NOT NULL CHECK (line >= 1),
+        drug VARCHAR NOT NULL,
+        start_date DATE NOT NULL,             -- the TKI's first start
+        PRIMARY KEY (patient_id, line)
+    )""",
 )
 
 TABLES: tuple[str, ...] = ("patients", "treatments", "labs", "responses", "adverse_events", "time_to_event",
@@ -213,7 +227,7 @@ TABLES: tuple[str, ...] = ("patients", "treatments", "labs", "responses", "adver
 
 
 #: Tables computed from the facts (cmltrack.derive) each time patients are written, in the order written.
-DERIVED: tuple[str, ...] = ("eln_assessments", "patient_summary", "tfr_courses")
+DERIVED: tuple[str, ...] = ("eln_assessments", "patient_summary", "tfr_courses", "tki_lines")
 
 #: Every registry table, meta first, each after the tables it references (deleted in the reverse order).
 ALL_TABLES: tuple[str, ...] = ("meta", *TABLES, *DERIVED)

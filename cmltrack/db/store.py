@@ -25,6 +25,8 @@ OPTIONAL: dict[str, object] = {
     # schema 6
     "arm": None, "actual_arm": None, "died": None, "death_date": None, "relatedness": None, "onset_precision": None,
     "serious": None,
+    # schema 8: derived when written (cmltrack.derive); a recorded response rehearsed before the derivation
+    "family_measured": False, "shown": False,
 }
 
 

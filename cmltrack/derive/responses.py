@@ -16,12 +16,12 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from cmltrack.clinical.dosing import TKIS
 from cmltrack.clinical.genetics import Finding
 from cmltrack.clinical.milestones import GUIDELINES, SAME_RULES_AS
 from cmltrack.clinical.timeline import course_events, karyotype_dates
 from cmltrack.clinical.visits import VisitClass
 from cmltrack.derive.assessments import Cohort
+from cmltrack.derive.lines import current_line_starts, tki_lines
 from cmltrack.derive.visits import classify_visits
 
 ASSESSMENT_COLUMNS: tuple[str, ...] = (
@@ -44,14 +44,9 @@ def _rules(guideline: str) -> str:
 Chunk = tuple[list[tuple[str, int, int]], list[VisitClass], dict[str, dt.date], dict[str, list[Finding]]]
 
 
-def tki_line_start(treatments: pd.DataFrame) -> pd.Series:
-    """Start of each patient's current TKI line: the first start of the TKI begun last."""
-    tki = treatments[treatments["drug"].isin(TKIS)]
-    if tki.empty:
-        return pd.Series(dtype="datetime64[us]")
-    tki = tki.assign(start_date=pd.to_datetime(tki["start_date"]))  # dates and timestamps mix after an import adds
-    first = tki.groupby(["patient_id", "drug"])["start_date"].min().reset_index()
-    return pd.to_datetime(first.sort_values("start_date").groupby("patient_id")["start_date"].last())
+def tki_line_start(treatments: pd.DataFrame) -> dict[str, dt.date]:
+    """Start of each patient's current TKI line (derive.lines: the first start of the TKI begun last)."""
+    return current_line_starts(tki_lines(treatments))
 
 
 def genetic_findings(frames: dict[str, pd.DataFrame]) -> dict[str, list[Finding]]:
@@ -121,11 +116,14 @@ def _chunks(visits: pd.DataFrame, line_start: dict[str, dt.date],
 
 
 def derived_responses_and_assessments(frames: dict[str, pd.DataFrame], progress: Callable[[float], None] | None = None,
+                                      line_start: dict[str, dt.date] | None = None,
                                       ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Responses derived from each patient's labs under every guideline, and the ELN assessments: each patient's
-    events in chunks, then the assessments of the whole cohort at once; ``progress`` hears the share done."""
+    events in chunks, then the assessments of the whole cohort at once; ``progress`` hears the share done.
+    ``line_start``: each patient's current TKI line start (computed from the treatments when None)."""
     report = progress or (lambda done: None)
-    line_start = {pid: d.date() for pid, d in tki_line_start(frames["treatments"]).items() if not pd.isna(d)}
+    if line_start is None:
+        line_start = tki_line_start(frames["treatments"])
     genetics = genetic_findings(frames)
     visits = classified_visits(frames["labs"])
     chunks = _chunks(visits, line_start, genetics)

@@ -123,24 +123,34 @@ def measured_families(labs: pd.DataFrame, patient_ids: pd.Index) -> pd.DataFrame
     return out
 
 
-def shown_responses(responses: pd.DataFrame, families: pd.DataFrame, guideline: str) -> pd.DataFrame:
-    """The responses to show: derived under ``guideline`` where the labs measure that family, recorded elsewhere."""
+def with_shown(responses: pd.DataFrame, families: pd.DataFrame) -> pd.DataFrame:
+    """``responses`` (recorded and derived) with the two columns stored beside them, the one home of which
+    responses are shown: ``family_measured`` (the patient's labs measure the response's family, labs_<family> of
+    ``families``) and ``shown`` (derived where the labs measure that family, recorded elsewhere). SQL reads them
+    (cmltrack.db.queries) instead of recomputing the rule."""
     family = responses["kind"].map(resp.FAMILY).to_numpy()
+    ids = responses["patient_id"].to_numpy(dtype=object)
     measured = np.zeros(len(responses), dtype=bool)
     for fam in resp.FAMILIES:
         rows = family == fam
         if rows.any():
-            flags = families[f"labs_{fam}"].reindex(responses["patient_id"].to_numpy()[rows])
+            flags = families[f"labs_{fam}"].reindex(ids[rows])
             measured[rows] = flags.fillna(False).astype(bool).to_numpy()
-    derived = (responses["source"] == "derived") & (responses["guideline"] == guideline)
-    return responses[(derived & measured) | ((responses["source"] == "recorded") & ~measured)]
+    derived = (responses["source"] == "derived").to_numpy()
+    return responses.assign(family_measured=measured, shown=np.where(derived, measured, ~measured))
 
 
-def _best_response(responses: pd.DataFrame, families: pd.DataFrame, thal_start: pd.Series, thal_stop: pd.Series,
+def shown_responses(responses: pd.DataFrame, guideline: str) -> pd.DataFrame:
+    """The responses shown under ``guideline`` (``responses`` as `with_shown` marks them): the recorded ones shown
+    and those derived under ``guideline``."""
+    return responses[responses["shown"].astype(bool) & responses["guideline"].isin(["none", guideline])]
+
+
+def _best_response(responses: pd.DataFrame, thal_start: pd.Series, thal_stop: pd.Series,
                    evaluable: pd.Series) -> pd.Series:
     """Deepest response after thalidomide start and no later than 30 days after it stopped, among the responses
-    shown (derived where the labs measure them, recorded elsewhere)."""
-    r = shown_responses(responses[responses["kind"].isin(resp.RESPONSE_KINDS)], families, REFERENCE_GUIDELINE)
+    shown (``responses`` as `with_shown` marks them)."""
+    r = shown_responses(responses[responses["kind"].isin(resp.RESPONSE_KINDS)], REFERENCE_GUIDELINE)
     kinds = pd.Series(dtype=object)
     if not r.empty:
         r = r.assign(date=pd.to_datetime(r["date"]), start=pd.to_datetime(r["patient_id"].map(thal_start)),
@@ -182,10 +192,12 @@ def _last_seen(frames: dict[str, pd.DataFrame], responses: pd.DataFrame) -> pd.S
     return seen.reindex(seen.index.union(other.index)).fillna(other)
 
 
-def patient_summary(frames: dict[str, pd.DataFrame], responses: pd.DataFrame) -> pd.DataFrame:
+def patient_summary(frames: dict[str, pd.DataFrame], responses: pd.DataFrame,
+                    families: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per patient with the derived columns of the patient_summary table.
 
-    ``responses`` holds recorded and derived responses (with their guideline).
+    ``responses`` holds recorded and derived responses (with their guideline; marked by `with_shown` with
+    ``families``, the `measured_families` of the labs, when not marked yet).
     """
     p = frames["patients"].set_index("patient_id", drop=False)
     treatments, labs = frames["treatments"], frames["labs"]
@@ -209,9 +221,13 @@ def patient_summary(frames: dict[str, pd.DataFrame], responses: pd.DataFrame) ->
         out[column] = values
     out["phase_at_thal"] = _phase_at(labs, out["thal_start_date"]).reindex(p.index).fillna("unknown")
     out["evaluable"] = [is_evaluable(None if pd.isna(m) else float(m)) for m in out["thal_months"]]
-    families = measured_families(labs, p.index)
+    if families is None:
+        families = measured_families(labs, p.index)
+    families = families.reindex(p.index)
+    if "shown" not in responses:
+        responses = with_shown(responses, families)
     out = out.join(families)
-    out["best_response"] = _best_response(responses, families, out["thal_start_date"], stopped.reindex(p.index),
+    out["best_response"] = _best_response(responses, out["thal_start_date"], stopped.reindex(p.index),
                                           out["evaluable"]).reindex(p.index)
     out["best_response_rank"] = [rank_of(b) for b in out["best_response"]]
     return out.reset_index(drop=True)[list(SUMMARY_COLUMNS)]

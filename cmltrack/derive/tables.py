@@ -11,12 +11,14 @@ from collections.abc import Callable, Iterable
 
 import pandas as pd
 
+from cmltrack.derive.lines import current_line_starts, tki_lines
 from cmltrack.derive.responses import derived_responses_and_assessments
-from cmltrack.derive.summary import patient_summary
+from cmltrack.derive.summary import measured_families, patient_summary, with_shown
 from cmltrack.derive.tfr import tfr_courses
 
-#: The tables written from the facts by the clinical rules (``responses`` holds recorded and derived rows).
-DERIVED_TABLES: tuple[str, ...] = ("responses", "eln_assessments", "patient_summary", "tfr_courses")
+#: The tables written from the facts by the clinical rules (``responses`` holds recorded and derived rows, each
+#: marked shown or not).
+DERIVED_TABLES: tuple[str, ...] = ("responses", "eln_assessments", "patient_summary", "tfr_courses", "tki_lines")
 
 
 def only_patients(frames: dict[str, pd.DataFrame], patient_ids: Iterable[str]) -> dict[str, pd.DataFrame]:
@@ -28,8 +30,9 @@ def only_patients(frames: dict[str, pd.DataFrame], patient_ids: Iterable[str]) -
 
 def derived_tables(frames: dict[str, pd.DataFrame], patient_ids: Iterable[str] | None = None,
                    progress: Callable[[float], None] | None = None) -> dict[str, pd.DataFrame]:
-    """``responses`` (the recorded ones kept, the derived ones computed under every guideline), ``eln_assessments``
-    and ``patient_summary`` of the patients named (every patient of ``frames`` when None).
+    """``responses`` (the recorded ones kept, the derived ones computed under every guideline; each marked shown or
+    not), ``eln_assessments``, ``patient_summary``, ``tfr_courses`` and ``tki_lines`` of the patients named (every
+    patient of ``frames`` when None).
 
     ``frames``: the fact tables, with dates as datetime.date (db.store.with_plain_dates); they may hold other
     patients, whose rows are not read.
@@ -40,7 +43,12 @@ def derived_tables(frames: dict[str, pd.DataFrame], patient_ids: Iterable[str] |
     if "source" in recorded:  # a source without the column (an import) records every row
         recorded = recorded[recorded["source"].fillna("recorded") == "recorded"]
     recorded = recorded.assign(source="recorded", guideline="none")
-    derived, assessments = derived_responses_and_assessments(frames, progress)
+    recorded = recorded.drop(columns=["family_measured", "shown"], errors="ignore")  # read back: marked again
+    lines = tki_lines(frames["treatments"])
+    derived, assessments = derived_responses_and_assessments(frames, progress, current_line_starts(lines))
     responses = pd.concat([recorded, derived], ignore_index=True) if len(derived) else recorded
+    families = measured_families(frames["labs"], pd.Index(frames["patients"]["patient_id"], dtype=object))
+    responses = with_shown(responses, families)
     return {"responses": responses, "eln_assessments": assessments,
-            "patient_summary": patient_summary(frames, responses), "tfr_courses": tfr_courses(frames)}
+            "patient_summary": patient_summary(frames, responses, families), "tfr_courses": tfr_courses(frames),
+            "tki_lines": lines}

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from cmltrack.clinical.dosing import TKIS
 from cmltrack.clinical.tfr import is_tfr_stop, molecular_recurrence
-from cmltrack.derive.responses import TKIS
 
 TFR_COLUMNS: tuple[str, ...] = ("patient_id", "drug", "start_date", "recurrence_date", "recurrence_pct",
                                 "restart_date", "restart_drug")
