@@ -8,7 +8,7 @@ import streamlit as st
 
 from cmltrack.analysis.worklist import FOLLOW_UP_MONTHS, NEWS_DAYS, REASONS, default_as_of, followed_from
 from cmltrack.figures.spreadsheet import spreadsheet_csv
-from cmltrack.ui import board, downloads, patient_nav, session, shell, sidebar, tables
+from cmltrack.ui import board, downloads, help_texts, patient_nav, session, shell, sidebar, tables
 from cmltrack.ui import data as q
 
 
@@ -83,15 +83,13 @@ columns = {  # the columns that matter first: at 1366 px the last ones scroll (t
                                                   help="Days past the BCR::ABL1 due date or the untested milestone"),
     "status": st.column_config.TextColumn("Now", width=120),
     "last_pcr": st.column_config.TextColumn("Last BCR::ABL1", width=130),
-    "pcr_due": st.column_config.DateColumn("BCR::ABL1 due", width=100, help="ELN 2020: every 3 months until MMR, "
-                                           "then at least every 6; in TFR monthly to month 6, every 2 months to "
-                                           "month 12, then every 3 months (Hochhaus, Leukemia 2020;34:966)"),
+    "pcr_due": st.column_config.DateColumn("BCR::ABL1 due", width=100, help=help_texts.pcr_schedule()),
     "last_pcr_date": st.column_config.DateColumn("Tested on", width=100),
     "eln_latest": st.column_config.TextColumn(f"Latest {rules}", width=110),
 }
-caption = ("TFR candidates: ELN 2020 Table 7 requirements the data can show (first chronic phase, TKI line, no "
-           "prior failure, > 5 years of TKI, > 4 after a second-generation TKI, MR4 or deeper > 2 years); the "
-           "transcript type and the mandatory requirements about the patient and the laboratory are to be confirmed. "
+caption = (f"TFR candidates: ELN 2020 Table 7 requirements the data can show ({help_texts.tfr_requirements()}); "
+           "the transcript type and the mandatory requirements about the patient and the laboratory are to be "
+           "confirmed. "
            "Blood counts graded with CTCAE v5.0 against default lower limits of normal.")
 if board.active():  # a static table a projector shows whole, no calendar date; a patient opened by pseudonym
     for column in ("pcr_due", "last_pcr_date"):

@@ -6,7 +6,7 @@ from cmltrack.analysis import outcomes
 from cmltrack.db.filters import CohortFilter
 from cmltrack.figures.outcomes import km_figure
 from cmltrack.timeaxis import MONTH_DAYS
-from cmltrack.ui import analyses, board, cohort_page, sidebar, tables
+from cmltrack.ui import analyses, board, cohort_page, help_texts, sidebar, tables
 from cmltrack.ui import data as q
 from cmltrack.ui.escape import md
 
@@ -26,9 +26,9 @@ if abstract is not None:  # an imported trial without thalidomide has nothing to
     with section:
         st.markdown("#### The source abstract, recomputed from the data")
         tables.show(abstract, height=min(38 + 35 * len(abstract), 720))
-        st.caption("ASH 2012 abstract, Blood 2012;120(21):1689, against every patient in the database (not the "
-                   "filter)." + (" Two printed percentages cannot come from 21 patients: 16/21 is 76.2%, printed "
-                                 "79%; 10/13 is 76.9%, printed 76%." if own else ""))
+        st.caption(f"{outcomes.ABSTRACT_CITATION}, against every patient in the database (not the filter)."
+                   + (f" Printed percentages no {outcomes.ABSTRACT_PATIENTS} patients can give: "
+                      + "; ".join(note for _, note in outcomes.KNOWN_DISCREPANCIES.values()) + "." if own else ""))
 
 if thal_here:
     st.markdown("#### Response on thalidomide, filtered cohort")
@@ -69,9 +69,9 @@ if not courses.empty:
     median = outcomes.median_time(tfr)
     ended = tfr["ended_by"].value_counts()
     st.caption(f"Kaplan-Meier of remaining in TFR after a TKI stop for treatment-free remission: {len(tfr)} stops "
-               f"by {tfr['patient_id'].nunique()} patients; ended by molecular recurrence (loss of MMR, BCR::ABL1 "
-               f"> 0.1% IS, ELN 2020) in {ended.get('loss of MMR', 0)} and by a TKI restart without a recorded loss "
-               f"in {ended.get('restart', 0)}; censored at the last visit while still off TKI "
+               f"by {tfr['patient_id'].nunique()} patients; ended by molecular recurrence "
+               f"({help_texts.molecular_recurrence()}) in {ended.get('loss of MMR', 0)} and by a TKI restart "
+               f"without a recorded loss in {ended.get('restart', 0)}; censored at the last visit while still off TKI "
                f"({ended.get('still in TFR', 0)}). Median "
                + ("not reached" if median is None else f"{median:.1f} months") + "; 95% confidence bands.")
 if not thal_here:

@@ -5,7 +5,7 @@ import streamlit as st
 
 from cmltrack.db.filters import best_response_label
 from cmltrack.privacy.pseudonyms import deidentify, month_anchor
-from cmltrack.ui import agenda, analyses, auth, board, cohort_page, patient_nav, sidebar, tables
+from cmltrack.ui import agenda, analyses, auth, board, cohort_page, help_texts, patient_nav, sidebar, tables
 
 TABLE = "patients_table"
 
@@ -40,31 +40,22 @@ table = lanes.assign(patient_id=board.labels(con, lanes["patient_id"]),
                      best_response=lanes["best_response"].map(best_response_label),
                      im_status=lanes["im_status"].str.capitalize(),
                      eln_latest=eln.where(~(later_line & lanes["eln_latest"].notna()), eln + " †"))
-for score in ("sokal", "hasford", "eutos", "elts"):
+for score in help_texts.SCORES:
     table[f"{score}_group"] = table[f"{score}_group"].str.capitalize()
 columns = {
     "patient_id": st.column_config.TextColumn("Patient", pinned=True),
     "sex": st.column_config.TextColumn("Sex"),
     "age_years": st.column_config.NumberColumn("Age at thalidomide", format="%d y"),
     "im_status": st.column_config.TextColumn("Imatinib status"),
-    "phase_at_thal": st.column_config.TextColumn("Phase at thalidomide", help="ELN phase from the blood count in the "
-                                                 "31 days up to thalidomide start (Baccarani, JCO 2009;27:6041)"),
+    "phase_at_thal": st.column_config.TextColumn("Phase at thalidomide", help="From the blood count in the 31 days up "
+                                                 "to thalidomide start. " + help_texts.phase()),
     "best_response": st.column_config.TextColumn("Best response on thalidomide"),
     "eln_latest": st.column_config.TextColumn(f"Latest {rules}", help=f"{rules} classification of the latest "
                                               "BCR::ABL1, marrow and blood count on the current TKI line"),
     "eln_latest_date": st.column_config.DateColumn("Classified on"),
     "eln_latest_month": st.column_config.NumberColumn("Classified at month", format="%+.1f",
                                                       help="Months since thalidomide start"),
-    "sokal_score": st.column_config.NumberColumn("Sokal", format="%.2f", help="Sokal, Blood 1984;63:789"),
-    "sokal_group": st.column_config.TextColumn("Sokal risk", help="Low < 0.8, intermediate 0.8-1.2, high > 1.2"),
-    "hasford_score": st.column_config.NumberColumn("Hasford", format="%.0f", help="Hasford, JNCI 1998;90:850"),
-    "hasford_group": st.column_config.TextColumn("Hasford risk", help="Low <= 780, intermediate <= 1480, high > 1480"),
-    "eutos_score": st.column_config.NumberColumn("EUTOS", format="%.0f", help="Hasford, Blood 2011;118:686: "
-                                                 "7 x basophils % + 4 x spleen cm"),
-    "eutos_group": st.column_config.TextColumn("EUTOS risk", help="High when the score is > 87"),
-    "elts_score": st.column_config.NumberColumn("ELTS", format="%.4f", help="Pfirrmann, Leukemia 2016;30:48"),
-    "elts_group": st.column_config.TextColumn("ELTS risk", help="Low <= 1.5680, intermediate <= 2.2185, "
-                                              "high > 2.2185"),
+    **help_texts.score_columns(),
     "phase_at_diagnosis": st.column_config.TextColumn("Phase at diagnosis"),
     "months_im_before_thal": st.column_config.NumberColumn("Imatinib before thalidomide (mo)", format="%.1f"),
     "followup_months": st.column_config.NumberColumn("Follow-up on thalidomide (mo)", format="%.1f"),
@@ -72,7 +63,7 @@ columns = {
 if board.active():  # no calendar dates on a shared screen: months since thalidomide start instead
     table["eln_latest_month"] = table["eln_latest_thal_month"]
     del columns["eln_latest_date"]
-    for score in ("sokal", "hasford", "eutos", "elts"):  # risk groups only: the table fits the screen's width
+    for score in help_texts.SCORES:  # risk groups only: the table fits the screen's width
         del columns[f"{score}_score"]
     del columns["phase_at_diagnosis"]  # on the patient's card
 else:
@@ -112,12 +103,9 @@ def _add_to_agenda(patient_ids: list[str]) -> None:
 add.button(f"Add {len(chosen)} to the board's agenda", icon=":material/playlist_add:", disabled=not chosen,
            on_click=_add_to_agenda, args=(chosen,))
 st.caption(
-    "Risk scores at diagnosis: Sokal (Blood 1984;63:789), Hasford (J Natl Cancer Inst 1998;90:850), EUTOS "
-    "(Blood 2011;118:686), ELTS (Leukemia 2016;30:48). Response milestones: ELN 2020 (Leukemia 2020;34:966), "
-    "ELN 2013 (Blood 2013;122:872), ELN 2009 (J Clin Oncol 2009;27:6041); molecular depth: Cross, Leukemia "
-    "2015;29:999. Scores are validated in chronic phase at diagnosis, ELN milestones for chronic phase on first-line "
-    "TKI: for patients in AP at diagnosis and for this second-line cohort they are a reference, not a verdict "
-    "(marked †). "
+    help_texts.references() + " Scores are validated in chronic phase at diagnosis, ELN milestones for chronic phase "
+    "on first-line TKI: for patients in AP at diagnosis and for this second-line cohort they are a reference, not a "
+    "verdict (marked †). "
     "Evaluable for response after 12 weeks on "
     "thalidomide (the first ELN milestone, 3 months, less a week's visit window)."
 )

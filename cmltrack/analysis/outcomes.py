@@ -24,8 +24,9 @@ PRINTED: dict[str, float] = {
     "followup_mean": 5, "followup_min": 1, "followup_max": 18, "evaluable": 13, "hematologic_responses": 6,
     "ccgr": 4, "global_response_pct": 76, "grade3plus_events": 0,
 }
-#: The abstract's cohort size.
+#: The abstract's cohort size, and where it was published.
 ABSTRACT_PATIENTS = 21
+ABSTRACT_CITATION = "ASH 2012 abstract, Blood 2012;120(21):1689"
 #: Printed figures that no data can reproduce: the exact value the abstract's own counts give, and the note said
 #: where the data give exactly that (the abstract's cohort), not on any other registry.
 KNOWN_DISCREPANCIES: dict[str, tuple[float, str]] = {

@@ -70,7 +70,7 @@ def clip_to_windows(treatments: pd.DataFrame, windows: pd.DataFrame, last_visit:
 
 def _term(aes: pd.DataFrame) -> pd.Series:
     # aggregates are labelled by MedDRA term only: verbatim text would split one term and can name people
-    return ae_label(aes["meddra_pt"], aes["term"], deidentified=True)
+    return ae_label(aes["meddra_pt"], aes["term"], board=True)
 
 
 def worst_grade_by_term(aes: pd.DataFrame) -> pd.DataFrame:

@@ -14,6 +14,7 @@ import pandas as pd
 
 from cmltrack.analysis.snapshot import bcr_abl1_text
 from cmltrack.analysis.worklist import molecular_levels
+from cmltrack.clinical import explain
 from cmltrack.derive.lab_grades import SUFFIX, lab_grades
 
 
@@ -40,8 +41,7 @@ _GRADE_HELP = "CTCAE v5.0 grade of this count derived from the labs (default low
 COLUMNS: dict[str, Column] = {
     "date": Column("Date", None),
     "bcr_abl1_is_pct": Column("BCR::ABL1 IS %", bcr_abl1_text, "International Scale; 0 = undetectable"),
-    "molecular_level": Column("Level", None, "Molecular response (Cross, Leukemia 2015;29:999): MMR <= 0.1%, MR4 <= "
-                              "0.01%, MR4.5 <= 0.0032%, MR5 <= 0.001%; an undetectable result by its ABL1 copies"),
+    "molecular_level": Column("Level", None, explain.depth_help()),
     "wbc": Column("WBC ×10⁹/L", _fixed(1)),
     "wbc" + SUFFIX: Column("WBC gr.", _grade, _GRADE_HELP),
     "neutrophils": Column("ANC ×10⁹/L", _fixed(2), "Absolute neutrophil count"),

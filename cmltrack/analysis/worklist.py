@@ -32,13 +32,15 @@ from cmltrack.cohorts.demo import DEMO_SOURCE
 from cmltrack.cohorts.synthetic import SOURCE as SYNTHETIC_SOURCE
 from cmltrack.derive.lab_grades import GRADED
 
+#: The CTCAE grade from which a blood count needs attention (grade 3, severe: CTCAE v5.0).
+SEVERE_GRADE = 3
 #: Reason keys in the order shown, with their labels.
 REASONS: dict[str, str] = {
     "pcr": "BCR::ABL1 overdue",
     "milestone": "Milestone without its test",
     "news": "New warning or failure",
     "tfr": "TFR candidate",
-    "cytopenia": "Blood count CTCAE grade >= 3",
+    "cytopenia": f"Blood count CTCAE grade >= {SEVERE_GRADE}",
 }
 COLUMNS: tuple[str, ...] = ("patient_id", "reasons", "days_overdue", "pcr_due", "last_pcr_date", "last_pcr",
                             "eln_latest", "status", *REASONS)
@@ -209,7 +211,7 @@ def _cytopenias(w: pd.DataFrame) -> pd.DataFrame:
     """CTCAE grade >= 3 in the last blood count (default lower limits of normal, as on the patient page)."""
     rows = []
     for column, test in GRADED.items():
-        below = ctcae.below_for_grade(test, 3)
+        below = ctcae.below_for_grade(test, SEVERE_GRADE)
         hit = w[w[column].notna() & (w[column].astype(float) < below)]
         for pid, value in zip(hit["patient_id"], hit[column].astype(float)):
             grade = ctcae.lab_grade(test, value)

@@ -26,6 +26,13 @@ from dataclasses import dataclass
 from cmltrack.clinical.validate import flag, number
 
 GUIDELINES: tuple[str, ...] = ("ELN2020", "ELN2025", "ELN2013", "ELN2009")
+#: Guideline -> its paper (help texts name it: cmltrack.clinical.explain).
+CITATIONS: dict[str, str] = {
+    "ELN2025": "Apperley JF et al., Leukemia 2025;39:1797-1813",
+    "ELN2020": "Hochhaus A et al., Leukemia 2020;34:966-984",
+    "ELN2013": "Baccarani M et al., Blood 2013;122:872-884",
+    "ELN2009": "Baccarani M et al., J Clin Oncol 2009;27:6041-6051",
+}
 #: Guideline -> why its rows could not be checked against the paper (shown beside its results in the app).
 UNVERIFIED: dict[str, str] = {
     "ELN2025": "the milestone table of Apperley et al. 2025 could not be read here: ELN 2020's thresholds are "

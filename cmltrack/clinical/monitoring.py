@@ -26,6 +26,8 @@ import math
 from cmltrack.clinical.milestones import WINDOW_AFTER, WINDOW_BEFORE
 from cmltrack.clinical.units import MONTH_DAYS
 
+#: The paper of the schedule below.
+SOURCE = "Hochhaus A et al., Leukemia 2020;34:966-984"
 #: On a TKI: months between BCR::ABL1 tests before MMR, and the (usual, latest) interval once in MMR.
 ON_TKI_BEFORE_MMR_MONTHS = 3.0
 ON_TKI_IN_MMR_MONTHS = (3.0, 6.0)

@@ -29,6 +29,13 @@ from cmltrack.clinical.validate import number, percent
 
 PHASES: tuple[str, ...] = ("CP", "AP", "BP")
 RULE_SETS: tuple[str, ...] = ("ELN", "WHO2016", "WHO2022", "ICC2022")
+#: Rule set -> its source (help texts name it: cmltrack.clinical.explain).
+CITATIONS: dict[str, str] = {
+    "ELN": "Baccarani M et al., J Clin Oncol 2009;27:6041-6051, table 1",
+    "WHO2016": "Arber DA et al., Blood 2016;127:2391-2405, table 2",
+    "WHO2022": "Khoury JD et al., Leukemia 2022;36:1703-1719",
+    "ICC2022": "Arber DA et al., Blood 2022;140:1200-1228",
+}
 #: rules -> (blasts at or above which: blast phase, accelerated phase (None: no accelerated phase)).
 BLASTS: dict[str, tuple[float, float | None]] = {
     "ELN": (30.0, 15.0), "WHO2016": (20.0, 10.0), "WHO2022": (20.0, None), "ICC2022": (20.0, 10.0),

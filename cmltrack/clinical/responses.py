@@ -125,6 +125,8 @@ def hematologic(wbc: float, platelets: float, basophils_pct: float, immature_cel
             and spleen_cm == 0)
 
 
+#: The paper of the molecular response depths below.
+MOLECULAR_SOURCE = "Cross NCP et al., Leukemia 2015;29:999-1003"
 #: Molecular response depth (Cross NCP et al., Leukemia 2015;29:999-1003, table 1): (name, upper bound of
 #: detectable BCR::ABL1 IS %, ABL1 copies that make an undetectable result this deep), deepest first.
 MOLECULAR_DEPTHS: tuple[tuple[str, float, int], ...] = (

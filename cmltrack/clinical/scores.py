@@ -30,23 +30,49 @@ SCORES: tuple[str, ...] = ("sokal", "hasford", "eutos", "elts")
 
 @dataclass(frozen=True)
 class Cutoffs:
-    """Upper bound of the low group and of the intermediate group (None: no intermediate group), each with
-    whether a value equal to the bound belongs to the lower group."""
+    """A score's paper and risk groups: upper bound of the low group and of the intermediate group (None: no
+    intermediate group), each with whether a value equal to the bound belongs to the lower group; the precision the
+    paper publishes the score at. Help texts are generated from these fields (`groups_text`, `describe`)."""
 
+    name: str
+    citation: str
+    formula: str
     low: float
     low_inclusive: bool
     intermediate: float | None
     intermediate_inclusive: bool
-    source: str
     decimals: int  # the precision the paper publishes the score at
+
+    def _bound(self, value: float) -> str:
+        return f"{value:,.{self.decimals}f}"
+
+    def groups_text(self) -> str:
+        """The risk groups in words, from the cut-offs: 'low < 0.80; intermediate >= 0.80 and <= 1.20; high > 1.20'."""
+        low = f"low {'<=' if self.low_inclusive else '<'} {self._bound(self.low)}"
+        above_low = f"{'>' if self.low_inclusive else '>='} {self._bound(self.low)}"
+        if self.intermediate is None:
+            return f"{low}; high {above_low}"
+        top = self._bound(self.intermediate)
+        return (f"{low}; intermediate {above_low} and {'<=' if self.intermediate_inclusive else '<'} {top}; "
+                f"high {'>' if self.intermediate_inclusive else '>='} {top}")
+
+    def describe(self) -> str:
+        """Paper, formula and risk groups in one line (a help text)."""
+        return f"{self.name}: {self.citation}; {self.formula}; {self.groups_text()}"
 
 
 CUTOFFS: dict[str, Cutoffs] = {
-    "sokal": Cutoffs(0.8, False, 1.2, True, "Sokal 1984: low < 0.8, intermediate 0.8-1.2, high > 1.2", 2),
-    "hasford": Cutoffs(780.0, True, 1480.0, True, "Hasford 1998: low <= 780, intermediate 781-1480, high > 1480", 0),
-    "eutos": Cutoffs(87.0, True, None, True, "Hasford 2011: low <= 87, high > 87", 0),
-    "elts": Cutoffs(1.5680, True, 2.2185, True, "Pfirrmann 2016: low <= 1.5680, intermediate <= 2.2185, high > 2.2185",
-                    4),
+    "sokal": Cutoffs("Sokal", "Sokal JE et al., Blood 1984;63:789-799",
+                     "exp(0.0116 (age - 43.4) + 0.0345 (spleen - 7.51) + 0.188 ((platelets / 700)^2 - 0.563) "
+                     "+ 0.0887 (blasts - 2.10))", 0.8, False, 1.2, True, 2),
+    "hasford": Cutoffs("Hasford", "Hasford J et al., J Natl Cancer Inst 1998;90:850-858",
+                       "1000 x (0.6666 [age >= 50] + 0.0420 spleen + 0.0584 blasts + 0.0413 eosinophils "
+                       "+ 0.2039 [basophils >= 3%] + 1.0956 [platelets >= 1500])", 780.0, True, 1480.0, True, 0),
+    "eutos": Cutoffs("EUTOS", "Hasford J et al., Blood 2011;118:686-692", "7 x basophils % + 4 x spleen cm",
+                     87.0, True, None, True, 0),
+    "elts": Cutoffs("ELTS", "Pfirrmann M et al., Leukemia 2016;30:48-56",
+                    "0.0025 (age / 10)^3 + 0.0615 spleen + 0.1052 blasts + 0.4104 (platelets / 1000)^-0.5",
+                    1.5680, True, 2.2185, True, 4),
 }
 
 

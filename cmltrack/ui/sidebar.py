@@ -7,6 +7,8 @@ from collections.abc import Mapping
 
 import streamlit as st
 
+from cmltrack.clinical import explain
+from cmltrack.clinical.explain import guideline_label
 from cmltrack.clinical.milestones import GUIDELINES, UNVERIFIED
 from cmltrack.cohorts.demo import DEMO_SOURCE
 from cmltrack.db.connection import Connection
@@ -126,7 +128,7 @@ def render_filters(con: Connection) -> CohortFilter:
                    "start, else at diagnosis, else the age recorded at study entry (imported trials).")
     bar.pills("Phase at thalidomide start", PHASES, key="phase", **multi)
     bar.pills("EUTOS risk at diagnosis", EUTOS_GROUPS, key="eutos", format_func=str.capitalize, **multi,
-              help="EUTOS score = 7 x basophils % + 4 x spleen cm; high when > 87 (Hasford, Blood 2011;118:686).")
+              help=explain.score_help("eutos"))
     bar.multiselect("Best response on thalidomide", BEST_RESPONSES, key="best", format_func=best_response_label,
                     placeholder="All", bind="query-params")
     arms = q.arms(con)
@@ -150,19 +152,12 @@ def render_filters(con: Connection) -> CohortFilter:
     bar.segmented_control("ELN recommendations", GUIDELINES, default="ELN2020", required=True, key="rules",
                           format_func=guideline_label, bind="query-params",
                           help="Derives responses, losses (MMR loss confirmation) and milestone classifications. "
-                               "ELN 2025: Apperley, Leukemia 2025;39:1797. ELN 2020: Hochhaus, Leukemia "
-                               "2020;34:966. ELN 2013: Baccarani, Blood 2013;122:872. ELN 2009: Baccarani, J Clin "
-                               "Oncol 2009;27:6041.")
+                               + explain.guidelines_help())
     if current_guideline() in UNVERIFIED:
         bar.caption(f"{guideline_label(current_guideline())}: {UNVERIFIED[current_guideline()]}.")
     st.session_state["cohort_filter"] = cohort_filter
     st.session_state["cohort_total"] = total
     return cohort_filter
-
-
-def guideline_label(code: str) -> str:
-    """'ELN2020' -> 'ELN 2020'."""
-    return code.replace("ELN", "ELN ")
 
 
 def current_guideline() -> str:

@@ -69,8 +69,8 @@ def test_risk_group_boundaries(score, value, group):
     assert risk_group(score, value) == group
 
 
-def test_every_score_cites_its_cut_offs():
-    assert all(c.source and c.source.split()[0].lower() in ("sokal", "hasford", "pfirrmann") for c in CUTOFFS.values())
+def test_every_score_cites_its_paper():
+    assert all(c.citation.split()[0].lower() in ("sokal", "hasford", "pfirrmann") for c in CUTOFFS.values())
 
 
 @pytest.mark.parametrize("call, name", [
