@@ -23,7 +23,7 @@ from cmltrack.cohorts.demo import (
     DEMO_SOURCE,
     demo_frames,
 )
-from cmltrack.db import queries as q
+from cmltrack.db import queries
 from cmltrack.db.connection import open_readonly
 from cmltrack.db.filters import CohortFilter
 from cmltrack.figures import export
@@ -36,11 +36,11 @@ from cmltrack.ui.deck import patient_slide
 
 def _slides(db: Path, patients: int) -> list[export.Slide]:
     with open_readonly(db) as con:
-        lanes = q.cohort_lanes(con, CohortFilter())
+        lanes = queries.cohort_lanes(con, CohortFilter())
         names = Pseudonyms(lanes["patient_id"], seed=1)
         shown = order_lanes(lanes.assign(label=lanes["patient_id"].map(names)))
         ids = shown["patient_id"].tolist()
-        swimmer = build_swimmer(shown, q.treatments_for(con, ids), q.events_for(con, ids), calendar=False,
+        swimmer = build_swimmer(shown, queries.treatments_for(con, ids), queries.events_for(con, ids), board=True,
                                 scale=SCALE)
         return [export.Slide("Cohort", [], swimmer),
                 *(patient_slide(con, pid, "ELN2020", names, SCALE) for pid in ids[:patients])]

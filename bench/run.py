@@ -30,7 +30,7 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from cmltrack.db import queries as q
+from cmltrack.db import queries
 from cmltrack.db.connection import open_readonly
 from cmltrack.db.filters import CohortFilter
 from cmltrack.figures.swimmer import build_swimmer, order_lanes
@@ -55,12 +55,12 @@ def database(folder: Path, n: int) -> Path:
 def ours(con: duckdb.DuckDBPyConnection) -> tuple[float, float, int]:
     """(query s, figure s, JSON bytes) of the Cohort page's first page of lanes."""
     t0 = time.perf_counter()
-    q.count_patients(con, FILTER)
-    lanes = q.cohort_lanes(con, FILTER)
+    queries.count_patients(con, FILTER)
+    lanes = queries.cohort_lanes(con, FILTER)
     ordered = order_lanes(lanes.assign(label=lanes["patient_id"]), "thal_months", True)
     shown = ordered.iloc[:PAGE]
     ids = shown["patient_id"].tolist()
-    segments, events = q.treatments_for(con, ids), q.events_for(con, ids)
+    segments, events = queries.treatments_for(con, ids), queries.events_for(con, ids)
     t1 = time.perf_counter()
     fig = build_swimmer(shown, segments, events, anchor="thalidomide", months_before=24)
     text = fig.to_json()

@@ -34,7 +34,7 @@ choices = q.patient_choices(con)
 if choices.empty:
     st.info("The database holds no patients yet.")
     st.stop()
-deid = board.pseudonyms(con) if board.active() else None
+pseudonyms = board.pseudonyms(con) if board.active() else None
 agenda.keep_only(choices["patient_id"])
 
 # previous / next follow the agenda while the patient is on it, else the swimmer's order of the filtered cohort
@@ -52,7 +52,7 @@ on_agenda = agenda.position(pid)
 order = agenda.items() if on_agenda else cohort
 top = st.columns([2.4, 1.2, 1.2, 2.2, 1.8], vertical_alignment="center")  # whole labels at 1366 px too
 with top[0]:
-    patient_nav.picker(choices, pid, deid)
+    patient_nav.picker(choices, pid, pseudonyms)
 before, after = patient_nav.neighbours(order, pid)
 top[1].button("Previous", icon=":material/arrow_back:", disabled=before is None, on_click=patient_nav.go_to,
               args=(before,), width="stretch")
@@ -69,17 +69,17 @@ top[4].button("Off the agenda" if on_agenda else "Add to the agenda", key="agend
 
 record = q.patient(con, pid, guideline)
 if record.empty:
-    st.error(f"No patient with {'pseudonym' if deid else 'ID'} **{md(pid)}** in this database. Pick one above, or "
-             "check the link.")
+    st.error(f"No patient with {'pseudonym' if pseudonyms else 'ID'} **{md(pid)}** in this database. Pick one above, "
+             "or check the link.")
     st.stop()
 p = record.iloc[0]
-auth.audit_view("patient", [pid], mode="board" if deid else "normal")
+auth.audit_view("patient", [pid], mode="board" if pseudonyms else "normal")
 segments, labs = q.treatments_for(con, [pid]), q.labs_for(con, [pid])
 events, aes = q.events_for(con, [pid], guideline), q.adverse_events_for(con, [pid])
 meds = q.medications_for(con, [pid])
 aca = events.loc[events["kind"] == "ACA_HR", "date"] if len(events) else pd.Series(dtype="datetime64[ns]")
 facts = patient_card.course_for(con, pid, events, guideline)
-patient_card.show(p, segments, labs, rules, deid(pid) if deid else None,
+patient_card.show(p, segments, labs, rules, pseudonyms(pid) if pseudonyms else None,
                   aca_since=pd.Timestamp(aca.min()) if len(aca) else None, course=facts)
 if on_agenda:  # shown in large type in its own box (board.PROJECTOR_CSS), kept by no one
     st.text_input("Open question for the board", key=agenda.question_key(), label_visibility="collapsed",
@@ -101,13 +101,13 @@ elif not has:
     st.stop()
 if labs.empty:
     st.info("No visits (blood counts, BCR::ABL1, marrow) are recorded for this patient.")
-compact = deid is not None and not st.toggle("All rows (marrow, blood counts)", key="full_course",
+compact = pseudonyms is not None and not st.toggle("All rows (marrow, blood counts)", key="full_course",
                                              help="Presentation mode shows the board's rows, to fit one screen.")
 figure = build_patient_timeline(p, segments, labs, events, aes, anchor=anchor, guideline=guideline,
-                                tki_start=facts.line_start, calendar=deid is None, scale=board.scale(),
+                                tki_start=facts.line_start, board=pseudonyms is not None, scale=board.scale(),
                                 meds=meds, compact=compact, tfr=facts.tfr)
 course.plotly_chart(figure, config={"displaylogo": False}, key="patient_timeline")
-name = deid(pid) if deid else pid
+name = pseudonyms(pid) if pseudonyms else pid
 png, svg, page_html, _ = st.columns([1, 1, 1, 2])
 images = images_available()  # PNG and SVG are drawn by Chromium on the server
 exports = {fmt: downloads.on_demand(build, "patient", f"course {fmt.upper()}", [pid]) for fmt, build in (
@@ -127,14 +127,14 @@ st.caption(f"Responses derived from the labs by {rules}; the zones are {rules}'s
 visits_tab, ae_tab, treatment_tab, meds_tab = st.tabs(["Visits and labs", "Adverse events", "Treatment",
                                                        "Concomitant medications"])
 with visits_tab:
-    visits_view.show(labs, pid, deid, month_anchor(p["thal_start_date"], p["im_start_date"]))
+    visits_view.show(labs, pid, pseudonyms, month_anchor(p["thal_start_date"], p["im_start_date"]))
 for tab, frame, table in ((ae_tab, aes, "adverse_events"),
                           (treatment_tab, segments, "treatment"), (meds_tab, meds, "concomitant_medications")):
     with tab:
         if frame.empty:
             st.write(f"No {table.replace('_', ' ')} recorded.")
             continue
-        shown = tables.record_table(frame, pid, p["thal_start_date"], p["im_start_date"], deid)
+        shown = tables.record_table(frame, pid, p["thal_start_date"], p["im_start_date"], pseudonyms)
         tables.show(shown, height=min(38 + 35 * len(shown), 420))
         st.download_button(f"Download {table.replace('_', ' ')} (CSV)",
                            downloads.on_demand(lambda shown=shown: spreadsheet_csv(shown), "patient",

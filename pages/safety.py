@@ -51,7 +51,7 @@ if len(unknown):
     st.markdown(f"**{len(unknown)} adverse events of unknown onset**")
     tables.show(pd.DataFrame({
         "Patient": board.labels(con, unknown["patient_id"]),
-        "Event": ae_label(unknown["meddra_pt"], unknown["term"], deidentified=board.active()),
+        "Event": ae_label(unknown["meddra_pt"], unknown["term"], board=board.active()),
         "Grade": unknown["ctcae_grade"],
         "Serious": unknown["serious"].map({True: "yes", False: "no"}).fillna("not recorded"),
         "Attributed to": unknown["attributed_drug"].fillna("not attributed")}))

@@ -70,17 +70,18 @@ def _x(anchor: pd.Timestamp, dates: pd.Series) -> pd.Series:
 
 @dataclass(frozen=True)
 class _Clock:
-    """The time axis of one figure: its anchor date, and whether hover text may show calendar dates."""
+    """The time axis of one figure: its anchor date, and whether it is drawn for presentation mode (``board``: hover
+    text without calendar dates)."""
 
     anchor: pd.Timestamp
-    calendar: bool
+    board: bool
 
     def x(self, dates: pd.Series) -> pd.Series:
         return _x(self.anchor, dates)
 
     def fmt(self, dates: pd.Series) -> pd.Series:
         """Hover text: calendar dates, or (presentation mode) months since the anchor."""
-        if self.calendar:
+        if not self.board:
             return pd.to_datetime(dates).dt.strftime("%Y-%m-%d").fillna("ongoing")
         months = self.x(pd.to_datetime(dates))
         return ("month " + months.round(1).astype(str)).where(pd.to_datetime(dates).notna(), "ongoing")
@@ -95,7 +96,7 @@ def _exposure(fig: go.Figure, segments: pd.DataFrame, clock: _Clock, last: pd.Ti
     seg = segments.assign(x0=clock.x(segments["start_date"]), x1=clock.x(end), lane=segments["drug"].map(
         {d: drug_label(d) for d in drugs}))
     for (drug, dose), rows in seg.groupby(["drug", "dose_mg"], sort=False):
-        reasons = rows["reason_stopped"].fillna("").astype(str) if clock.calendar else \
+        reasons = rows["reason_stopped"].fillna("").astype(str) if not clock.board else \
             rows["reason_stopped"].map(coded_reason)
         custom = np.column_stack([clock.fmt(rows["start_date"]), clock.fmt(rows["end_date"]), reasons])
         long_enough = (rows["x1"] - rows["x0"]) >= (BOARD_LABEL_SHARE * span if span else 0)
@@ -180,13 +181,13 @@ def _adverse_events(fig: go.Figure, aes: pd.DataFrame, clock: _Clock, last: pd.T
     if aes.empty:
         return
     year_only = aes.get("onset_precision", pd.Series(None, index=aes.index)).eq("year").fillna(False)
-    a = aes.assign(term_label=ae_label(aes["meddra_pt"], aes["term"], not clock.calendar), x0=clock.x(start),
+    a = aes.assign(term_label=ae_label(aes["meddra_pt"], aes["term"], clock.board), x0=clock.x(start),
                    x1=clock.x((pd.to_datetime(aes["end_date"]) + pd.Timedelta(days=1)).fillna(last)))
     if "grade_source" not in a:
         a = a.assign(grade_source="CTCAE")
     onset_text = clock.fmt(aes["onset_date"]).where(~year_only, "onset in " + pd.to_datetime(
         aes["onset_date"]).dt.strftime("%Y") + " (day and month unknown), drawn from " + clock.fmt(start)
-        if clock.calendar else "onset: year only, drawn from " + clock.fmt(start))
+        if not clock.board else "onset: year only, drawn from " + clock.fmt(start))
     related = aes.get("relatedness", pd.Series(None, index=aes.index)).fillna("not recorded").astype(str).str.lower()
     taking = meds_at(aes, meds).replace("", "none recorded")
     for (source, grade), rows in a.groupby([a["grade_source"].fillna("CTCAE"), "ctcae_grade"]):
@@ -194,7 +195,7 @@ def _adverse_events(fig: go.Figure, aes: pd.DataFrame, clock: _Clock, last: pd.T
         label = f"{SEVERITY_WORDS.get(int(grade), grade).capitalize()} (severity)" if severity else f"Grade {grade}"
         graded = (f"{SEVERITY_WORDS.get(int(grade), grade)} severity, no CTCAE grade" if severity
                   else f"grade {grade} (CTCAE %{{customdata[4]}})")
-        verbatim = rows["term"] if clock.calendar else rows["term_label"]  # free text stays off a shared screen
+        verbatim = rows["term"] if not clock.board else rows["term_label"]  # free text stays off a shared screen
         custom = np.column_stack([verbatim, onset_text[rows.index], clock.fmt(rows["end_date"]),
                                   rows["attributed_drug"].fillna("not attributed"),
                                   rows["ctcae_version"].fillna("?"), related[rows.index], taking[rows.index]])
@@ -215,11 +216,11 @@ def _adverse_events(fig: go.Figure, aes: pd.DataFrame, clock: _Clock, last: pd.T
 MEDS_COLOUR = "#8C8C8C"
 
 
-def medication_lanes(meds: pd.DataFrame, calendar: bool) -> pd.Series:
+def medication_lanes(meds: pd.DataFrame, board: bool) -> pd.Series:
     """The lane of each concomitant medication: its standard name (CMDECOD), else (not in presentation mode, where
     free text stays off the screen) the name as reported."""
     decoded = meds["decoded"].astype("string").str.strip().str.lower()
-    named = decoded.fillna(meds["term"].astype("string").str.strip().str.lower()) if calendar else \
+    named = decoded.fillna(meds["term"].astype("string").str.strip().str.lower()) if not board else \
         decoded.fillna("other medication")
     return "℞ " + named.astype(str)
 
@@ -230,12 +231,12 @@ def _medications(fig: go.Figure, meds: pd.DataFrame, clock: _Clock, first: pd.Ti
     start is drawn from the patient's first treatment, an unknown end to the last visit."""
     if meds is None or meds.empty:
         return []
-    lane = medication_lanes(meds, clock.calendar)
+    lane = medication_lanes(meds, clock.board)
     start = pd.to_datetime(meds["start_date"]).fillna(first)
     end = (pd.to_datetime(meds["end_date"]) + pd.Timedelta(days=1)).fillna(last)
     x0, x1 = clock.x(start), clock.x(end)
     when = clock.fmt(meds["start_date"]).where(meds["start_date"].notna(), "start unknown")
-    indication = meds["indication"].fillna("").astype(str) if clock.calendar else pd.Series("", index=meds.index)
+    indication = meds["indication"].fillna("").astype(str) if not clock.board else pd.Series("", index=meds.index)
     fig.add_trace(go.Bar(
         orientation="h", y=lane, base=x0, x=(x1 - x0).clip(lower=0.15), name="Concomitant medication",
         marker=dict(color=MEDS_COLOUR, line=dict(width=0.5, color="white")), width=0.45, showlegend=False,
@@ -392,11 +393,11 @@ def _phases(fig: go.Figure, labs: pd.DataFrame, anchor: pd.Timestamp, aca_since:
 
 def build_patient_timeline(patient: pd.Series, segments: pd.DataFrame, labs: pd.DataFrame, events: pd.DataFrame,
                            aes: pd.DataFrame, anchor: str = "thalidomide", guideline: str = "ELN2020",
-                           tki_start: pd.Timestamp | None = None, calendar: bool = True,
+                           tki_start: pd.Timestamp | None = None, board: bool = False,
                            scale: float = 1.0, meds: pd.DataFrame | None = None,
                            compact: bool = False, tfr: pd.DataFrame | None = None) -> go.Figure:
     """The patient's course; ``patient`` holds the anchor dates (thal_start_date, im_start_date, diagnosis_date)
-    and last_visit_date. ``calendar=False`` gives hover times as months since the anchor (presentation mode);
+    and last_visit_date. ``board=True`` gives hover times as months since the anchor (presentation mode);
     ``scale`` enlarges rows and markers, and above 1 (presentation mode) makes every text at least 18 px and black
     (`projector.enforce`); without calendar dates, free text (stop reasons, verbatim AE terms) is shown only as
     categories and preferred terms. Mutations and ACA (kinds MUTATION, ACA_HR, ACA of ``events``) are drawn in the
@@ -415,13 +416,13 @@ def build_patient_timeline(patient: pd.Series, segments: pd.DataFrame, labs: pd.
     last = pd.Timestamp(patient["last_visit_date"]) if pd.notna(patient.get("last_visit_date")) else anchor_date
     first = pd.to_datetime(segments["start_date"]).min() if len(segments) else anchor_date
     timed = aes[drawn_onset(aes, first).notna()] if len(aes) else aes
-    ae_terms = max(ae_label(timed["meddra_pt"], timed["term"], not calendar).nunique() if len(timed) else 0, 1)
-    med_lanes = medication_lanes(meds, calendar).nunique() if meds is not None and len(meds) else 0
+    ae_terms = max(ae_label(timed["meddra_pt"], timed["term"], board).nunique() if len(timed) else 0, 1)
+    med_lanes = medication_lanes(meds, board).nunique() if meds is not None and len(meds) else 0
     drugs = max((segments["drug"].nunique() if len(segments) else 0) + med_lanes, 1)
     marker_rows = max(events.loc[events["kind"] != "AE", "kind"].map(
         lambda k: GLYPHS[k].group if k in GLYPHS else None).nunique() if len(events) else 0, 2)
     rows = COMPACT_ROWS if compact else ROWS
-    board = scale > 1
+    projected = scale > 1
     if compact:  # px at projector size; the BCR::ABL1 panel takes what the other rows leave of COMPACT_PX
         margin = dict(l=10, r=60, t=120, b=70)
         gaps = COMPACT_GAP_PX * (len(rows) - 1)
@@ -432,7 +433,7 @@ def build_patient_timeline(patient: pd.Series, segments: pd.DataFrame, labs: pd.
         height = int(plot_px + margin["t"] + margin["b"])
         spacing = COMPACT_GAP_PX / plot_px
     else:  # pixels: the BCR::ABL1 panel BCR_PX high whatever the number of drugs and adverse events
-        k = scale * (1.2 if board else 1)
+        k = scale * (1.2 if projected else 1)
         heights = [k * h for h in (LANE_PX * drugs, MARKER_ROW_PX * marker_rows, BCR_PX, AE_TERM_PX * ae_terms,
                                    PH_PX, COUNT_PX, COUNT_PX, COUNT_PX)]
         margin = dict(l=10, r=10, t=36, b=50)
@@ -441,11 +442,11 @@ def build_patient_timeline(patient: pd.Series, segments: pd.DataFrame, labs: pd.
         spacing = GAP_PX * k / plot_px
     fig = make_subplots(rows=len(rows), cols=1, shared_xaxes=True, vertical_spacing=spacing, row_heights=heights,
                         subplot_titles=rows)
-    clock = _Clock(anchor_date, calendar)
+    clock = _Clock(anchor_date, board)
     times = [clock.x(pd.to_datetime(d)) for d in (segments.get("start_date"), labs.get("date"), events.get("date"))
              if d is not None and len(d)] + [pd.Series([0.0, months_between(pd.Series([anchor_date]),
                                                                               pd.Series([last])).iloc[0]])]
-    span = float(pd.concat(times).max() - pd.concat(times).min()) if board else None
+    span = float(pd.concat(times).max() - pd.concat(times).min()) if projected else None
     lanes = _exposure(fig, segments, clock, last, span) if len(segments) else []
     lanes += _medications(fig, meds, clock, first, last)
     _responses(fig, events, clock, scale)
@@ -460,7 +461,7 @@ def build_patient_timeline(patient: pd.Series, segments: pd.DataFrame, labs: pd.
         aca = pd.to_datetime(events.loc[events["kind"] == "ACA_HR", "date"]) if len(events) else pd.Series()
         _phases(fig, labs, anchor_date, aca.min() if len(aca) else None)
     if tfr is not None and len(tfr):
-        tfr_layer.shade_patient(fig, tfr, anchor_date, calendar, drug_label(tfr["drug"].iloc[0]))
+        tfr_layer.shade_patient(fig, tfr, anchor_date, board, drug_label(tfr["drug"].iloc[0]))
     fig.add_vline(x=0, line=dict(color="#444444", width=1.2, dash="dash"))
     fig.update_layout(
         template="plotly_white", barmode="overlay", height=height,
@@ -468,7 +469,7 @@ def build_patient_timeline(patient: pd.Series, segments: pd.DataFrame, labs: pd.
         # the board's short course: a legend above the first row's title, however many rows it wraps to; else a
         # legend beside the rows, so that the BCR::ABL1 panel comes right under the treatment on the first screen
         legend=dict(orientation="h", y=1 + 34 / plot_px, yanchor="bottom", x=0, groupclick="toggleitem",
-                    entrywidth=None if board else 150, font=dict(size=11 * scale)) if compact else
+                    entrywidth=None if projected else 150, font=dict(size=11 * scale)) if compact else
         dict(orientation="v", x=1.01, xanchor="left", y=1, yanchor="top", groupclick="toggleitem",
              tracegroupgap=8, font=dict(size=11 * scale)),
     )
@@ -487,4 +488,4 @@ def build_patient_timeline(patient: pd.Series, segments: pd.DataFrame, labs: pd.
     fig.update_xaxes(showgrid=True, gridcolor="#EEEEEE", dtick=6)
     for annotation in fig.layout.annotations[:len(rows)]:  # the subplot titles, clear of the tick labels
         annotation.update(x=0, xanchor="left", xshift=2, yshift=2, font=dict(size=12 * scale, color="#333333"))
-    return plain_text(projector.enforce(fig) if board else fig)
+    return plain_text(projector.enforce(fig) if projected else fig)

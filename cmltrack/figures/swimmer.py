@@ -101,16 +101,16 @@ def _hover_date(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values).dt.strftime("%Y-%m-%d").fillna("ongoing")
 
 
-def _when(dates: pd.Series, months: pd.Series, calendar: bool) -> pd.Series:
+def _when(dates: pd.Series, months: pd.Series, board: bool) -> pd.Series:
     """Hover text for a time: the calendar date, or (de-identified) the month on the axis."""
-    if calendar:
+    if not board:
         return _hover_date(dates)
     return ("month " + months.round(1).astype(str)).where(pd.to_datetime(dates).notna(), "ongoing")
 
 
-def _reason(reasons: pd.Series, calendar: bool) -> pd.Series:
+def _reason(reasons: pd.Series, board: bool) -> pd.Series:
     """Stop reasons: as written, or (presentation mode) only their category: free text can name people."""
-    return reasons.fillna("").astype(str) if calendar else reasons.map(coded_reason)
+    return reasons.fillna("").astype(str) if not board else reasons.map(coded_reason)
 
 
 def _lane_labels(lanes: pd.DataFrame) -> list[str]:
@@ -121,7 +121,7 @@ def _lane_labels(lanes: pd.DataFrame) -> list[str]:
     return labels.tolist()
 
 
-def _segment_traces(segments: pd.DataFrame, calendar: bool) -> list[go.Bar]:
+def _segment_traces(segments: pd.DataFrame, board: bool) -> list[go.Bar]:
     traces = []
     drugs = sorted(segments["drug"].unique(), key=lambda d: (d not in DRUG_OFFSET, d))
     for drug in drugs:
@@ -131,9 +131,9 @@ def _segment_traces(segments: pd.DataFrame, calendar: bool) -> list[go.Bar]:
             seg = rows[rows["dose_mg"] == dose]
             name = f"{drug_label(drug)} {dose:g} mg/d"
             custom = np.column_stack([seg["label"], np.full(len(seg), name),
-                                      _when(seg["start_date"], seg["x0"], calendar),
-                                      _when(seg["end_date"], seg["x1"], calendar),
-                                      _reason(seg["reason_stopped"], calendar)])
+                                      _when(seg["start_date"], seg["x0"], board),
+                                      _when(seg["end_date"], seg["x1"], board),
+                                      _reason(seg["reason_stopped"], board)])
             traces.append(go.Bar(
                 orientation="h", y=seg["y"] + DRUG_OFFSET.get(drug, 0.0), base=seg["x0"], x=seg["x1"] - seg["x0"],
                 width=BAR_WIDTH, name=name, legendgroup=drug, legendgrouptitle_text=drug_label(drug),
@@ -172,7 +172,7 @@ def _dodge(events: pd.DataFrame, near: float = 0.0) -> pd.Series:
     return (order["y"] + (rank - (size - 1) / 2) * DODGE).reindex(events.index)
 
 
-def _event_traces(events: pd.DataFrame, calendar: bool, scale: float, near: float = 0.0) -> list[go.Scatter]:
+def _event_traces(events: pd.DataFrame, board: bool, scale: float, near: float = 0.0) -> list[go.Scatter]:
     traces = []
     responses = events[events["kind"] != "AE"]
     responses = responses.assign(y=_dodge(responses, near))
@@ -180,7 +180,7 @@ def _event_traces(events: pd.DataFrame, calendar: bool, scale: float, near: floa
         ev = responses[responses["kind"] == kind]
         named = GLYPHS[kind].label + (": " + ev["term"].astype("string")).fillna("") if "term" in ev else \
             pd.Series(GLYPHS[kind].label, index=ev.index)  # a mutation or ACA names itself
-        custom = np.column_stack([ev["label"], named.astype(str), _when(ev["date"], ev["x"], calendar)])
+        custom = np.column_stack([ev["label"], named.astype(str), _when(ev["date"], ev["x"], board)])
         traces.append(_marker_trace(kind, ev["x"], ev["y"], custom,
                                     "<b>%{customdata[0]}</b><br>%{customdata[1]}<br>%{customdata[2]}", scale))
     aes = events[events["kind"] == "AE"]
@@ -193,11 +193,11 @@ def _event_traces(events: pd.DataFrame, calendar: bool, scale: float, near: floa
         severity = source == "severity"
         y = ev["y"] + ev["drug"].map(DRUG_OFFSET).fillna(0.0)
         end_x = months_between(ev["_anchor"], ev["end_date"])
-        name = ev["term"] if calendar else ae_label(ev["meddra_pt"], ev["term"], deidentified=True)
+        name = ev["term"] if not board else ae_label(ev["meddra_pt"], ev["term"], board=True)
         what = SEVERITY_WORDS[grade] + " (no CTCAE grade recorded)" if severity else f"CTCAE grade {grade}"
         note = np.where(imputed[ev.index], "<br>partial source date completed (import rules)", "")
         custom = np.column_stack([ev["label"], name.fillna("").astype(str), np.full(len(ev), what),
-                                  _when(ev["date"], ev["x"], calendar), _when(ev["end_date"], end_x, calendar),
+                                  _when(ev["date"], ev["x"], board), _when(ev["end_date"], end_x, board),
                                   ev["drug"].fillna("not attributed").astype(str), note])
         traces.append(_marker_trace(f"SEV{grade}" if severity else f"AE{grade}", ev["x"], y, custom,
                                     "<b>%{customdata[0]}</b><br>%{customdata[1]}, %{customdata[2]}"
@@ -220,7 +220,7 @@ def _ongoing_trace(segments: pd.DataFrame, scale: float) -> list[go.Scatter]:
 STOP_GLYPH = {"adverse event": "STOP_AE", "progression": "STOP_PROG"}
 
 
-def _stop_traces(segments: pd.DataFrame, calendar: bool, scale: float) -> list[go.Scatter]:
+def _stop_traces(segments: pd.DataFrame, board: bool, scale: float) -> list[go.Scatter]:
     """A bar across the lane where a drug was stopped for a reason (other than a dose change), coloured by its
     category: adverse event, progression, other; the reason itself on hover (only its category in presentation
     mode)."""
@@ -233,8 +233,8 @@ def _stop_traces(segments: pd.DataFrame, calendar: bool, scale: float) -> list[g
             continue
         y = rows["y"] + rows["drug"].map(DRUG_OFFSET).fillna(0.0)
         custom = np.column_stack([rows["label"], [drug_label(d) for d in rows["drug"]],
-                                  _when(rows["end_date"], rows["x1"], calendar), _reason(rows["reason_stopped"],
-                                                                                         calendar)])
+                                  _when(rows["end_date"], rows["x1"], board), _reason(rows["reason_stopped"],
+                                                                                         board)])
         traces.append(_marker_trace(key, rows["x1"], y, custom, "<b>%{customdata[0]}</b><br>%{customdata[1]} "
                                     "stopped %{customdata[2]}<br>%{customdata[3]}", scale))
     return traces
@@ -333,13 +333,13 @@ def _legend_px(fig: go.Figure, font_px: float) -> float:
 
 
 def build_swimmer(lanes: pd.DataFrame, segments: pd.DataFrame, events: pd.DataFrame,
-                  anchor: str = "thalidomide", months_before: float | None = None, calendar: bool = True,
+                  anchor: str = "thalidomide", months_before: float | None = None, board: bool = False,
                   scale: float = 1.0, tfr: pd.DataFrame | None = None) -> go.Figure:
     """Swimmer figure for lanes ordered by `order_lanes`, their treatment segments and their events.
 
     ``months_before`` limits the initial view to that many months before the anchor (zoom out to see all).
     Lanes are named by their ``label`` column when there is one (pseudonyms in presentation mode), else by patient
-    id, followed by their ``note`` when there is one (e.g. a place on the board's agenda); ``calendar=False``
+    id, followed by their ``note`` when there is one (e.g. a place on the board's agenda); ``board=True``
     (presentation mode) gives times in hover text as months on the axis instead of dates and stop reasons only as
     categories; ``scale`` above 1 (presentation mode) draws for a projector: every text at least 18 px and black
     (`projector.enforce`), larger markers, and lanes of BOARD_LANE_PX. The figure is always tall enough for its whole
@@ -373,22 +373,22 @@ def build_swimmer(lanes: pd.DataFrame, segments: pd.DataFrame, events: pd.DataFr
     if clipped:
         x_min = -float(months_before)
     left, right = x_min - 1, x_max + 1.5
-    board = scale > 1
+    projected = scale > 1
     # markers whose centre lies in the margin left of the window would be cut in half at the edge: the lane's
     # "earlier history" mark stands for them (History shown: All draws them)
     shown_ev = ev[ev["x"] >= x_min - 0.5] if clipped else ev
     stops = seg[seg["x1"] >= x_min - 0.5] if clipped else seg
-    near = (right - left) / 90 * (1.4 if board else 1.0)  # about one marker's width on screen
+    near = (right - left) / 90 * (1.4 if projected else 1.0)  # about one marker's width on screen
     earlier = _earlier_trace(seg, ev, x_min, left + 0.012 * (right - left), scale) if clipped else []
     spans = _span_traces(ev, lanes, seg) if "kind" in ev else []
-    for trace in [*_segment_traces(seg, calendar), *spans, *_gap_trace(seg), *_stop_traces(stops, calendar, scale),
-                  *_ongoing_trace(seg, scale), *earlier, *_event_traces(shown_ev, calendar, scale, near)]:
+    for trace in [*_segment_traces(seg, board), *spans, *_gap_trace(seg), *_stop_traces(stops, board, scale),
+                  *_ongoing_trace(seg, scale), *earlier, *_event_traces(shown_ev, board, scale, near)]:
         fig.add_trace(trace)
     # the lane brings the last visit (the end of a course still running)
     placed = _place(tfr.drop(columns="last_visit_date", errors="ignore"), lanes, anchor_col) \
         if tfr is not None and len(tfr) else None
     if placed is not None and len(placed):
-        fig.add_trace(tfr_layer.swimmer_trace(placed, calendar, DRUG_OFFSET["imatinib"], BAR_WIDTH))
+        fig.add_trace(tfr_layer.swimmer_trace(placed, board, DRUG_OFFSET["imatinib"], BAR_WIDTH))
     _group_decor(lanes, fig)
     start_label = {"thalidomide": "Thalidomide start", "imatinib": "Imatinib start", "diagnosis": "Diagnosis",
                    "treatment": "First treatment"}
@@ -396,9 +396,9 @@ def build_swimmer(lanes: pd.DataFrame, segments: pd.DataFrame, events: pd.DataFr
     top = float(lanes["y"].min())
 
     bottom = float(lanes["y"].max())
-    font_px = max(13 * scale, projector.MIN_PX) if board else 13
-    margin = dict(l=10, r=10, t=70 if board else 50, b=80 if board else 60)
-    lanes_px = (bottom + 1.1) * BOARD_LANE_PX + margin["t"] + margin["b"] if board else \
+    font_px = max(13 * scale, projector.MIN_PX) if projected else 13
+    margin = dict(l=10, r=10, t=70 if projected else 50, b=80 if projected else 60)
+    lanes_px = (bottom + 1.1) * BOARD_LANE_PX + margin["t"] + margin["b"] if projected else \
         max(320, int((bottom + 2) * LANE_PX * scale) + 150)
     ticks = dict(dtick=6 if x_max - x_min <= 48 else 12, showgrid=True, gridcolor="#E5E5E5", zeroline=False)
     # the top axis names its 0 (the dashed line): clear of the band titles and of every lane
@@ -422,4 +422,4 @@ def build_swimmer(lanes: pd.DataFrame, segments: pd.DataFrame, events: pd.DataFr
                    ticktext=_lane_labels(lanes), showgrid=False, zeroline=False, tickfont=dict(size=12 * scale),
                    range=[bottom + 0.6, -0.5]),  # reversed: first lane on top
     )
-    return plain_text(projector.enforce(fig) if board else fig)
+    return plain_text(projector.enforce(fig) if projected else fig)

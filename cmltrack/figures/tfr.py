@@ -35,18 +35,18 @@ def periods(courses: pd.DataFrame) -> pd.DataFrame:
     return courses.assign(start=start, end=end.where(end >= start, start), words=words)
 
 
-def _when(dates: pd.Series, months: pd.Series, calendar: bool) -> pd.Series:
-    if calendar:
+def _when(dates: pd.Series, months: pd.Series, board: bool) -> pd.Series:
+    if not board:
         return pd.to_datetime(dates).dt.strftime("%Y-%m-%d").fillna("")
     return "month " + months.round(1).astype(str)
 
 
-def swimmer_trace(placed: pd.DataFrame, calendar: bool, y_offset: float, width: float) -> go.Bar:
+def swimmer_trace(placed: pd.DataFrame, board: bool, y_offset: float, width: float) -> go.Bar:
     """One bar per course on its lane's TKI row; ``placed``: courses with the lane's y, label and anchor date
     (``_anchor``), as the swimmer places its rows."""
     p = periods(placed)
     x0, x1 = months_between(p["_anchor"], p["start"]), months_between(p["_anchor"], p["end"])
-    custom = np.column_stack([p["label"], _when(p["start"], x0, calendar), p["words"]])
+    custom = np.column_stack([p["label"], _when(p["start"], x0, board), p["words"]])
     return go.Bar(orientation="h", y=p["y"] + y_offset, base=x0, x=(x1 - x0).clip(lower=0.1), width=width,
                   name=LABEL, legendgroup="tfr", legendgrouptitle_text="Treatment-free remission",
                   marker=dict(color=COLOUR, line=dict(width=1, color=LINE), pattern=dict(shape="/", fgcolor=LINE,
@@ -55,7 +55,7 @@ def swimmer_trace(placed: pd.DataFrame, calendar: bool, y_offset: float, width: 
                   "%{customdata[1]}<br>%{customdata[2]}<extra></extra>")
 
 
-def shade_patient(fig: go.Figure, courses: pd.DataFrame, anchor: pd.Timestamp, calendar: bool, lane: str,
+def shade_patient(fig: go.Figure, courses: pd.DataFrame, anchor: pd.Timestamp, board: bool, lane: str,
                   row: int = 1) -> None:
     """The patient course: each TFR period shaded behind every row, labelled, and a hatched bar in ``lane`` (the
     row of the TKI stopped) whose hover tells the course."""
@@ -66,7 +66,7 @@ def shade_patient(fig: go.Figure, courses: pd.DataFrame, anchor: pd.Timestamp, c
         fig.add_vrect(x0=a, x1=max(b, a + 0.1), fillcolor=SHADE, line_width=0, layer="below", row="all", col=1)
         fig.add_annotation(x=a, y=1, xref="x", yref="y domain", xanchor="left", yanchor="top", showarrow=False,
                            text="<b>TFR</b>", font=dict(size=11, color=LINE))
-    custom = np.column_stack([p["drug"].map(drug_label), _when(p["start"], x0, calendar), p["words"]])
+    custom = np.column_stack([p["drug"].map(drug_label), _when(p["start"], x0, board), p["words"]])
     fig.add_trace(go.Bar(orientation="h", y=[lane] * len(p), base=x0, x=(x1 - x0).clip(lower=0.1), width=0.6,
                          name=LABEL, legendgroup="tfr", legendgrouptitle_text="Treatment-free remission",
                          marker=dict(color=COLOUR, line=dict(width=1, color=LINE),

@@ -109,7 +109,7 @@ def coded_reason(text: object) -> str:
 UNCODED_AE = "adverse event (not coded)"
 
 
-def ae_label(meddra_pt: pd.Series, term: pd.Series, deidentified: bool) -> pd.Series:
+def ae_label(meddra_pt: pd.Series, term: pd.Series, board: bool) -> pd.Series:
     """What an adverse event is called on screen: its MedDRA preferred term, else the verbatim term, except in
     presentation mode, where verbatim text (which can name people or dates) is replaced by a fixed label."""
-    return meddra_pt.fillna(UNCODED_AE if deidentified else term)
+    return meddra_pt.fillna(UNCODED_AE if board else term)

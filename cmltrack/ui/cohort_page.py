@@ -61,7 +61,7 @@ def swimmer(con: Connection, shown: pd.DataFrame, anchor: str, window: str, guid
     """The swimmer of the lanes ``shown`` (ordered, one page), drawn for the current mode."""
     ids = shown["patient_id"].tolist()
     return build_swimmer(shown, q.treatments_for(con, ids), q.events_for(con, ids, guideline), anchor=anchor,
-                         months_before=WINDOWS[window], calendar=not board.active(), scale=board.scale(),
+                         months_before=WINDOWS[window], board=board.active(), scale=board.scale(),
                          tfr=q.tfr_for(con, ids))
 
 

@@ -12,17 +12,14 @@ import streamlit as st
 
 from cmltrack.analysis import worklist as wl
 from cmltrack.analysis.snapshot import current_line, current_phase, genetics_text, latest_bcr_abl1, latest_progression
-from cmltrack.clinical.scores import CUTOFFS, published
+from cmltrack.clinical import explain
+from cmltrack.clinical.scores import CUTOFFS, SCORES, published
 from cmltrack.db.filters import CohortFilter, best_response_label
 from cmltrack.figures.palette import drug_label
 from cmltrack.privacy.pseudonyms import month_anchor
 from cmltrack.timeaxis import MONTH_DAYS, months_between
 from cmltrack.ui import data as q
 from cmltrack.ui.escape import md
-
-#: (label, score, source) of each risk score; shown at the precision its paper publishes (scores.CUTOFFS).
-SCORES = (("Sokal", "sokal", "Blood 1984;63:789"), ("Hasford", "hasford", "JNCI 1998;90:850"),
-          ("EUTOS", "eutos", "Blood 2011;118:686"), ("ELTS", "elts", "Leukemia 2016;30:48"))
 
 
 @dataclass(frozen=True)
@@ -99,11 +96,11 @@ def _field(col: st.delta_generator.DeltaGenerator, label: str, value: str, note:
     col.markdown(f"**{md(value)}**" + (f"  \n{md(note)}" if note else ""))
 
 
-def when(date: pd.Timestamp | None, anchor: pd.Timestamp | None, deidentified: bool) -> str:
+def when(date: pd.Timestamp | None, anchor: pd.Timestamp | None, board: bool) -> str:
     """When a result is from: its date, or (presentation mode) its month since thalidomide (or imatinib) start."""
     if date is None or pd.isna(date):
         return ""
-    if deidentified:
+    if board:
         return "" if anchor is None or pd.isna(anchor) else \
             f"month {float(months_between(pd.Series([anchor]), pd.Series([date])).iloc[0]):+.1f}"
     return f"{pd.Timestamp(date):%Y-%m-%d}"
@@ -158,15 +155,15 @@ def show(p: pd.Series, segments: pd.DataFrame, labs: pd.DataFrame, rules: str, p
                                        f"at thalidomide start {p['phase_at_thal']}"
                                        if pd.notna(p["thal_start_date"]) else "",
                                        f"at diagnosis {p['phase_at_diagnosis'] or '—'}"])),
-               help="ELN phase at the latest visit with a blood differential (blasts, blasts + promyelocytes, "
-                    "basophils; Baccarani, JCO 2009;27:6041); the latest progression derived from the labs.")
+               help="At the latest visit with a blood differential; the latest progression derived from the labs. "
+                    + explain.phase_help())
         _field(doses, "Now taking", current_doses(segments),
                f"{_line(segments, course, anchor, board)}  \nBest response on thalidomide: "
                f"{best_response_label(p['best_response'])}")
         latest = latest_bcr_abl1(labs)
         _field(bcr, "Latest BCR::ABL1", latest.text if latest else "none recorded",
                when(latest.date if latest else None, anchor, board),
-               help="Molecular depth by Cross, Leukemia 2015;29:999 (MMR <= 0.1%, MR4 <= 0.01%, MR4.5 <= 0.0032%).")
+               help=explain.depth_help())
         classified = p["eln_latest_thal_month"] if board else p["eln_latest_date"]
         classified = "" if pd.isna(classified) else (f"month {classified:+.1f} (thalidomide start = 0)" if board
                                                      else f"{pd.Timestamp(classified):%Y-%m-%d}")
@@ -180,18 +177,18 @@ def show(p: pd.Series, segments: pd.DataFrame, labs: pd.DataFrame, rules: str, p
             st.caption(md(f"Mutations: {mutation} · Karyotype (ACA): {karyotype} · Clinic worklist: {needs}"))
             st.caption("Risk at diagnosis" + (f" (validated in chronic phase; {p['phase_at_diagnosis']} here)"
                                               if not_cp else "") + ": " +
-                       " · ".join(f"{label} {p[f'{score}_group']}" for label, score, *_ in SCORES))
+                       " · ".join(f"{CUTOFFS[score].name} {p[f'{score}_group']}" for score in SCORES))
             return
         # one row: the first screen keeps room for the course and its whole legend (1080p)
         genes, due, risk = st.columns([2, 2.2, 3])
         _field(genes, "BCR::ABL1 kinase-domain mutations", mutation, f"Karyotype (ACA): {karyotype}")
         _field(due, "Needs (clinic worklist)", needs, f"as of {when(pd.Timestamp(course.as_of), anchor, board)}",
                help="The rules of the Clinic page, for this patient: BCR::ABL1 by the ELN 2020 schedule, milestones "
-                    f"without their test, new findings of the last {wl.NEWS_DAYS} days, TFR, CTCAE >= 3.")
-        scores = [f"{label} {score_text(score, p[f'{score}_score'])} ({p[f'{score}_group']} risk)"
-                  for label, score, _ in SCORES]
-        risk.caption("Risk scores at diagnosis", help="; ".join(f"{label}: {source}, {CUTOFFS[score].source}"
-                                                               for label, score, source in SCORES))
+                    f"without their test, new findings of the last {wl.NEWS_DAYS} days, TFR, "
+                    f"{wl.REASONS['cytopenia'].lower()}.")
+        scores = [f"{CUTOFFS[score].name} {score_text(score, p[f'{score}_score'])} ({p[f'{score}_group']} risk)"
+                  for score in SCORES]
+        risk.caption("Risk scores at diagnosis", help=explain.scores_help())
         risk.markdown(f"**{md(' · '.join(scores[:2]))}**  \n**{md(' · '.join(scores[2:]))}**")
         if not_cp:
             st.caption(f"The four scores were validated in chronic phase; this patient was in {p['phase_at_diagnosis']}"

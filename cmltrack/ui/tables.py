@@ -84,17 +84,17 @@ def _board_page(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def record_table(frame: pd.DataFrame, patient_id: str, thal_start: object, im_start: object,
-                 deid: Pseudonyms | None) -> pd.DataFrame:
+                 pseudonyms: Pseudonyms | None) -> pd.DataFrame:
     """One patient's table (visits, adverse events, treatment, medications) as it is shown and downloaded: calendar
-    dates normally; with ``deid`` (presentation mode) months since thalidomide (else imatinib) start instead of
+    dates normally; with ``pseudonyms`` (presentation mode) months since thalidomide (else imatinib) start instead of
     dates and no free text (verbatim terms and indications dropped, stop reasons as categories)."""
-    if deid is None:
+    if pseudonyms is None:
         shown = frame.drop(columns="patient_id")
         for column in shown.select_dtypes("datetime").columns:  # calendar dates, not midnight timestamps
             shown[column] = shown[column].dt.date
         return shown
     anchor = month_anchor(thal_start, im_start)
-    shown = deidentify(frame, deid, {patient_id: pd.Timestamp(anchor)}).drop(columns="patient_id")
+    shown = deidentify(frame, pseudonyms, {patient_id: pd.Timestamp(anchor)}).drop(columns="patient_id")
     shown = shown.drop(columns=[c for c in ("term", "indication") if c in shown])
     if "reason_stopped" in shown:
         shown["reason_stopped"] = shown["reason_stopped"].map(coded_reason)

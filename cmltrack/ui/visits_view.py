@@ -13,20 +13,22 @@ from cmltrack.privacy.pseudonyms import deidentify
 from cmltrack.ui import downloads, tables
 
 
-def show(labs: pd.DataFrame, patient_id: str, deid: Callable[[str], str] | None, anchor: pd.Timestamp | None) -> None:
-    """Visits newest first under clinical headers; in presentation mode (``deid``: the session's pseudonyms) months
+def show(labs: pd.DataFrame, patient_id: str, pseudonyms: Callable[[str], str] | None,
+         anchor: pd.Timestamp | None) -> None:
+    """Visits newest first under clinical headers; in presentation mode (``pseudonyms``: the session's) months
     since ``anchor`` instead of dates. Numbers stay numbers on screen (a header sorts them) and in the CSV."""
     if labs.empty:
         st.write("No visits recorded.")
         return
     frame = vt.visits(labs)
-    if deid is not None:
-        frame = deidentify(frame.assign(patient_id=patient_id), deid, {patient_id: anchor}).drop(columns="patient_id")
+    if pseudonyms is not None:
+        frame = deidentify(frame.assign(patient_id=patient_id), pseudonyms, {patient_id: anchor}).drop(
+            columns="patient_id")
     names = vt.headers(frame.columns)
     config = {c: st.column_config.Column(names[c], help=vt.COLUMNS[c].help or None if c in vt.COLUMNS else None)
               for c in frame.columns}
     text = vt.as_text(frame)  # blank for not measured: the grid would write "None"
-    if deid is not None:  # a static table a projector shows whole
+    if pseudonyms is not None:  # a static table a projector shows whole
         tables.show(text, config)
     else:  # a static table too, every column fitted to the width (1366 px included), scrolling past 10 visits
         with st.container(height=420 if len(text) > 10 else "content", border=False):
@@ -36,5 +38,5 @@ def show(labs: pd.DataFrame, patient_id: str, deid: Callable[[str], str] | None,
     st.download_button("Download visits (CSV)",
                        downloads.on_demand(lambda: spreadsheet_csv(frame.rename(columns=names)), "patient",
                                            "visits CSV", [patient_id]),
-                       file_name=f"{deid(patient_id) if deid else patient_id}_visits.csv", mime="text/csv",
+                       file_name=f"{pseudonyms(patient_id) if pseudonyms else patient_id}_visits.csv", mime="text/csv",
                        key="csv_visits", on_click="ignore")

@@ -121,3 +121,39 @@ def test_the_month_is_written_once():
     written = [f"{p.relative_to(ROOT)}:{n}" for p in [*PACKAGE.rglob("*.py"), *(ROOT / "pages").glob("*.py")]
                for n, line in enumerate(p.read_text().splitlines(), 1) if re.search(r"30\.4375|365\.25", line)]
     assert written and {w.split(":")[0] for w in written} == {"cmltrack/clinical/units.py"}
+
+
+#: Names presentation mode once went by in the code (issue 18): it is ``board`` throughout (ui.board, ?mode=board,
+#: the figure builders' ``board`` parameter); the session's pseudonym map is ``pseudonyms``.
+_OLD_MODE_NAMES = {"calendar", "deid", "deidentified"}
+
+
+def test_presentation_mode_has_one_name():
+    found = []
+    for path in [*ROOT.glob("cmltrack/**/*.py"), *ROOT.glob("pages/*.py"), ROOT / "app.py", *ROOT.glob("bench/*.py")]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = ([a.arg for a in node.args.args + node.args.kwonlyargs] if isinstance(node, ast.FunctionDef)
+                     else [k.arg for k in node.keywords] if isinstance(node, ast.Call)
+                     else [node.id] if isinstance(node, ast.Name) else [])
+            found += [f"{path.relative_to(ROOT)}:{node.lineno} {n}" for n in names if n in _OLD_MODE_NAMES]
+    assert found == []
+
+
+def test_no_query_recomputes_a_stored_rule():
+    """Shown responses and TKI lines are computed once by cmltrack.derive and stored; SQL reads them."""
+    sql = (ROOT / "cmltrack/db/queries.py").read_text()
+    assert "labs_hematologic" not in sql and "s.labs_" not in sql  # the measured-family rule (derive.summary)
+    assert not re.search(r"min\(\s*(\w+\.)?start_date\s*\)", sql)  # a TKI line's first start (derive.lines)
+
+
+def test_one_alias_convention():
+    """``q`` is always cmltrack.ui.data (cached queries); cmltrack.db.queries is always ``queries``."""
+    want = {"cmltrack.ui.data": "q", "cmltrack.db.queries": "queries"}
+    wrong = []
+    for path in [*ROOT.glob("cmltrack/**/*.py"), *ROOT.glob("pages/*.py"), ROOT / "app.py", *ROOT.glob("bench/*.py")]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            for alias in node.names if isinstance(node, ast.ImportFrom) and node.module else []:
+                full, name = f"{node.module}.{alias.name}", alias.asname or alias.name
+                if want.get(full, name) != name or (name == "q" and full != "cmltrack.ui.data"):
+                    wrong.append(f"{path.relative_to(ROOT)}: {full} as {name}")
+    assert wrong == []

@@ -140,14 +140,14 @@ def test_free_text_is_coded_in_presentation_mode(con, lanes):
         ["adverse event", "progression", "interruption", "dose change", "other", ""]
     ordered = order_lanes(lanes)
     ids = ordered["patient_id"].tolist()
-    fig = decoded(build_swimmer(ordered, q.treatments_for(con, ids), q.events_for(con, ids), calendar=False).to_dict())
+    fig = decoded(build_swimmer(ordered, q.treatments_for(con, ids), q.events_for(con, ids), board=True).to_dict())
     reasons = {row[4] for t in fig["data"] if t["type"] == "bar" for row in t["customdata"]}
     assert reasons <= {"", "adverse event", "progression", "interruption", "dose change", "completed", "death",
                        "other"}
     p = q.patient(con, "CML-02").iloc[0]
     pfig = decoded(build_patient_timeline(p, q.treatments_for(con, ["CML-02"]), q.labs_for(con, ["CML-02"]),
                                           q.events_for(con, ["CML-02"]), q.adverse_events_for(con, ["CML-02"]),
-                                          calendar=False).to_dict())
+                                          board=True).to_dict())
     ae_text = " ".join(str(row[0]) for t in pfig["data"] if t["type"] == "bar" and t["yaxis"] == "y4"
                        for row in t["customdata"])
     assert "Numbness and tingling" not in ae_text and "Peripheral sensory neuropathy" in ae_text
@@ -191,7 +191,7 @@ def test_an_uncoded_adverse_event_never_shows_its_verbatim_text_in_presentation_
     events = q.events_for(con, ids)
     first_ae = events.index[events["kind"] == "AE"][0]
     events.loc[first_ae, ["meddra_pt", "term"]] = [None, "Seen by Dr Hartmann on 12 May"]
-    fig = decoded(build_swimmer(ordered, q.treatments_for(con, ids), events, calendar=False).to_dict())
+    fig = decoded(build_swimmer(ordered, q.treatments_for(con, ids), events, board=True).to_dict())
     texts = " ".join(str(cell) for t in fig["data"] if t.get("customdata") is not None
                      for row in t["customdata"] for cell in (row if isinstance(row, list) else [row]))
     assert "Hartmann" not in texts and UNCODED_AE in texts

@@ -114,7 +114,7 @@ def test_the_legend_names_every_kind_of_mark(con):
 
 
 def test_the_boards_compact_course_fits_its_screen(con):
-    fig = _fig(con, "CML-03", compact=True, calendar=False, scale=1.35)
+    fig = _fig(con, "CML-03", compact=True, board=True, scale=1.35)
     titles = [a["text"] for a in fig["layout"]["annotations"] if a["text"] in ROWS]
     assert titles == ["Treatment", "Response", "BCR::ABL1 IS (%)", "Adverse events"]
     assert fig["layout"]["height"] <= 640  # under the card and the open question on one 1080p screen
@@ -134,11 +134,11 @@ def test_a_bar_too_short_for_its_label_on_a_projector_has_none(con):
     def thalidomide(fig):
         return next(t for t in fig["data"] if t["type"] == "bar" and t["yaxis"] == "y" and t["name"] == "100 mg/d")
 
-    board = thalidomide(_fig(con, "CML-19", compact=True, calendar=False, scale=1.35))  # 1 month of years on the axis
+    board = thalidomide(_fig(con, "CML-19", compact=True, board=True, scale=1.35))  # 1 month of years on the axis
     assert board["x"][0] == pytest.approx(1.02, abs=0.01) and list(board["text"]) == [""]
     assert list(thalidomide(_fig(con, "CML-19"))["text"]) == ["100 mg"]  # on a screen it may shrink to fit
     # one month of a 15-month course is long enough (CML-11)
-    assert list(thalidomide(_fig(con, "CML-11", compact=True, calendar=False, scale=1.35))["text"]) == ["100 mg"]
+    assert list(thalidomide(_fig(con, "CML-11", compact=True, board=True, scale=1.35))["text"]) == ["100 mg"]
 
 
 def test_a_high_risk_aca_shades_accelerated_phase_from_its_date_and_is_marked(con):

@@ -23,7 +23,7 @@ def _swimmer(con, lanes, scale=SCALE, **kw):
     names = Pseudonyms(lanes["patient_id"], seed=3)
     shown = order_lanes(lanes.assign(label=lanes["patient_id"].map(names)))
     ids = shown["patient_id"].tolist()
-    return build_swimmer(shown, q.treatments_for(con, ids), q.events_for(con, ids), calendar=scale == 1,
+    return build_swimmer(shown, q.treatments_for(con, ids), q.events_for(con, ids), board=scale != 1,
                          scale=scale, **kw)
 
 
@@ -37,7 +37,7 @@ def _board_figures(con):
         p = q.patient(con, pid).iloc[0]
         yield f"patient {pid}", build_patient_timeline(
             p, q.treatments_for(con, [pid]), q.labs_for(con, [pid]), q.events_for(con, [pid]),
-            q.adverse_events_for(con, [pid]), tki_start=q.tki_line_start(con, pid), calendar=False, scale=SCALE)
+            q.adverse_events_for(con, [pid]), tki_start=q.tki_line_start(con, pid), board=True, scale=SCALE)
     events = q.events_for(con, ids)
     curves = outcomes.time_to_event(lanes, events[events["kind"] != "AE"], q.treatments_for(con, ids),
                                     q.labs_for(con, ids))

@@ -24,14 +24,14 @@ def test_normal_mode_shows_calendar_dates_and_the_record_as_it_is():
 
 
 def test_presentation_mode_shows_months_and_no_free_text():
-    deid = Pseudonyms(["CML-03"], seed=7)
+    pseudonyms = Pseudonyms(["CML-03"], seed=7)
     for frame in (AES, TREATMENT):
-        shown = record_table(frame, "CML-03", THAL, IM, deid)
+        shown = record_table(frame, "CML-03", THAL, IM, pseudonyms)
         text = shown.astype(str).to_string()
         assert "2010" not in text and "2011" not in text and "CML-03" not in text
         assert "wedding" not in text and "Leeds" not in text
-    shown = record_table(TREATMENT, "CML-03", THAL, IM, deid)
-    assert "term" not in record_table(AES, "CML-03", THAL, IM, deid)
+    shown = record_table(TREATMENT, "CML-03", THAL, IM, pseudonyms)
+    assert "term" not in record_table(AES, "CML-03", THAL, IM, pseudonyms)
     assert shown.filter(like="start").iloc[0].astype(float).tolist()[0] == 0.0  # months since thalidomide start
 
 
