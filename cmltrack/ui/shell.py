@@ -49,7 +49,8 @@ def freeze_loaded_objects() -> None:
     validators, pandas and Streamlit internals: about 140,000) out of the cyclic garbage collector's walks.
     Streamlit collects all generations after every run (runner.postScriptGC), holding the GIL: walking them took
     0.1-0.2 s per click at 100,000 patients, and the run's last messages waited. Frozen objects are still freed when
-    no longer referenced; only a reference cycle among them is kept."""
+    no longer referenced, unless a reference cycle holds them (a Plotly figure the first session remembered): a
+    one-off, bounded cost."""
     if not _frozen:
         _frozen.append(True)
         gc.collect()
