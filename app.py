@@ -23,3 +23,4 @@ navigation = st.navigation([
 with shell.running(), session.pinned() as con:
     sidebar.render_filters(con)
     navigation.run()
+shell.freeze_loaded_objects()  # a run that ended: the server's modules are loaded

@@ -2,6 +2,7 @@
 
 import math
 
+import pandas as pd
 import streamlit as st
 
 from cmltrack.figures.export import html, image, images_available
@@ -70,24 +71,35 @@ ordered = memo.remembered(  # ordering 100,000 lanes takes a third of a second: 
 pages = math.ceil(len(ordered) / per_page)
 page = 1
 if pages > 1:
-    in_order = ordered["patient_id"].tolist()
+    # A text box, not a list of every lane: 100,000 options sent and drawn on every run took the browser seconds.
+    # A box of its own in presentation mode: an ID typed before the mode came on is never shown in it.
+    jump_key = "lane_jump_board" if board.active() else "lane_jump"
 
-    def _jump(order: list[str], lanes_per_page: int) -> None:
-        """Show the page that holds the patient picked, their lane marked (the order of the run that drew it)."""
-        pid = st.session_state.get("lane_jump")
-        if pid in order:
-            st.session_state["lane_page"] = order.index(pid) // lanes_per_page + 1
+    def _jump(key: str, order: pd.DataFrame, lanes_per_page: int) -> None:
+        """Show the page that holds the patient typed, their lane marked (in the order of the run that drew the
+        box); when no lane or several match, say so."""
+        found, matching = cohort_page.find_lane(order, st.session_state.get(key))
+        if found is not None:
+            st.session_state["lane_page"] = found // lanes_per_page + 1
+        elif (st.session_state.get(key) or "").strip():
+            st.session_state["_jump_missed"] = matching
 
-    labels = dict(zip(in_order, ordered["label"]))
-    jumped = paging.selectbox("Jump to a patient", in_order, index=None, format_func=labels.get, key="lane_jump",
-                              on_change=_jump, args=(in_order, per_page),
-                              placeholder="Type an ID" if not board.active() else "Pseudonym",
-                              help="Shows the page that holds this patient's lane, marked ◀.")
+    paging.text_input("Jump to a patient", key=jump_key, on_change=_jump, args=(jump_key, ordered, per_page),
+                      max_chars=80, placeholder="Pseudonym" if board.active() else "Type an ID",
+                      help="A patient's " + ("pseudonym" if board.active() else "ID") + " (or a part only they "
+                           "have), then Enter: shows the page that holds their lane, marked ◀.")
     page = paging.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, value=1, step=1,
                                key="lane_page")
-    if jumped in labels:  # a new frame: the remembered one stays as it was
-        ordered = ordered.assign(note=ordered["note"].where(ordered["patient_id"] != jumped,
-                                                            ordered["note"] + "  ◀"))
+    missed = st.session_state.pop("_jump_missed", None)
+    if missed is not None:
+        st.toast(f"{missed:,} patients in this view match: type more of the {'pseudonym' if board.active() else 'ID'}."
+                 if missed else "No patient in this view matches (the filters and the spelling decide).",
+                 icon=":material/search_off:")
+    found, _ = cohort_page.find_lane(ordered, st.session_state.get(jump_key))
+    if found is not None:  # a new frame: the remembered one stays as it was
+        note = ordered["note"].copy()
+        note.iloc[found] += "  ◀"
+        ordered = ordered.assign(note=note)
 shown = ordered.iloc[(page - 1) * per_page: page * per_page]
 ids = shown["patient_id"].tolist()
 auth.audit_view("cohort", ids, mode="board" if board.active() else "normal")

@@ -57,6 +57,21 @@ def on_screen(con: Connection, lanes: pd.DataFrame) -> pd.DataFrame:
                         note=lanes["patient_id"].map(lambda pid: f"[{places[pid]}]" if pid in places else ""))
 
 
+def find_lane(ordered: pd.DataFrame, text: str | None) -> tuple[int | None, int]:
+    """Where the patient typed in the jump box is among the ``ordered`` lanes: the position of the lane whose label
+    (as shown: a pseudonym in presentation mode) is ``text`` in any case, else of the only label holding it; and how
+    many labels hold it (0: none)."""
+    wanted = (text or "").strip().casefold()
+    if not wanted:
+        return None, 0
+    names = ordered["label"].astype(str).str.casefold()
+    exact = (names == wanted).to_numpy().nonzero()[0]
+    holding = names.str.contains(wanted, regex=False).to_numpy().nonzero()[0]
+    if len(exact):
+        return int(exact[0]), len(holding)
+    return (int(holding[0]) if len(holding) == 1 else None), len(holding)
+
+
 def swimmer(con: Connection, shown: pd.DataFrame, anchor: str, window: str, guideline: str) -> go.Figure:
     """The swimmer of the lanes ``shown`` (ordered, one page), drawn for the current mode."""
     ids = shown["patient_id"].tolist()

@@ -225,12 +225,53 @@ def test_patients_table_marks_later_line_eln_and_puts_a_shared_date_in_the_heade
     assert "(all on 20" in spec and "marked †" in " ".join(c.value for c in at.caption)
 
 
+def _last_lane(at: AppTest, pages: int) -> str:
+    """The label of the last lane in the current order (read from the last page, then back to the first)."""
+    at.number_input(key="lane_page").set_value(pages).run()
+    last = _figure(at)["layout"]["yaxis"]["ticktext"][-1]
+    at.number_input(key="lane_page").set_value(1).run()
+    return last.split()[0]
+
+
+def _marked(at: AppTest) -> list[str]:
+    return [t for t in _figure(at)["layout"]["yaxis"]["ticktext"] if t.endswith("◀")]
+
+
 def test_jump_to_a_patient_shows_their_page_with_the_lane_marked(monkeypatch, large_db):
     at = _app(monkeypatch, large_db)
     at.selectbox(key="sort").set_value("attention").run()
-    target = at.selectbox(key="lane_jump").options[-1]  # the last lane in this order
-    at.selectbox(key="lane_jump").set_value(target).run()
-    assert at.number_input(key="lane_page").value == 21  # 1,008 lanes, 50 a page
-    ticks = _figure(at)["layout"]["yaxis"]["ticktext"]
-    marked = [t for t in ticks if t.endswith("◀")]
+    target = _last_lane(at, 21)  # 1,008 lanes, 50 a page
+    at.text_input(key="lane_jump").input(f" {target.lower()} ").run()  # any case, spaces around
+    assert at.number_input(key="lane_page").value == 21
+    marked = _marked(at)
     assert len(marked) == 1 and marked[0].startswith(target)
+    assert not at.toast
+
+
+def test_jump_box_takes_a_part_only_one_patient_has_and_says_when_it_matches_none_or_many(monkeypatch, large_db):
+    at = _app(monkeypatch, large_db)
+    target = _last_lane(at, 21)
+    at.text_input(key="lane_jump").input(target[3:]).run()  # 'CML-' dropped: still one patient's
+    assert at.number_input(key="lane_page").value == 21 and _marked(at)[0].startswith(target)
+    at.number_input(key="lane_page").set_value(2).run()
+    at.text_input(key="lane_jump").input(target.rsplit("-", 1)[0] + "-").run()  # 48 copies of one demo patient
+    assert at.number_input(key="lane_page").value == 2 and not _marked(at)
+    assert "48 patients in this view match" in at.toast[0].value
+    at.text_input(key="lane_jump").input("nobody").run()
+    assert at.number_input(key="lane_page").value == 2 and "No patient in this view matches" in at.toast[0].value
+
+
+def test_jump_box_in_presentation_mode_finds_pseudonyms_only_and_forgets_an_id_typed_before(monkeypatch, large_db):
+    at = _app(monkeypatch, large_db)
+    at.text_input(key="lane_jump").input(target := _last_lane(at, 21)).run()
+    at.toggle(key="board").set_value(True).run()
+    assert not at.exception
+    assert all(box.value in ("", None) for box in at.text_input)  # the ID typed is not on the shared screen
+    at.number_input(key="lane_page").set_value(1).run()
+    at.text_input(key="lane_jump_board").input(target).run()  # a real ID finds no lane
+    assert at.number_input(key="lane_page").value == 1 and not _marked(at)
+    assert "No patient in this view matches" in at.toast[0].value
+    pseudonym = _last_lane(at, 21)
+    assert pseudonym.startswith("P-")
+    at.text_input(key="lane_jump_board").input(pseudonym).run()
+    assert at.number_input(key="lane_page").value == 21 and _marked(at)[0].startswith(pseudonym)
