@@ -37,7 +37,8 @@ rules = sidebar.guideline_label(guideline)
 later_line = lanes["thal_start_date"].notna() | lanes["im_status"].notna()
 eln = lanes["eln_latest"].fillna("not assessed").str.capitalize()
 table = lanes.assign(patient_id=board.labels(con, lanes["patient_id"]),
-                     best_response=lanes["best_response"].map(best_response_label),
+                     best_response=lanes["best_response"].map(  # a label per category, not per row
+                         {code: best_response_label(code) for code in lanes["best_response"].unique()}),
                      im_status=lanes["im_status"].str.capitalize(),
                      eln_latest=eln.where(~(later_line & lanes["eln_latest"].notna()), eln + " †"))
 for score in help_texts.SCORES:
