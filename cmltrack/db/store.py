@@ -105,7 +105,8 @@ def _duplicate_key(table: str, frame: pd.DataFrame | pa.Table) -> RowsRefused | 
     """The first repeated TABLE_KEYS key of ``frame``, refused as DuckDB refuses a row inserted with it (None: no
     key repeats)."""
     cols = list(TABLE_KEYS[table])
-    rows = (frame.select(cols).to_pandas() if isinstance(frame, pa.Table) else frame).reindex(columns=cols)
+    incoming = prepared(table, frame)  # optional columns filled in, as inserted
+    rows = incoming.select(cols).to_pandas() if isinstance(incoming, pa.Table) else incoming.loc[:, cols]
     first = rows[rows.duplicated(cols)].head(1)
     if first.empty:
         return None
