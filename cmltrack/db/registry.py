@@ -13,7 +13,7 @@ import contextlib
 import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +31,12 @@ Connection = Any
 #: Hears (fraction done 0-1, what is being done) during a write.
 Progress = Callable[[float, str], None]
 #: The derivation a writer is handed: (fact tables, the patients to derive (None: all), progress) -> the derived
-#: tables (``responses`` recorded and derived, ``eln_assessments``, ``patient_summary``) of those patients.
-Derive = Callable[..., dict[str, pd.DataFrame]]
-#: Hears nothing and returns the derived tables (``responses`` recorded and derived, and DERIVED) of a whole write:
-#: called by the writer, which meanwhile inserts the other fact tables.
-Deriving = Callable[[], dict[str, pd.DataFrame]]
+#: tables (``responses`` recorded and derived, ``eln_assessments``, ``patient_summary``, ``tfr_courses``) of those
+#: patients, in one dict or in dicts made in turn (an iterator: the writer stores each while the next is derived).
+Derive = Callable[..., dict[str, pd.DataFrame] | Iterator[dict[str, pd.DataFrame]]]
+#: Hears nothing and gives the derived tables (``responses`` recorded and derived, and DERIVED) of a whole write, in
+#: dicts made in turn: called by the writer, which meanwhile inserts the other fact tables, then each dict given.
+Deriving = Callable[[], Iterator[dict[str, pd.DataFrame]]]
 #: The tables a write inserts, in order (a child after its parent).
 WRITTEN: tuple[str, ...] = (*TABLES, *DERIVED)
 #: The tables a derivation returns (the recorded responses with the derived ones).
@@ -201,7 +202,9 @@ class Registry(ABC):
                  progress: Progress) -> dict[str, pd.DataFrame]:
         """The fact tables with every derived table of ``patient_ids`` (None: every patient)."""
         facts = _facts(frames)
-        return dict(facts, **self._deriving(facts, patient_ids, progress)())
+        for part in self._deriving(facts, patient_ids, progress)():
+            facts.update(part)
+        return facts
 
     def _deriving(self, facts: dict[str, pd.DataFrame], patient_ids: Iterable[str] | None,
                   progress: Progress) -> Deriving:
@@ -210,11 +213,11 @@ class Registry(ABC):
         if derive is None:
             raise TypeError("this registry was opened for reading only: a writer hands in the derivation")
 
-        def run() -> dict[str, pd.DataFrame]:
+        def run() -> Iterator[dict[str, pd.DataFrame]]:
             derived = derive(facts, patient_ids,
                              lambda done: progress(0.05 + 0.85 * done, "applying the clinical rules"))
+            yield from ([derived] if isinstance(derived, dict) else derived)
             progress(0.9, "writing the tables")
-            return derived
 
         return run
 
@@ -283,22 +286,34 @@ def build(con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame], sourc
     """Create the schema on the empty database ``con`` and insert ``tables`` and meta (each composite primary key
     added once its table's rows are in).
 
-    With ``deriving``, ``tables`` are the fact tables and the FROM_DERIVATION tables are what ``deriving()``
-    returns: a second thread inserts the other fact tables meanwhile (DuckDB reads them from Arrow without holding
-    the GIL, so the derivation and the insert share the cores), in a transaction of its own. ``con`` must be a new
-    database that the caller discards when this raises (a scratch file, or one in memory).
+    With ``deriving``, ``tables`` are the fact tables and the FROM_DERIVATION tables are those ``deriving()`` gives:
+    a second thread inserts the other fact tables meanwhile, then each derived table as soon as it is given (DuckDB
+    reads them from Arrow tables made here, without holding the GIL, so the derivation and the insert share the
+    cores), each batch in a transaction of its own. ``con`` must be a new database that the caller discards when
+    this raises (a scratch file, or one in memory).
     """
     create_schema(con, keys=False)
     if deriving is None:
         _insert_tables(con, tables, WRITTEN)
     else:
-        with ThreadPoolExecutor(1, thread_name_prefix="cmltrack-write") as pool:
-            first = [t for t in WRITTEN if t not in FROM_DERIVATION]  # Arrow first: the thread reads no frame
-            arrow = {t: prepared(t, tables.get(t, empty_frame(t))) for t in first}
-            facts = pool.submit(_insert_tables, con, arrow, first)
-            derived = deriving()  # should it raise, leaving the block waits for the thread first
-        facts.result()  # a refused fact row
-        _insert_tables(con, derived, FROM_DERIVATION)
+        with ThreadPoolExecutor(1, thread_name_prefix="cmltrack-write") as pool:  # inserts in the order handed
+            def hand(batch: dict[str, pd.DataFrame], names: list[str]) -> None:
+                arrow = {t: prepared(t, batch.get(t, empty_frame(t))) for t in names}  # the thread reads no frame
+                written.append(pool.submit(_insert_tables, con, arrow, names))
+
+            written: list[Future[None]] = []
+            hand(tables, [t for t in WRITTEN if t not in FROM_DERIVATION])
+            given: set[str] = set()
+            for part in deriving():  # should it raise, leaving the block waits for the thread first
+                names = [t for t in FROM_DERIVATION if t in part and t not in given]
+                given.update(names)
+                hand(part, names)
+                if any(w.done() and w.exception() is not None for w in written):
+                    break  # rows refused: no use deriving the rest
+            else:
+                hand({}, [t for t in FROM_DERIVATION if t not in given])  # empty, but with their keys
+        for w in written:
+            w.result()  # refused rows
     con.execute("INSERT INTO meta VALUES ('source', ?), ('written_at', ?)", [source, written_at()])
 
 
