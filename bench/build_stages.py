@@ -5,7 +5,9 @@ and the derivation alone (cmltrack.derive.derived_tables: every derived table) a
     python -m bench.build_stages --patients 10000 100000 --baseline-rev 66850a9 [--repeat 2]
 
 Stages: generating the synthetic cohort, classifying every visit (vectorised), each patient's events (the state
-machine), the ELN assessments of the whole cohort, the patient summary, the write (DuckDB, in memory), and apart
+machine), the ELN assessments of the whole cohort, the patient summary, the TFR courses, the write (DuckDB, in
+memory: registry.build alone, without the thread that overlaps the fact tables' insert with the derivation in a
+real build), and apart
 from the build, every derived table of 21 of its patients alone (what an import adding 21 patients derives). CPU
 seconds of this process (DuckDB's threads included) and wall seconds. With --baseline-rev, the derivation is then
 timed in fresh interpreters, this checkout and the baseline (extracted with `git archive`) in turn, CPU seconds
@@ -27,10 +29,12 @@ import duckdb
 import pandas as pd
 
 from cmltrack.cohorts.synthetic import synthetic_frames
-from cmltrack.db.schema import TABLES, create_schema
-from cmltrack.db.store import empty_frame, insert_checked, with_plain_dates
+from cmltrack.db.registry import build as write_registry
+from cmltrack.db.schema import TABLES
+from cmltrack.db.store import empty_frame, with_plain_dates
 from cmltrack.derive import derived_tables, responses, summary
 from cmltrack.derive.assessments import Cohort
+from cmltrack.derive.tfr import tfr_courses
 
 
 def _cpu() -> float:
@@ -129,11 +133,11 @@ def stages(patients: int) -> None:
                               ignore_index=True)
     table = summary.patient_summary(frames, all_responses)
     stage("patient summary")
-    with duckdb.connect(":memory:") as con:
-        create_schema(con)
-        tables = dict(frames, responses=all_responses, eln_assessments=assessments, patient_summary=table)
-        for name in (*TABLES, "eln_assessments", "patient_summary"):
-            insert_checked(con, name, tables[name])
+    courses = tfr_courses(frames)
+    stage("TFR courses")
+    with duckdb.connect(":memory:") as con:  # the build's write, without its overlap with the derivation
+        write_registry(con, dict(frames, responses=all_responses, eln_assessments=assessments, patient_summary=table,
+                                 tfr_courses=courses), "bench")
     stage("write (DuckDB)")
     added = list(frames["patients"]["patient_id"].iloc[-21:])
     derived_tables(frames, added)

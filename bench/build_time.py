@@ -2,6 +2,7 @@
 
     python -m bench.build_time --baseline-rev 66850a9 [--patients 1000 10000 100000] [--repeat 2]
     python -m bench.build_time --baseline-src /tmp/main-src ...
+    python -m bench.build_time --patients 100000 --repeat 1      (this checkout alone)
 
 Each round builds the same cohort (`python -m cmltrack demo --patients N --seed 0`) once with this checkout and once
 with the baseline source tree (``--baseline-rev``: extracted from git with `git archive`; 66850a9 is main before
@@ -52,7 +53,7 @@ def machine() -> str:
 def main(argv: list[str] | None = None) -> int:
     """Run the rounds and print the table."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    base = parser.add_mutually_exclusive_group(required=True)
+    base = parser.add_mutually_exclusive_group()
     base.add_argument("--baseline-src", type=Path, help="a source tree of the baseline version")
     base.add_argument("--baseline-rev", help="a git revision of this repository to use as the baseline")
     parser.add_argument("--patients", type=int, nargs="+", default=[1_000, 10_000, 100_000])
@@ -62,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     with tempfile.TemporaryDirectory(prefix="cmltrack-build-") as tmp:
         baseline = args.baseline_src
-        if baseline is None:
+        if baseline is None and args.baseline_rev:
             baseline = Path(tmp) / "baseline"
             baseline.mkdir()
             archive = subprocess.run(["git", "archive", args.baseline_rev], cwd=HERE, check=True, capture_output=True)
@@ -70,13 +71,14 @@ def main(argv: list[str] | None = None) -> int:
         for n in args.patients:
             times: dict[str, list[tuple[float, float]]] = {"this": [], "baseline": []}
             for i in range(args.repeat):
-                order = [("this", HERE), ("baseline", baseline)]
+                order = [("this", HERE), ("baseline", baseline)] if baseline is not None else [("this", HERE)]
                 for name, src in order if i % 2 == 0 else reversed(order):
                     wall, cpu = _build(src, n, Path(tmp) / f"{name}-{n}-{i}.duckdb")
                     times[name].append((wall, cpu))
                     print(f"{n} patients, round {i + 1}: {name:8s} wall {wall:6.1f} s, CPU {cpu:6.1f} s", flush=True)
-            medians = {name: [statistics.median(t[k] for t in times[name]) for k in (0, 1)] for name in times}
-            rows.append((n, *medians["this"], *medians["baseline"]))
+            medians = {name: [statistics.median(t[k] for t in times[name]) for k in (0, 1)] for name in times
+                       if times[name]}
+            rows.append((n, *medians["this"], *medians.get("baseline", (float("nan"), float("nan")))))
     print(f"\nmachine after: {machine()}")
     print(f"medians of {args.repeat} rounds; ratio = this / baseline")
     print(f"{'patients':>9} | {'wall this':>9} | {'wall base':>9} | {'ratio':>5} | {'CPU this':>8} | "

@@ -12,7 +12,7 @@ import pandas as pd
 from cmltrack.cohorts.demo import DEMO_SOURCE, demo_frames
 from cmltrack.db.registry import Connection, Progress, Registry
 from cmltrack.db.target import Target, open_registry
-from cmltrack.derive import derived_tables
+from cmltrack.derive import derived_in_turn
 
 __all__ = ["BUILD_WAIT_S", "DEMO_SOURCE", "ensure_database", "refresh_own_demo", "registry", "upgrade_database",
            "write_database"]
@@ -25,7 +25,7 @@ def registry(target: Target | Registry) -> Registry:
     """The registry at ``target`` (a DuckDB file or a postgresql:// URL), able to write: derivation handed in."""
     if isinstance(target, Registry):
         return target
-    return open_registry(target, derive=derived_tables)
+    return open_registry(target, derive=derived_in_turn)
 
 
 def write_database(target: Target, frames: dict[str, pd.DataFrame], source: str,

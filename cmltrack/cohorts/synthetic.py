@@ -258,5 +258,9 @@ def _tfr_visits(labs: pd.DataFrame, ids: np.ndarray, cutoff: np.ndarray, tfr: di
         "bcr_abl1_is_pct": np.round(10 ** np.clip(log_bcr, -4.5, 2.0), 4),
         "abl1_copies": rng.integers(40_000, 120_000, owner.size), "ph_pos_pct": np.nan, "metaphases": np.nan,
     })
-    out = pd.concat([labs, visits], ignore_index=True).drop_duplicates(["patient_id", "date"], keep="first")
-    return out.sort_values(["patient_id", "date"], kind="stable").reset_index(drop=True)
+    out = pd.concat([labs, visits], ignore_index=True).sort_values(["patient_id", "date"], kind="stable")
+    # in that order a repeated (patient, day) follows its first row (stable: the regular visit first): dropping
+    # each row equal to the one before keeps what drop_duplicates(keep="first") keeps, without hashing every row
+    pid, day = out["patient_id"].to_numpy(), out["date"].to_numpy()
+    repeated = np.r_[False, (pid[1:] == pid[:-1]) & (day[1:] == day[:-1])]
+    return out[~repeated].reset_index(drop=True)

@@ -23,7 +23,7 @@ import pandas as pd
 from cmltrack.db.errors import DatabaseMissing
 from cmltrack.db.guard import DATA_FILE_MODE, NotARegistry, describe_file, keep_backup
 from cmltrack.db.lock import file_lock
-from cmltrack.db.registry import WRITTEN, Connection, Progress, Registry, build, written_at
+from cmltrack.db.registry import WRITTEN, Connection, Deriving, Progress, Registry, build, written_at
 from cmltrack.db.schema import SCHEMA_VERSION
 from cmltrack.db.store import empty_frame, insert_checked, quoted_path
 
@@ -133,11 +133,11 @@ class DuckDBFile(Registry):
         progress(1.0, "done")
         return backup
 
-    def _write_whole(self, tables: dict[str, pd.DataFrame], source: str, previous: int | None,
+    def _write_whole(self, facts: dict[str, pd.DataFrame], deriving: Deriving, source: str, previous: int | None,
                      progress: Progress) -> Path | None:
         with self._scratch(copy_of_target=False) as tmp:
             with duckdb.connect(str(tmp)) as con:
-                build(con, tables, source)
+                build(con, facts, source, deriving)
                 progress(0.97, "saving the file")
                 con.execute("CHECKPOINT")
             return self._install(tmp, previous, progress)

@@ -34,7 +34,7 @@ from psycopg_pool import ConnectionPool
 
 from cmltrack.db.errors import DatabaseBusy, PoolBusy, QueryTimeout, ServerError, ServerUnavailable
 from cmltrack.db.lock import reentrant
-from cmltrack.db.registry import WRITTEN, Connection, Progress, Registry, build, written_at
+from cmltrack.db.registry import WRITTEN, Connection, Deriving, Progress, Registry, build, written_at
 from cmltrack.db.schema import ALL_TABLES, COLUMNS, DDL, SCHEMA_VERSION
 from cmltrack.db.store import quoted_path
 
@@ -488,10 +488,10 @@ class PostgresRegistry(Registry):
     def writer_lock(self, wait_s: float = 0.0) -> contextlib.AbstractContextManager[None]:
         return reentrant(self.url, lambda: writer_lock(self.url, wait_s))
 
-    def _write_whole(self, tables: dict[str, pd.DataFrame], source: str, previous: int | None,
+    def _write_whole(self, facts: dict[str, pd.DataFrame], deriving: Deriving, source: str, previous: int | None,
                      progress: Progress) -> Path | None:
         with duckdb.connect(":memory:") as con:
-            build(con, tables, source)  # the schema's checks refuse bad rows before the server is touched
+            build(con, facts, source, deriving)  # the schema's checks refuse bad rows before the server is touched
             progress(0.95, "copying to the server")
             copy_registry(con, self.url)
         progress(1.0, "done")

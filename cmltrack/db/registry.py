@@ -13,26 +13,34 @@ import contextlib
 import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from cmltrack.db.errors import DatabaseMissing
 from cmltrack.db.guard import OlderSchema, check_version
 from cmltrack.db.schema import COLUMNS, DERIVED, SCHEMA_VERSION, TABLES, create_schema
-from cmltrack.db.store import empty_frame, insert_checked, with_plain_dates
+from cmltrack.db.store import commit_checked, empty_frame, insert_checked, prepared, with_plain_dates
 
 #: What the query layer reads through: a DuckDB cursor, or a PostgreSQL reader (the same SQL runs on both).
 Connection = Any
 #: Hears (fraction done 0-1, what is being done) during a write.
 Progress = Callable[[float, str], None]
 #: The derivation a writer is handed: (fact tables, the patients to derive (None: all), progress) -> the derived
-#: tables (``responses`` recorded and derived, ``eln_assessments``, ``patient_summary``) of those patients.
-Derive = Callable[..., dict[str, pd.DataFrame]]
+#: tables (``responses`` recorded and derived, ``eln_assessments``, ``patient_summary``, ``tfr_courses``) of those
+#: patients, in one dict or in dicts made in turn (an iterator: the writer stores each while the next is derived).
+Derive = Callable[..., dict[str, pd.DataFrame] | Iterator[dict[str, pd.DataFrame]]]
+#: Hears nothing and gives the derived tables (``responses`` recorded and derived, and DERIVED) of a whole write, in
+#: dicts made in turn: called by the writer, which meanwhile inserts the other fact tables, then each dict given.
+Deriving = Callable[[], Iterator[dict[str, pd.DataFrame]]]
 #: The tables a write inserts, in order (a child after its parent).
 WRITTEN: tuple[str, ...] = (*TABLES, *DERIVED)
+#: The tables a derivation returns (the recorded responses with the derived ones).
+FROM_DERIVATION: tuple[str, ...] = ("responses", *DERIVED)
 
 
 def _quiet(fraction: float, text: str) -> None:
@@ -180,10 +188,10 @@ class Registry(ABC):
         """Hold the registry's one writer lock (re-entrant within a thread); DatabaseBusy after ``wait_s`` s."""
 
     @abstractmethod
-    def _write_whole(self, tables: dict[str, pd.DataFrame], source: str, previous: int | None,
+    def _write_whole(self, facts: dict[str, pd.DataFrame], deriving: Deriving, source: str, previous: int | None,
                      progress: Progress) -> Path | None:
-        """Replace the registry with ``tables`` (every table, derived ones included) atomically; return where an
-        older-schema file was kept."""
+        """Replace the registry with the fact tables ``facts`` and the tables ``deriving()`` returns (see ``build``)
+        atomically; return where an older-schema file was kept."""
 
     @abstractmethod
     def _write_patients(self, tables: dict[str, pd.DataFrame], patient_ids: list[str], source: str,
@@ -193,12 +201,30 @@ class Registry(ABC):
     def _derived(self, frames: dict[str, pd.DataFrame], patient_ids: Iterable[str] | None,
                  progress: Progress) -> dict[str, pd.DataFrame]:
         """The fact tables with every derived table of ``patient_ids`` (None: every patient)."""
-        if self.derive is None:
+        facts = _facts(frames)
+        for part in self._deriving(facts, patient_ids, progress)():
+            facts.update(part)
+        return facts
+
+    def _deriving(self, facts: dict[str, pd.DataFrame], patient_ids: Iterable[str] | None,
+                  progress: Progress) -> Deriving:
+        """The derivation of ``patient_ids`` (None: every patient) of ``facts``, for the writer to run."""
+        derive = self.derive
+        if derive is None:
             raise TypeError("this registry was opened for reading only: a writer hands in the derivation")
-        facts = {t: with_plain_dates(frames.get(t, empty_frame(t))) for t in TABLES}
-        derived = self.derive(facts, patient_ids,
-                              lambda done: progress(0.05 + 0.85 * done, "applying the clinical rules"))
-        return dict(facts, **derived)
+
+        def run() -> Iterator[dict[str, pd.DataFrame]]:
+            derived = derive(facts, patient_ids,
+                             lambda done: progress(0.05 + 0.85 * done, "applying the clinical rules"))
+            yield from ([derived] if isinstance(derived, dict) else derived)
+            progress(0.9, "writing the tables")
+
+        return run
+
+    def _replace_with(self, frames: dict[str, pd.DataFrame], source: str, previous: int | None,
+                      progress: Progress) -> Path | None:
+        facts = _facts(frames)
+        return self._write_whole(facts, self._deriving(facts, None, progress), source, previous, progress)
 
     def replace(self, frames: dict[str, pd.DataFrame], source: str, progress: Progress | None = None) -> Path | None:
         """Replace the whole registry with ``frames`` and the tables derived from them, atomically, under the writer
@@ -207,9 +233,7 @@ class Registry(ABC):
         progress = progress or _quiet
         with self.writer_lock():
             previous = self.replaceable_version()  # refuses a foreign file or a newer registry before any work
-            tables = self._derived(frames, None, progress)
-            progress(0.9, "writing the tables")
-            return self._write_whole(tables, source, previous, progress)
+            return self._replace_with(frames, source, previous, progress)
 
     def append(self, frames: dict[str, pd.DataFrame], source: str, progress: Progress | None = None,
                replacing: Iterable[str] = ()) -> None:
@@ -225,9 +249,7 @@ class Registry(ABC):
                 whole = {t: _concat(_without(existing.get(t, empty_frame(t)), gone), frames.get(t, empty_frame(t)))
                          for t in TABLES}
                 progress(0.02, "rewriting the registry in the current schema")
-                tables = self._derived(whole, None, progress)
-                progress(0.9, "writing the tables")
-                self._write_whole(tables, source, previous, progress)
+                self._replace_with(whole, source, previous, progress)
                 return
             ids = [str(i) for i in frames.get("patients", empty_frame("patients"))["patient_id"]]
             tables = self._derived(frames, ids, progress)
@@ -259,23 +281,65 @@ class Registry(ABC):
         return False
 
 
-def build(con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame], source: str) -> None:
-    """Create the schema on the empty database ``con`` and insert ``tables`` and meta in one transaction."""
-    create_schema(con)
-    con.execute("BEGIN TRANSACTION")
-    try:
-        for table in WRITTEN:
-            insert_checked(con, table, tables.get(table, empty_frame(table)))
-        con.execute("INSERT INTO meta VALUES ('source', ?), ('written_at', ?)", [source, written_at()])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+def build(con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame], source: str,
+          deriving: Deriving | None = None) -> None:
+    """Create the schema on the empty database ``con`` and insert ``tables`` and meta (each composite primary key
+    added once its table's rows are in).
+
+    With ``deriving``, ``tables`` are the fact tables and the FROM_DERIVATION tables are those ``deriving()`` gives:
+    a second thread inserts the other fact tables meanwhile, then each derived table as soon as it is given (DuckDB
+    reads them from Arrow tables made here, without holding the GIL, so the derivation and the insert share the
+    cores), each batch in a transaction of its own. ``con`` must be a new database that the caller discards when
+    this raises (a scratch file, or one in memory).
+    """
+    create_schema(con, keys=False)
+    if deriving is None:
+        _insert_tables(con, tables, WRITTEN)
+    else:
+        with ThreadPoolExecutor(1, thread_name_prefix="cmltrack-write") as pool:  # inserts in the order handed
+            def hand(batch: dict[str, pd.DataFrame], names: list[str]) -> None:
+                arrow = {t: prepared(t, batch.get(t, empty_frame(t))) for t in names}  # the thread reads no frame
+                written.append(pool.submit(_insert_tables, con, arrow, names))
+
+            written: list[Future[None]] = []
+            hand(tables, [t for t in WRITTEN if t not in FROM_DERIVATION])
+            given: set[str] = set()
+            for part in deriving():  # should it raise, leaving the block waits for the thread first
+                names = [t for t in FROM_DERIVATION if t in part and t not in given]
+                given.update(names)
+                hand(part, names)
+                if any(w.done() and w.exception() is not None for w in written):
+                    break  # rows refused: no use deriving the rest
+            else:
+                hand({}, [t for t in FROM_DERIVATION if t not in given])  # empty, but with their keys
+        for w in written:
+            w.result()  # refused rows
+    con.execute("INSERT INTO meta VALUES ('source', ?), ('written_at', ?)", [source, written_at()])
+
+
+def _insert_tables(con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame | pa.Table],
+                   names: Iterable[str]) -> None:
+    """Insert the tables named, in order, in one transaction on a cursor of their own."""
+    written = {table: tables.get(table, empty_frame(table)) for table in names}
+    with con.cursor() as cur:
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            for table, rows in written.items():
+                insert_checked(cur, table, rows, add_key=True)
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        commit_checked(cur, written)
 
 
 def written_at() -> str:
     """The time of a write as meta records it (UTC, seconds)."""
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _facts(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Every fact table of ``frames`` (empty when absent), dates as datetime.date."""
+    return {t: with_plain_dates(frames.get(t, empty_frame(t))) for t in TABLES}
 
 
 def _without(frame: pd.DataFrame, patient_ids: set[str]) -> pd.DataFrame:

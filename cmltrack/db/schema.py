@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import duckdb
 
 from cmltrack.clinical.milestones import GUIDELINES
@@ -247,8 +249,35 @@ def _columns() -> dict[str, tuple[str, ...]]:
 COLUMNS: dict[str, tuple[str, ...]] = _columns()
 
 
-def create_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every table on an empty database."""
+#: A table-level PRIMARY KEY clause closing a CREATE TABLE statement of DDL (after a comma and maybe a comment).
+_TABLE_KEY = re.compile(r",[ \t]*(?:--[^\n]*)?\s*PRIMARY KEY \(([^)]*)\)\s*\)\s*$")
+
+
+def _table_keys() -> dict[str, tuple[str, ...]]:
+    keys = {}
     for statement in DDL:
-        con.execute(statement)
+        found = _TABLE_KEY.search(statement)
+        if found:
+            table = statement.split("(", 1)[0].split()[-1]
+            keys[table] = tuple(c.strip() for c in found.group(1).split(","))
+    return keys
+
+
+#: The tables whose primary key spans several columns, and its columns (``create_schema(con, keys=False)`` leaves
+#: these keys for ``add_key`` to add after a bulk load).
+TABLE_KEYS: dict[str, tuple[str, ...]] = _table_keys()
+
+
+def create_schema(con: duckdb.DuckDBPyConnection, keys: bool = True) -> None:
+    """Create every table on an empty database. With ``keys`` False, the TABLE_KEYS primary keys are left out: a
+    bulk load then adds each with ``add_key`` once its rows are in (DuckDB builds a key's index over loaded rows in
+    a fraction of the time it takes to grow it row by row); every other constraint is there from the start."""
+    for statement in DDL:
+        con.execute(statement if keys else _TABLE_KEY.sub("\n)", statement))
     con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+
+
+def add_key(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Add ``table``'s TABLE_KEYS primary key (left out by ``create_schema(con, keys=False)``); a
+    duckdb.ConstraintException when its rows hold a duplicate key."""
+    con.execute(f"ALTER TABLE {table} ADD PRIMARY KEY ({', '.join(TABLE_KEYS[table])})")

@@ -9,12 +9,14 @@ import re
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
+from cmltrack.db import schema
 from cmltrack.db.errors import RowsRefused
-from cmltrack.db.schema import COLUMNS, TABLES, create_schema
+from cmltrack.db.schema import COLUMNS, TABLE_KEYS, TABLES, create_schema
 
-__all__ = ["COLUMNS", "OPTIONAL", "RowsRefused", "empty_frame", "insert_checked", "quoted_path", "rehearse",
-           "with_plain_dates"]
+__all__ = ["COLUMNS", "OPTIONAL", "RowsRefused", "commit_checked", "empty_frame", "insert_checked", "prepared",
+           "quoted_path", "rehearse", "with_plain_dates"]
 
 #: Columns a source may leave out, and the value they then take (differential counts many sources lack, columns
 #: added in later schema versions).
@@ -60,7 +62,8 @@ def with_plain_dates(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+def _incoming(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the columns of ``table`` in order, optional ones filled in."""
     cols = COLUMNS[table]  # KeyError for any table name not in the fixed list
     frame = frame.assign(**{c: OPTIONAL[c] for c in set(OPTIONAL) & set(cols) - set(frame.columns)})
     for c in set(OPTIONAL) & set(cols):  # rows concatenated from a source without the column
@@ -69,7 +72,26 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> 
     missing = [c for c in cols if c not in frame.columns]
     if missing:
         raise ValueError(f"{table}: missing columns {missing}")
-    con.register("incoming", frame.loc[:, list(cols)])
+    return frame.loc[:, list(cols)]
+
+
+def prepared(table: str, frame: pd.DataFrame | pa.Table) -> pa.Table | pd.DataFrame:
+    """The rows of ``frame`` as ``insert_checked`` reads them into ``table``: its columns in order, as an Arrow table
+    (DuckDB reads it without Python objects or the GIL; dates as date32, NaN as NULL), or a frame when Arrow cannot
+    type a column (mixed values: DuckDB's own scan then converts or refuses them). An Arrow table is taken as
+    prepared already."""
+    if isinstance(frame, pa.Table):
+        return frame
+    frame = _incoming(table, frame)
+    try:
+        return pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowException, ValueError, TypeError):
+        return frame
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame | pa.Table) -> None:
+    cols = COLUMNS[table]
+    con.register("incoming", prepared(table, frame))
     col_sql = ", ".join(cols)
     con.execute(f"INSERT INTO {table} ({col_sql}) SELECT {col_sql} FROM incoming")  # noqa: S608 (names from COLUMNS)
     con.unregister("incoming")  # on failure the whole connection is discarded instead
@@ -81,12 +103,47 @@ def _refused(table: str, exc: duckdb.Error) -> RowsRefused:
     return RowsRefused(table, named.group(1) if named else None, message)
 
 
-def insert_checked(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
-    """_insert, with a refusal by the schema's constraints raised as RowsRefused."""
+def _duplicate_key(table: str, frame: pd.DataFrame | pa.Table) -> RowsRefused | None:
+    """The first repeated TABLE_KEYS key of ``frame``, refused as DuckDB refuses a row inserted with it (None: no
+    key repeats)."""
+    cols = list(TABLE_KEYS[table])
+    incoming = prepared(table, frame)  # optional columns filled in, as inserted
+    rows = incoming.select(cols).to_pandas() if isinstance(incoming, pa.Table) else incoming.loc[:, cols]
+    first = rows[rows.duplicated(cols)].head(1)
+    if first.empty:
+        return None
+    key = ", ".join(f"{c}: {v}" for c, v in zip(cols, first.iloc[0]))
+    return RowsRefused(table, None, f'Constraint Error: Duplicate key "{key}" violates primary key constraint.')
+
+
+def insert_checked(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame | pa.Table,
+                   add_key: bool = False) -> None:
+    """_insert, with a refusal by the schema's constraints raised as RowsRefused. ``add_key``: the table was
+    created without its primary key (schema.create_schema(keys=False)), which is added once the rows are in: in a
+    transaction, DuckDB checks it at the commit (``commit_checked``); else now (a key repeated among the rows
+    refused as if inserted with the key in place)."""
     try:
         _insert(con, table, frame)
     except (duckdb.ConstraintException, duckdb.ConversionException) as exc:
         raise _refused(table, exc) from None
+    if add_key and table in TABLE_KEYS:
+        try:
+            schema.add_key(con, table)
+        except duckdb.ConstraintException as exc:
+            raise (_duplicate_key(table, frame) or _refused(table, exc)) from None
+
+
+def commit_checked(con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame | pa.Table]) -> None:
+    """Commit the transaction that inserted ``tables`` with insert_checked(add_key=True): a primary key that the
+    rows of one of them repeat is refused at the commit, raised as RowsRefused naming the table and the key."""
+    try:
+        con.execute("COMMIT")
+    except duckdb.TransactionException:
+        for table, frame in tables.items():
+            refused = _duplicate_key(table, frame) if table in TABLE_KEYS else None
+            if refused is not None:
+                raise refused from None
+        raise
 
 
 def rehearse(frames: dict[str, pd.DataFrame]) -> RowsRefused | None:

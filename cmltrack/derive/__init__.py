@@ -29,11 +29,11 @@ from cmltrack.derive.summary import (
     thalidomide_stop,
     with_shown,
 )
-from cmltrack.derive.tables import DERIVED_TABLES, derived_tables, only_patients
+from cmltrack.derive.tables import DERIVED_TABLES, derived_in_turn, derived_tables, only_patients
 
 __all__ = [
     "ASSESSMENT_COLUMNS", "FAMILY_COLUMNS", "LINE_COLUMNS", "REFERENCE_GUIDELINE", "RESPONSE_AFTER_STOP_DAYS",
-    "SUMMARY_COLUMNS", "TKIS", "DERIVED_TABLES", "derived_tables", "only_patients",
+    "SUMMARY_COLUMNS", "TKIS", "DERIVED_TABLES", "derived_in_turn", "derived_tables", "only_patients",
     "derive_patients", "derived_responses_and_assessments", "genetic_findings", "measured_families",
     "patient_summary", "rank_of", "shown_responses", "thalidomide_stop", "tki_line_start",
     "current_line_starts", "tki_lines", "with_shown",

@@ -7,7 +7,7 @@ that patient's facts alone, so an import derives only the patients it adds or re
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 import pandas as pd
 
@@ -37,6 +37,16 @@ def derived_tables(frames: dict[str, pd.DataFrame], patient_ids: Iterable[str] |
     ``frames``: the fact tables, with dates as datetime.date (db.store.with_plain_dates); they may hold other
     patients, whose rows are not read.
     """
+    out: dict[str, pd.DataFrame] = {}
+    for part in derived_in_turn(frames, patient_ids, progress):
+        out.update(part)
+    return out
+
+
+def derived_in_turn(frames: dict[str, pd.DataFrame], patient_ids: Iterable[str] | None = None,
+                    progress: Callable[[float], None] | None = None) -> Iterator[dict[str, pd.DataFrame]]:
+    """derived_tables' tables as soon as each is made: ``responses`` and ``eln_assessments``, then
+    ``tki_lines``, then ``patient_summary``, then ``tfr_courses`` (a writer stores each while the next are derived)."""
     if patient_ids is not None:
         frames = only_patients(frames, patient_ids)
     recorded = frames["responses"]
@@ -49,6 +59,6 @@ def derived_tables(frames: dict[str, pd.DataFrame], patient_ids: Iterable[str] |
     responses = pd.concat([recorded, derived], ignore_index=True) if len(derived) else recorded
     families = measured_families(frames["labs"], pd.Index(frames["patients"]["patient_id"], dtype=object))
     responses = with_shown(responses, families)
-    return {"responses": responses, "eln_assessments": assessments,
-            "patient_summary": patient_summary(frames, responses, families), "tfr_courses": tfr_courses(frames),
-            "tki_lines": lines}
+    yield {"responses": responses, "eln_assessments": assessments, "tki_lines": lines}
+    yield {"patient_summary": patient_summary(frames, responses, families)}
+    yield {"tfr_courses": tfr_courses(frames)}

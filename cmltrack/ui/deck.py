@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -49,9 +51,9 @@ def patient_slide(con: Connection, pid: str, guideline: str, pseudonyms: Pseudon
 def build_deck(con: Connection, cohort_figure: go.Figure, patient_ids: list[str], guideline: str,
                pseudonyms: Pseudonyms | None, scale: float, progress: Progress | None = None) -> bytes:
     """The deck as .pptx bytes: the cohort swimmer, then a slide per patient in the agenda's order; ``progress`` is
-    told of each slide drawn."""
-    slides = [Slide("Cohort: imatinib and thalidomide exposure", [], cohort_figure)]
-    slides += [patient_slide(con, pid, guideline, pseudonyms, scale) for pid in patient_ids]
+    told of each slide drawn. Each patient's slide is built while the slide before is drawn."""
+    slides = itertools.chain([Slide("Cohort: imatinib and thalidomide exposure", [], cohort_figure)],
+                             (patient_slide(con, pid, guideline, pseudonyms, scale) for pid in patient_ids))
     footer = ("De-identified: pseudonyms, months since thalidomide start. " if pseudonyms is not None else "") + \
         f"cmltrack; responses derived by {guideline_label(guideline)} rules."
-    return deck(slides, footer, progress)
+    return deck(slides, footer, progress, count=1 + len(patient_ids))

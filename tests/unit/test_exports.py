@@ -62,6 +62,22 @@ def test_a_batch_of_images_is_drawn_in_one_browser_and_reports_each(swimmer):
 
 
 @needs_chromium
+def test_a_lazy_batch_is_drawn_as_its_figures_come_and_reported_in_order(swimmer):
+    built: list[int] = []
+
+    def figures():
+        for i in range(3):
+            built.append(i)
+            yield swimmer
+
+    heard = []
+    batch = images(figures(), "png", width=800, height=600, scale=1, count=3,
+                   progress=lambda done, total: heard.append((done, total)))
+    assert built == [0, 1, 2] and heard == [(1, 3), (2, 3), (3, 3)]
+    assert len(batch) == 3 and len(set(batch)) == 1  # every tab draws the same picture
+
+
+@needs_chromium
 def test_deck_has_a_slide_per_patient_and_no_identifiers_when_deidentified(con, swimmer):
     from pptx import Presentation
 

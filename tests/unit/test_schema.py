@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 import duckdb
+import pandas as pd
 import pytest
 
 from cmltrack.db.errors import RowsRefused
-from cmltrack.db.schema import create_schema
+from cmltrack.db.registry import build
+from cmltrack.db.schema import COLUMNS, create_schema
 from cmltrack.registry import write_database
 
 T = "INSERT INTO treatments (patient_id, drug, dose_mg, start_date, end_date, reason_stopped) VALUES "
@@ -95,3 +98,34 @@ def test_failed_write_leaves_the_existing_file_byte_for_byte(tmp_path, frames):
     assert _digest(target) == before
     # no temporary file left behind (the writer lock file stays, empty of data)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["db.duckdb", "db.duckdb.lock"]
+
+
+def _frame(table: str, **columns: list) -> pd.DataFrame:
+    rows = len(next(iter(columns.values())))
+    return pd.DataFrame({c: columns.get(c, [None] * rows) for c in COLUMNS[table]})
+
+
+def _constraints(con) -> list[tuple]:
+    return con.execute("SELECT table_name, constraint_type, constraint_text FROM duckdb_constraints() "
+                       "ORDER BY ALL").fetchall()
+
+
+def test_a_bulk_build_ends_with_every_constraint_of_the_schema(db):
+    """build() adds the composite primary keys after the rows (create_schema(keys=False), add_key): same schema."""
+    with duckdb.connect(":memory:") as built:
+        build(built, {"patients": _frame("patients", patient_id=["P1"], sex=["F"])}, source="test")
+        assert _constraints(built) == _constraints(db)
+        with pytest.raises(duckdb.ConstraintException):
+            built.execute("INSERT INTO labs (patient_id, date) VALUES ('P1', DATE '2010-01-01'), "
+                          "('P1', DATE '2010-01-01')")
+
+
+@pytest.mark.parametrize("deriving", [None, dict], ids=["one transaction", "facts beside the derivation"])
+def test_a_bulk_build_refuses_a_repeated_key_as_an_insert_would(deriving):
+    labs = _frame("labs", patient_id=["P1", "P1", "P1"], wbc=[5.0, 6.0, 7.0],
+                  date=[dt.date(2010, 1, 1), dt.date(2010, 2, 1), dt.date(2010, 1, 1)])
+    tables = {"patients": _frame("patients", patient_id=["P1"], sex=["F"]), "labs": labs}
+    with duckdb.connect(":memory:") as con, pytest.raises(RowsRefused) as refused:
+        build(con, tables, source="test", deriving=deriving)
+    assert refused.value.table == "labs"
+    assert 'Duplicate key "patient_id: P1, date: 2010-01-01" violates primary key constraint' in str(refused.value)
