@@ -57,6 +57,12 @@ def followed_from(as_of: dt.date) -> dt.date:
     return monitoring.add_months(as_of, -FOLLOW_UP_MONTHS)
 
 
+def under_follow_up(last_seen: dt.date | None, as_of: dt.date) -> bool:
+    """Whether a patient last seen on ``last_seen`` is under follow-up on ``as_of`` (a visit in the FOLLOW_UP_MONTHS
+    before it); a patient never seen is not judged (True)."""
+    return last_seen is None or last_seen >= followed_from(as_of)
+
+
 def default_as_of(source: str | None, data_end: dt.date | None, today: dt.date) -> tuple[dt.date, bool]:
     """The worklist's default as-of date: today, or for the fictitious demo and synthetic cohorts (their data end
     long ago) the last date in the data; and whether it is the data's last date."""

@@ -172,6 +172,11 @@ def show(p: pd.Series, segments: pd.DataFrame, labs: pd.DataFrame, rules: str, p
                "line. ELN milestones are written for chronic phase on first-line TKI: a reference here.")
         mutation, karyotype = genetics_text(course.genetics, lambda day: when(day, anchor, board))
         needs = "; ".join(course.needs) if course.needs else "nothing due"
+        seen = None if pd.isna(p["last_visit_date"]) else pd.Timestamp(p["last_visit_date"])
+        if not wl.under_follow_up(None if seen is None else seen.date(), course.as_of):
+            needs = (f"not under follow-up: last seen {when(seen, anchor, board)}, no visit in the "
+                     f"{wl.FOLLOW_UP_MONTHS:g} months before {when(pd.Timestamp(course.as_of), anchor, board)} "
+                     f"(if still followed here: {needs})")
         not_cp = p["phase_at_diagnosis"] in ("AP", "BP")
         if board:  # one line each: the board's screen is for the course
             st.caption(md(f"Mutations: {mutation} · Karyotype (ACA): {karyotype} · Clinic worklist: {needs}"))

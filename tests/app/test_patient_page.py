@@ -85,3 +85,22 @@ def test_patient_without_labs(monkeypatch, no_labs_db):
     assert any(t["type"] == "bar" for t in fig["data"])  # exposure is still drawn
     names = {t.get("name") for t in fig["data"]}
     assert "CHR" in names  # recorded responses stand in where no labs exist
+
+
+def test_a_patient_not_seen_for_a_year_is_said_to_be_out_of_follow_up(monkeypatch, frames, tmp_path):
+    """The card's worklist line names a patient the Clinic page counts apart (no visit in the 12 months before its
+    as-of date) instead of only listing an overdue test years long."""
+    import pandas as pd
+
+    from cmltrack.cohorts.demo import DEMO_SOURCE
+    from cmltrack.registry import write_database
+    from tests.conftest import subset
+
+    two = subset(frames, ["CML-01", "CML-03"])
+    labs = two["labs"]
+    two["labs"] = labs[(labs["patient_id"] != "CML-01") | (pd.to_datetime(labs["date"]) < pd.Timestamp(2011, 7, 1))]
+    db = write_database(tmp_path / "lost.duckdb", two, source=DEMO_SOURCE)
+    card = _card(_open(monkeypatch, db, "CML-01"))
+    assert "not under follow-up: last seen 2011-06-" in card
+    assert "no visit in the 12 months before 2012-08-01 (if still followed here: BCR::ABL1 overdue" in card
+    assert "not under follow-up" not in _card(_open(monkeypatch, db, "CML-03"))  # seen on the as-of date

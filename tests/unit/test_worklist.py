@@ -163,3 +163,9 @@ def test_as_of_is_today_except_for_fictitious_cohorts():
     assert wl.default_as_of("demo cohort (ASH 2012 abstract)", end, today) == (end, True)
     assert wl.default_as_of("synthetic cohort (n=100, seed=0)", end, today) == (end, True)
     assert wl.default_as_of("import 2026-11-01", end, today) == (today, False)
+
+
+def test_under_follow_up_on_both_sides_of_twelve_months():
+    as_of = D(2023, 12, 18)  # followed from 2022-12-18 (clinical.monitoring.FOLLOW_UP_MONTHS = 12)
+    assert wl.under_follow_up(D(2022, 12, 18), as_of) and not wl.under_follow_up(D(2022, 12, 17), as_of)
+    assert wl.under_follow_up(None, as_of)  # never seen: not judged
