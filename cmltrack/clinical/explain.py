@@ -77,8 +77,7 @@ def tfr_requirements_help() -> str:
 
 def molecular_recurrence_help() -> str:
     """What ends a treatment-free remission (ELN 2020), with its bound."""
-    mmr = next(bound for name, bound, _ in responses.MOLECULAR_DEPTHS if name == "MMR")
-    return f"loss of MMR, BCR::ABL1 > {_pct(mmr)} IS, ELN 2020"
+    return f"loss of MMR, BCR::ABL1 > {_pct(tfr.MMR_BOUND)} IS, ELN 2020"
 
 
 def references() -> str:

@@ -48,7 +48,8 @@ TFR_REASON = "treatment-free remission"
 _TFR_SPELLING = re.compile(r"\btfr\b|\btreatment[\s-]*free[\s-]*remission\b", re.IGNORECASE)
 #: Second-generation TKIs (ELN 2020: TKI therapy > 4 years suffices after them).
 SECOND_GENERATION: tuple[str, ...] = ("dasatinib", "nilotinib", "bosutinib")
-_MMR_BOUND = next(bound for name, bound, _ in MOLECULAR_DEPTHS if name == "MMR")
+#: Molecular recurrence after a stop: BCR::ABL1 IS above the MMR bound (Cross 2015 via MOLECULAR_DEPTHS).
+MMR_BOUND = next(bound for name, bound, _ in MOLECULAR_DEPTHS if name == "MMR")
 
 
 @dataclass(frozen=True)
@@ -160,4 +161,4 @@ def molecular_recurrence(bcr_abl1_is_pct: float) -> bool:
     """Loss of MMR after a TKI stop (BCR::ABL1 IS > 0.1%): the ELN 2020 trigger to restart the TKI."""
     if bcr_abl1_is_pct is None or bcr_abl1_is_pct != bcr_abl1_is_pct or bcr_abl1_is_pct < 0:
         raise ValueError(f"bcr_abl1_is_pct must be a number >= 0, got {bcr_abl1_is_pct!r}")
-    return bcr_abl1_is_pct > _MMR_BOUND
+    return bcr_abl1_is_pct > MMR_BOUND
